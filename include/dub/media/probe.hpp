@@ -1,0 +1,51 @@
+#pragma once
+// Media probing with libav (no shelling out): what streams a file or URL holds,
+// their codecs, language tags, sample rates and durations.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dub::media {
+
+enum class StreamType { Video, Audio, Other };
+
+struct StreamInfo {
+  int index = -1;
+  StreamType type = StreamType::Other;
+  std::string codec;      // libav codec name: "h264", "aac", ...
+  std::string language;   // the "language" tag, empty when absent
+  int sample_rate = 0;    // audio only
+  int channels = 0;       // audio only
+  int width = 0;          // video only
+  int height = 0;         // video only
+  double frame_rate = 0;  // video only, average frames per second
+  double duration_s = 0;  // from the container; 0 when unknown
+};
+
+struct MediaInfo {
+  std::string source;     // path or URL as given
+  std::string container;  // libav demuxer name: "mov,mp4,m4a,3gp,3g2,mj2", "flv", ...
+  double duration_s = 0;  // container duration; 0 when unknown (live streams)
+  std::vector<StreamInfo> streams;
+
+  // The first stream of the given type, or nullptr.
+  [[nodiscard]] const StreamInfo* first(StreamType type) const;
+  [[nodiscard]] bool has(StreamType type) const { return first(type) != nullptr; }
+};
+
+struct ProbeOptions {
+  // For network sources: how long to wait for the source to answer.
+  double timeout_s = 10.0;
+  // Force RTSP over TCP (what MediaMTX is configured for).
+  bool rtsp_tcp = true;
+};
+
+// Opens `source` (file path or URL) and reads its stream headers.
+// Throws dub::Error naming the source and libav's reason when it cannot be opened.
+MediaInfo probe(const std::string& source, const ProbeOptions& options = {});
+
+std::string_view to_string(StreamType type);
+
+}  // namespace dub::media

@@ -1,0 +1,155 @@
+#include "stacks.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <thread>
+
+#include "dub/util/env.hpp"
+#include "dub/util/error.hpp"
+#include "dub/util/log.hpp"
+#include "progress.hpp"
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+namespace dubctl {
+
+std::vector<Stack> stacks_for(const std::string& target, const fs::path& root) {
+  const Stack media{"media", "dubmedia", root / "compose/media/docker-compose.e2e.yml"};
+  const Stack sts{"sts", "dubsts", root / "compose/sts/docker-compose.e2e.yml"};
+  if (target == "media") return {media};
+  if (target == "sts") return {sts};
+  if (target == "all") return {sts, media};
+  throw dub::Error(fmt::format("unknown stack '{}': use media, sts or all", target));
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  if (argv.empty()) throw dub::Error("run_command: empty command");
+  const auto exe = bp::search_path(argv.front());
+  if (exe.empty()) throw dub::Error(fmt::format("'{}' not found on PATH (run scripts/bootstrap)", argv.front()));
+  bp::environment child_env = boost::this_process::environment();
+  for (const auto& [key, value] : env) child_env[key] = value;
+  bp::ipstream out;
+  const std::vector<std::string> args(argv.begin() + 1, argv.end());
+  bp::child child(exe, bp::args(args), child_env, (bp::std_out & bp::std_err) > out, bp::std_in < bp::null);
+  CommandResult result;
+  std::string line;
+  while (std::getline(out, line)) {
+    result.output += line;
+    result.output += '\n';
+  }
+  child.wait();
+  result.exit_code = child.exit_code();
+  return result;
+}
+
+std::vector<std::string> compose_command() {
+  static const std::vector<std::string> cached = [] {
+    try {
+      if (run_command({"docker", "compose", "version"}).exit_code == 0)
+        return std::vector<std::string>{"docker", "compose"};
+    } catch (const dub::Error&) {
+      // no docker client: try the v1 binary below
+    }
+    if (!bp::search_path("docker-compose").empty()) return std::vector<std::string>{"docker-compose"};
+    throw dub::Error("no compose tool found (docker compose v2 or docker-compose v1): run scripts/bootstrap");
+  }();
+  return cached;
+}
+
+namespace {
+
+std::vector<std::string> compose_args(const Stack& stack, std::initializer_list<std::string> tail) {
+  auto argv = compose_command();
+  argv.insert(argv.end(), {"-p", stack.project, "-f", stack.compose_file.string()});
+  argv.insert(argv.end(), tail);
+  return argv;
+}
+
+// Health of every container of the project: {container name -> "healthy" | "starting" | "unhealthy" | state}.
+std::map<std::string, std::string> container_health(const Stack& stack, const std::map<std::string, std::string>& env) {
+  std::map<std::string, std::string> health;
+  const auto ids = run_command(compose_args(stack, {"ps", "-q"}), env);
+  std::istringstream lines(ids.output);
+  std::string id;
+  while (std::getline(lines, id)) {
+    if (id.empty()) continue;
+    const auto inspect =
+        run_command({"docker", "inspect", "--format",
+                     "{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}", id});
+    std::istringstream fields(inspect.output);
+    std::string name;
+    std::string status;
+    fields >> name >> status;
+    if (!name.empty()) health[name.substr(name.starts_with('/') ? 1 : 0)] = status;
+  }
+  return health;
+}
+
+}  // namespace
+
+void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout) {
+  if (!fs::exists(stack.compose_file)) {
+    throw dub::Error(fmt::format("compose file for stack '{}' not found: {}", stack.name, stack.compose_file.string()));
+  }
+  dub::log::info("starting stack", {{"stack", stack.name}, {"project", stack.project}});
+  const auto up = run_command(compose_args(stack, {"up", "-d"}), env);
+  if (up.exit_code != 0) {
+    std::string hint;
+    if (up.output.find("port is already allocated") != std::string::npos ||
+        up.output.find("address already in use") != std::string::npos) {
+      hint = "\nA published port is taken: stop whatever holds it, or choose other ports (see README, Configuration).";
+    } else if (up.output.find("No such image") != std::string::npos ||
+               up.output.find("pull access denied") != std::string::npos) {
+      hint = "\nAn image is missing: run scripts/provision-images.";
+    }
+    throw dub::Error(fmt::format("'{}' stack failed to start:\n{}{}", stack.name, up.output, hint));
+  }
+  Progress progress(fmt::format("waiting for {} stack to be healthy", stack.name), timeout);
+  while (true) {
+    const auto health = container_health(stack, env);
+    std::string pending;
+    bool failed = false;
+    for (const auto& [name, status] : health) {
+      if (status == "healthy" || status == "running") continue;
+      pending += fmt::format("{}={} ", name, status);
+      failed = failed || status == "unhealthy" || status == "exited" || status == "dead";
+    }
+    if (!health.empty() && pending.empty()) break;
+    if (failed) throw dub::Error(fmt::format("'{}' stack: containers failed: {}", stack.name, pending));
+    if (progress.expired()) {
+      throw dub::Error(fmt::format("'{}' stack not healthy after {}s: {}(see `docker logs <container>`)", stack.name,
+                                   timeout.count(), pending));
+    }
+    progress.tick(pending);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  progress.done("healthy");
+}
+
+void stack_down(const Stack& stack, const std::map<std::string, std::string>& env) {
+  dub::log::info("stopping stack", {{"stack", stack.name}, {"project", stack.project}});
+  const auto down = run_command(compose_args(stack, {"down", "--remove-orphans", "--timeout", "10"}), env);
+  if (down.exit_code != 0) throw dub::Error(fmt::format("'{}' stack failed to stop:\n{}", stack.name, down.output));
+}
+
+fs::path project_root() {
+  if (const auto root = dub::env::get("DUBCTL_ROOT")) return fs::path(*root);
+  auto is_root = [](const fs::path& dir) { return fs::exists(dir / "compose") && fs::exists(dir / "scenarios"); };
+  for (fs::path dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (is_root(dir)) return dir;
+    if (dir == dir.root_path()) break;
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  for (fs::path dir = exe.parent_path(); !ec && !dir.empty(); dir = dir.parent_path()) {
+    if (is_root(dir)) return dir;
+    if (dir == dir.root_path()) break;
+  }
+  throw dub::Error(
+      "cannot find the project root (a folder with compose/ and scenarios/): run from the checkout or set DUBCTL_ROOT");
+}
+
+}  // namespace dubctl

@@ -1,0 +1,38 @@
+#pragma once
+// The two compose projects dubctl drives, and the compose tool that drives them.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dubctl {
+
+struct Stack {
+  std::string name;     // "media" or "sts"
+  std::string project;  // compose project name
+  std::filesystem::path compose_file;
+};
+
+// The stacks a target names: "media", "sts" or "all". Throws dub::Error on anything else.
+std::vector<Stack> stacks_for(const std::string& target, const std::filesystem::path& root);
+
+// The compose command line prefix this machine has: {"docker","compose"} or {"docker-compose"}.
+std::vector<std::string> compose_command();
+
+struct CommandResult {
+  int exit_code = 0;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a command (no shell), capturing its output. Throws dub::Error if it cannot start.
+CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+
+void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout);
+void stack_down(const Stack& stack, const std::map<std::string, std::string>& env);
+
+// Finds the project root: $DUBCTL_ROOT, else the nearest parent of the current directory
+// (then of the executable) holding compose/ and scenarios/.
+std::filesystem::path project_root();
+
+}  // namespace dubctl
