@@ -1,0 +1,323 @@
+// Checks the committed test fixtures (fixtures/test_streams/, made by scripts/make-fixtures):
+// what libav reads from each file must agree with its JSON sidecar, and both must obey the
+// invariants the end-to-end tests rely on (codecs, 48 kHz, 30 words a second apart, 6 s segments).
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dub/media/probe.hpp"
+#include "dub/util/error.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using dub::media::StreamType;
+using nlohmann::json;
+
+constexpr double kDurationTolerance = 0.050;  // seconds, container and stream durations
+constexpr int kRate = 48000;
+
+const fs::path& fixture_dir() {
+  static const fs::path dir = fs::path(DUB_SOURCE_DIR) / "fixtures" / "test_streams";
+  return dir;
+}
+
+json read_sidecar(const std::string& mp4) {
+  const fs::path path = fixture_dir() / fs::path(mp4).replace_extension(".json");
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  return json::parse(in);
+}
+
+// The counting words, spelled here independently of the generator.
+std::vector<std::string> counting_words() {
+  const std::vector<std::string> units = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+  std::vector<std::string> words = units;
+  for (const char* w : {"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+                        "eighteen", "nineteen", "twenty"}) {
+    words.emplace_back(w);
+  }
+  for (const auto& u : units) words.push_back("twenty-" + u);
+  words.emplace_back("thirty");
+  return words;
+}
+
+enum class Content { Speech, SpeechOverNoise, Silence, NoAudio };
+
+struct Fixture {
+  std::string file;
+  double duration_s;
+  Content content;
+  std::vector<std::string> words;  // expected word texts, in order
+};
+
+std::ostream& operator<<(std::ostream& os, const Fixture& f) {
+  return os << f.file;
+}
+
+const std::vector<Fixture>& fixtures() {
+  static const std::vector<Fixture> all = {
+      {"30s-english-speech.mp4", 30.0, Content::Speech, counting_words()},
+      {"30s-speech-over-noise.mp4", 30.0, Content::SpeechOverNoise, counting_words()},
+      {"30s-silence.mp4", 30.0, Content::Silence, {}},
+      {"30s-no-audio.mp4", 30.0, Content::NoAudio, {}},
+      {"6s-hello-world.mp4", 6.0, Content::Speech, {"hello", "world"}},
+  };
+  return all;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += ' ';
+    out += p;
+  }
+  return out;
+}
+
+class FixtureTest : public ::testing::TestWithParam<Fixture> {
+ protected:
+  void SetUp() override {
+    path_ = (fixture_dir() / GetParam().file).string();
+    ASSERT_TRUE(fs::exists(path_)) << path_ << " is missing: run scripts/make-fixtures";
+    ASSERT_NO_THROW(side_ = read_sidecar(GetParam().file));
+  }
+  std::string path_;
+  json side_;
+};
+
+TEST_P(FixtureTest, SidecarDescribesThisFile) {
+  const Fixture& f = GetParam();
+  EXPECT_EQ(side_.at("fixture").get<std::string>(), f.file);
+  EXPECT_DOUBLE_EQ(side_.at("duration_s").get<double>(), f.duration_s);
+  EXPECT_EQ(side_.at("video").at("codec").get<std::string>(), "h264");
+  if (f.content == Content::NoAudio) {
+    EXPECT_TRUE(side_.at("audio").is_null());
+    EXPECT_TRUE(side_.at("sample_rate").is_null());
+  } else {
+    EXPECT_EQ(side_.at("audio").at("codec").get<std::string>(), "aac");
+    EXPECT_EQ(side_.at("sample_rate").get<int>(), kRate);
+    EXPECT_EQ(side_.at("audio").at("sample_rate").get<int>(), kRate);
+    EXPECT_EQ(side_.at("channels").get<int>(), 1);
+    EXPECT_EQ(side_.at("audio").at("samples").get<long>(), std::lround(f.duration_s * kRate));
+  }
+}
+
+TEST_P(FixtureTest, ContainerMatchesSidecar) {
+  const Fixture& f = GetParam();
+  dub::media::MediaInfo info;
+  ASSERT_NO_THROW(info = dub::media::probe(path_));
+  EXPECT_NE(info.container.find("mp4"), std::string::npos) << info.container;
+
+  const double want = side_.at("duration_s").get<double>();
+  EXPECT_NEAR(info.duration_s, want, kDurationTolerance);
+  EXPECT_NEAR(info.duration_s, f.duration_s, kDurationTolerance);
+
+  const auto* video = info.first(StreamType::Video);
+  ASSERT_NE(video, nullptr);
+  EXPECT_EQ(video->codec, "h264");
+  const json& sv = side_.at("video");
+  EXPECT_EQ(video->width, sv.at("width").get<int>());
+  EXPECT_EQ(video->height, sv.at("height").get<int>());
+  EXPECT_NEAR(video->frame_rate, sv.at("fps").get<double>(), 1e-6);
+  EXPECT_NEAR(video->duration_s, want, kDurationTolerance);
+  EXPECT_NEAR(sv.at("frames").get<double>() / sv.at("fps").get<double>(), want, 1e-9);
+
+  std::size_t n_audio = 0;
+  for (const auto& s : info.streams) n_audio += s.type == StreamType::Audio ? 1 : 0;
+  const auto* audio = info.first(StreamType::Audio);
+  if (f.content == Content::NoAudio) {
+    EXPECT_EQ(n_audio, 0U) << "the video-only fixture must have no audio stream";
+    EXPECT_EQ(info.streams.size(), 1U);
+    return;
+  }
+  EXPECT_EQ(n_audio, 1U);
+  ASSERT_NE(audio, nullptr);
+  EXPECT_EQ(audio->codec, "aac");
+  EXPECT_EQ(audio->sample_rate, kRate);
+  EXPECT_EQ(audio->sample_rate, side_.at("sample_rate").get<int>());
+  EXPECT_EQ(audio->channels, side_.at("channels").get<int>());
+  EXPECT_EQ(audio->language, "eng");
+  EXPECT_NEAR(audio->duration_s, want, kDurationTolerance);
+}
+
+TEST_P(FixtureTest, WordsAreOrderedAndInsideTheFile) {
+  const Fixture& f = GetParam();
+  const json& words = side_.at("words");
+  ASSERT_TRUE(words.is_array());
+  ASSERT_EQ(words.size(), f.words.size());
+  if (f.content == Content::Silence || f.content == Content::NoAudio) {
+    EXPECT_TRUE(words.empty());
+    EXPECT_EQ(side_.at("transcript").get<std::string>(), "");
+    return;
+  }
+  const double duration = side_.at("duration_s").get<double>();
+  double prev_end = 0;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const json& w = words[i];
+    SCOPED_TRACE("word " + std::to_string(i + 1));
+    EXPECT_EQ(w.at("n").get<std::size_t>(), i + 1);
+    EXPECT_EQ(w.at("word").get<std::string>(), f.words[i]);
+    const double start = w.at("start_s").get<double>();
+    const double end = w.at("end_s").get<double>();
+    EXPECT_GT(end, start);
+    EXPECT_GE(start, prev_end) << "words overlap";
+    EXPECT_GT(start, 0.0);
+    EXPECT_LT(end, duration);
+    // Sample positions and seconds must agree (to the 6 decimals the sidecar keeps).
+    EXPECT_NEAR(w.at("start_sample").get<double>() / kRate, start, 1e-6);
+    EXPECT_NEAR(w.at("end_sample").get<double>() / kRate, end, 1e-6);
+    prev_end = end;
+  }
+  EXPECT_EQ(side_.at("transcript").get<std::string>(), join(f.words));
+}
+
+TEST_P(FixtureTest, SixSecondSegmentsHoldTheirWords) {
+  const Fixture& f = GetParam();
+  const json& segs = side_.at("segments_6s");
+  const json& words = side_.at("words");
+  const json& es = side_.at("expected_translation_es");
+  const bool has_es = !es.empty();
+  if (has_es) {
+    ASSERT_EQ(es.size(), words.size());
+  }
+  ASSERT_EQ(segs.size(), static_cast<std::size_t>(std::lround(f.duration_s / 6.0)));
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const json& s = segs[i];
+    SCOPED_TRACE("segment " + std::to_string(i));
+    EXPECT_EQ(s.at("index").get<std::size_t>(), i);
+    const double lo = s.at("start_s").get<double>();
+    const double hi = s.at("end_s").get<double>();
+    EXPECT_DOUBLE_EQ(lo, 6.0 * static_cast<double>(i));
+    EXPECT_DOUBLE_EQ(hi, 6.0 * static_cast<double>(i + 1));
+    std::vector<std::string> inside;
+    std::vector<std::string> inside_es;
+    for (std::size_t k = 0; k < words.size(); ++k) {
+      const double start = words[k].at("start_s").get<double>();
+      if (start < lo || start >= hi) continue;
+      inside.push_back(words[k].at("word").get<std::string>());
+      if (has_es) {
+        inside_es.push_back(es[k].get<std::string>());
+      }
+      // No word may straddle a segment boundary: the pipeline cuts audio every 6 s.
+      EXPECT_LE(words[k].at("end_s").get<double>(), hi) << inside.back();
+    }
+    seen += inside.size();
+    EXPECT_EQ(s.at("text").get<std::string>(), join(inside));
+    if (has_es) {
+      EXPECT_EQ(s.at("expected_translation_es").get<std::string>(), join(inside_es));
+    }
+    if (f.words.size() == 30) {
+      EXPECT_EQ(inside.size(), 6U) << "six numbers per 6 s segment";
+    }
+  }
+  EXPECT_EQ(seen, words.size()) << "every word belongs to exactly one segment";
+}
+
+// The counting fixtures only.
+class CountingFixtureTest : public FixtureTest {};
+
+TEST_P(CountingFixtureTest, WordsStartOneSecondApart) {
+  const json& words = side_.at("words");
+  ASSERT_EQ(words.size(), 30U);
+  const double offset = side_.at("onset_offset_s").get<double>();
+  EXPECT_GE(offset, 0.0);
+  EXPECT_LT(offset, 0.5);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const double start = words[i].at("start_s").get<double>();
+    const double end = words[i].at("end_s").get<double>();
+    SCOPED_TRACE(words[i].at("word").get<std::string>());
+    // Number n is spoken in second n: it starts at (n-1) s + offset and is over before n s.
+    EXPECT_NEAR(start, static_cast<double>(i) + offset, 0.001);
+    EXPECT_LT(end, static_cast<double>(i + 1));
+    if (i > 0) {
+      EXPECT_NEAR(start - words[i - 1].at("start_s").get<double>(), 1.0, 0.001);
+    }
+  }
+  const json& es = side_.at("expected_translation_es");
+  ASSERT_EQ(es.size(), 30U);
+  EXPECT_EQ(es.front().get<std::string>(), "uno");
+  EXPECT_EQ(es.back().get<std::string>(), "treinta");
+}
+
+TEST(NoiseFixture, StatesItsSnrAndReusesTheCleanSpeech) {
+  const json side_ = read_sidecar("30s-speech-over-noise.mp4");
+  const json& noise = side_.at("noise");
+  const double snr = noise.at("snr_db").get<double>();
+  EXPECT_GT(snr, 0.0);
+  EXPECT_NEAR(noise.at("measured_snr_db").get<double>(), snr, 0.1);
+  EXPECT_NEAR(noise.at("speech_rms_dbfs").get<double>() - noise.at("noise_rms_dbfs").get<double>(), snr, 0.1);
+  // Same speech as the clean fixture, sample for sample.
+  const json clean = read_sidecar("30s-english-speech.mp4");
+  EXPECT_EQ(side_.at("words"), clean.at("words"));
+}
+
+std::vector<Fixture> counting_fixtures() {
+  std::vector<Fixture> out;
+  for (const auto& f : fixtures()) {
+    if (f.words.size() == 30) out.push_back(f);
+  }
+  return out;
+}
+
+std::string param_name(const ::testing::TestParamInfo<Fixture>& p) {
+  std::string name;
+  for (char c : p.param.file) {
+    if (c == '.') break;
+    name += std::isalnum(static_cast<unsigned char>(c)) != 0 ? c : '_';
+  }
+  return "f" + name;
+}
+
+INSTANTIATE_TEST_SUITE_P(TestStreams, FixtureTest, ::testing::ValuesIn(fixtures()), param_name);
+INSTANTIATE_TEST_SUITE_P(TestStreams, CountingFixtureTest, ::testing::ValuesIn(counting_fixtures()), param_name);
+
+// Every media file in the folder is one of the fixtures above, has a sidecar, and is in SHA256SUMS.
+TEST(FixtureDir, EveryFileIsKnownAndListed) {
+  std::set<std::string> known;
+  for (const auto& f : fixtures()) known.insert(f.file);
+
+  std::ifstream sums_in(fixture_dir() / "SHA256SUMS");
+  ASSERT_TRUE(sums_in) << "fixtures/test_streams/SHA256SUMS is missing";
+  std::set<std::string> listed;
+  std::string line;
+  while (std::getline(sums_in, line)) {
+    std::istringstream fields(line);
+    std::string sum;
+    std::string name;
+    fields >> sum >> name;
+    EXPECT_EQ(sum.size(), 64U) << line;
+    listed.insert(name);
+  }
+
+  std::set<std::string> media;
+  for (const auto& entry : fs::directory_iterator(fixture_dir())) {
+    if (entry.path().extension() == ".mp4") media.insert(entry.path().filename().string());
+  }
+  EXPECT_EQ(media, known) << "fixtures/test_streams has media files the test does not know (or lacks some)";
+  for (const auto& m : media) {
+    const std::string sidecar = fs::path(m).replace_extension(".json").string();
+    EXPECT_TRUE(fs::exists(fixture_dir() / sidecar)) << sidecar;
+    EXPECT_TRUE(listed.count(m)) << m << " not in SHA256SUMS";
+    EXPECT_TRUE(listed.count(sidecar)) << sidecar << " not in SHA256SUMS";
+  }
+}
+
+// The probe must fail loudly on a file that is not media (guards against a probe that accepts anything).
+TEST(FixtureDir, ProbeRejectsANonMediaFile) {
+  EXPECT_THROW(dub::media::probe((fixture_dir() / "SHA256SUMS").string()), dub::Error);
+}
+
+}  // namespace
