@@ -9,7 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "dub/media/probe.hpp"
+#include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
+#include "runner.hpp"
+#include "scenario.hpp"
 #include "stacks.hpp"
 
 namespace dubctl {
@@ -22,6 +25,14 @@ struct Options {
   int up_timeout_s = 120;
   std::string probe_source;
   bool probe_json = false;
+  RunOptions run;
+  std::string publish_fixture;
+  std::string publish_to;
+  double publish_stop_after = 0;
+  bool publish_no_realtime = false;
+  std::string junit;
+  std::string artifacts;
+  std::vector<std::string> scenario_args;
 };
 
 Options& options() {
@@ -91,6 +102,55 @@ int cmd_probe() {
   return 0;
 }
 
+int cmd_run() {
+  auto& o = options();
+  o.run.env = parse_env_pairs(o.env_pairs);
+  o.run.junit = o.junit;
+  o.run.artifacts = o.artifacts;
+  return run_scenarios(o.run);
+}
+
+int cmd_publish() {
+  auto& o = options();
+  dub::media::PublishOptions p;
+  p.realtime = !o.publish_no_realtime;
+  p.stop_after_s = o.publish_stop_after;
+  p.on_started = [&o] { fmt::print(stderr, "publishing {} to {}\n", o.publish_fixture, o.publish_to); };
+  p.on_progress = [](double media_s) { fmt::print(stderr, "\r  {:.0f}s sent", media_s); };
+  const auto result = dub::media::publish(o.publish_fixture, o.publish_to, p);
+  fmt::print(stderr, "\rdone: {:.1f}s of media, {} packets in {:.1f}s\n", result.media_s, result.packets,
+             result.wall_s);
+  return 0;
+}
+
+int cmd_validate() {
+  int bad = 0;
+  for (const auto& file : scenario_files(options().scenario_args)) {
+    try {
+      const auto s = load_scenario(file);
+      fmt::print("ok      {} ({} steps)\n", file.string(), s.steps.size());
+    } catch (const ScenarioError& e) {
+      fmt::print("invalid {}\n", e.what());
+      ++bad;
+    }
+  }
+  return bad == 0 ? 0 : 2;
+}
+
+int cmd_list() {
+  auto args = options().scenario_args;
+  if (args.empty()) args.push_back((project_root() / "scenarios").string());
+  for (const auto& file : scenario_files(args)) {
+    try {
+      const auto s = load_scenario(file);
+      fmt::print("{:<28} {}\n", s.name, s.description);
+    } catch (const ScenarioError& e) {
+      fmt::print("{:<28} INVALID: {}\n", file.stem().string(), e.what());
+    }
+  }
+  return 0;
+}
+
 std::map<const CLI::App*, std::function<int()>>& handlers() {
   static std::map<const CLI::App*, std::function<int()>> h;
   return h;
@@ -116,6 +176,37 @@ void register_commands(CLI::App& app) {
   probe->add_option("source", o.probe_source, "File path or rtsp:// / rtmp:// URL")->required();
   probe->add_flag("--json", o.probe_json, "Print JSON instead of a table");
   handlers()[probe] = cmd_probe;
+
+  auto* publish =
+      app.add_subcommand("publish", "Play a media file into an RTSP/RTMP URL like a live source (remux only)");
+  publish->add_option("fixture", o.publish_fixture, "Media file, e.g. fixtures/test_streams/30s-english-speech.mp4")
+      ->required()
+      ->check(CLI::ExistingFile);
+  publish->add_option("--to", o.publish_to, "Destination, e.g. rtsp://localhost:8554/live/demo/in")->required();
+  publish->add_option("--stop-after", o.publish_stop_after, "Cut the stream after this many seconds of media");
+  publish->add_flag("--no-realtime", o.publish_no_realtime, "Send as fast as possible instead of at media pace");
+  handlers()[publish] = cmd_publish;
+
+  auto* run = app.add_subcommand("run", "Run scenarios against the real stacks and write JUnit XML");
+  run->add_option("scenarios", o.run.scenario_args, "Scenario files or folders (folders: every *.yaml)")->required();
+  run->add_option("--repeat", o.run.repeat, "Run every scenario N times and print the pass rate")
+      ->check(CLI::Range(1, 1000));
+  run->add_option("--junit", o.junit, "JUnit XML file (default: <artifacts>/junit.xml)");
+  run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
+  run->add_flag("--keep-up", o.run.keep_up, "Leave the stacks running after the run (for debugging)");
+  run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
+  run->footer(
+      "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
+      "Every scenario is parsed before anything starts: a malformed one names file, line and key.");
+  handlers()[run] = cmd_run;
+
+  auto* validate = app.add_subcommand("validate", "Check scenario files against the schema without running them");
+  validate->add_option("scenarios", o.scenario_args, "Scenario files or folders")->required();
+  handlers()[validate] = cmd_validate;
+
+  auto* list = app.add_subcommand("list", "List scenarios with their one-line descriptions");
+  list->add_option("paths", o.scenario_args, "Scenario files or folders (default: scenarios/)");
+  handlers()[list] = cmd_list;
 }
 
 int run_selected(CLI::App& app) {

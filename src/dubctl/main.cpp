@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (verbose) dub::log::set_level(dub::log::Level::Info);
+  dub::media::set_libav_verbose(verbose);
 
   try {
     return dubctl::run_selected(app);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/process.hpp>
+#include <sstream>
 #include <thread>
 
 #include "dub/util/env.hpp"
@@ -90,12 +91,15 @@ std::map<std::string, std::string> container_health(const Stack& stack, const st
 
 }  // namespace
 
-void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout) {
+void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout,
+              const std::vector<std::string>& services) {
   if (!fs::exists(stack.compose_file)) {
     throw dub::Error(fmt::format("compose file for stack '{}' not found: {}", stack.name, stack.compose_file.string()));
   }
   dub::log::info("starting stack", {{"stack", stack.name}, {"project", stack.project}});
-  const auto up = run_command(compose_args(stack, {"up", "-d"}), env);
+  auto up_args = compose_args(stack, {"up", "-d"});
+  up_args.insert(up_args.end(), services.begin(), services.end());
+  const auto up = run_command(up_args, env);
   if (up.exit_code != 0) {
     std::string hint;
     if (up.output.find("port is already allocated") != std::string::npos ||

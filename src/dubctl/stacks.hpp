@@ -28,7 +28,9 @@ struct CommandResult {
 // Runs a command (no shell), capturing its output. Throws dub::Error if it cannot start.
 CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 
-void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout);
+// Starts the project (only `services` when not empty) and waits until every container is healthy.
+void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout,
+              const std::vector<std::string>& services = {});
 void stack_down(const Stack& stack, const std::map<std::string, std::string>& env);
 
 // Finds the project root: $DUBCTL_ROOT, else the nearest parent of the current directory

@@ -1,0 +1,36 @@
+#include "http_wait.hpp"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "dub/http/client.hpp"
+#include "dub/util/error.hpp"
+#include "progress.hpp"
+
+namespace dubctl {
+
+std::string wait_http(const std::string& url, int status, const std::string& body_contains, Duration timeout) {
+  Progress progress(fmt::format("waiting for HTTP {} from {}", status, url), timeout);
+  std::string last = "no answer yet";
+  while (!progress.expired()) {
+    try {
+      const auto response = dub::http::request("GET", url, "", std::chrono::seconds(3));
+      last = fmt::format("HTTP {}", response.status);
+      if (response.status == status &&
+          (body_contains.empty() || response.body.find(body_contains) != std::string::npos)) {
+        progress.done(last);
+        return last;
+      }
+      if (response.status == status) last += fmt::format(" but the body lacks '{}'", body_contains);
+    } catch (const dub::Error& e) {
+      last = e.what();
+    }
+    progress.tick(last);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  throw dub::Error(fmt::format("{} did not answer HTTP {} within {:.0f}s (last: {})", url, status,
+                               std::chrono::duration<double>(timeout).count(), last));
+}
+
+}  // namespace dubctl

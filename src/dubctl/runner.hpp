@@ -1,0 +1,25 @@
+#pragma once
+// Runs scenarios against the real compose stacks, sharing the stacks across the run
+// (session scope), and reports every scenario as a JUnit test case.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "junit.hpp"
+#include "scenario.hpp"
+
+namespace dubctl {
+
+struct RunOptions {
+  std::vector<std::string> scenario_args;  // files or folders
+  int repeat = 1;
+  std::filesystem::path junit;      // empty: <artifacts>/junit.xml
+  std::filesystem::path artifacts;  // empty: out/<timestamp>
+  bool keep_up = false;
+  EnvMap env;  // --env KEY=VAL: applied to every stack and to ${...} expansion
+};
+
+// Returns the process exit code: 0 when every scenario passed, 1 otherwise.
+int run_scenarios(const RunOptions& options);
+
+}  // namespace dubctl

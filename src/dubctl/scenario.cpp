@@ -1,0 +1,371 @@
+#include "scenario.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "dub/util/env.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dubctl {
+
+namespace {
+
+const std::set<std::string> kStacks = {"media", "sts"};
+
+// Reads one YAML mapping strictly: every key must be consumed or declared optional;
+// errors carry file:line and the dotted key path.
+class Reader {
+ public:
+  Reader(const YAML::Node& node, std::string path, const fs::path& file)
+      : node_(node), path_(std::move(path)), file_(file) {
+    if (!node_.IsMap()) fail(node_, path_, "must be a mapping (key: value)");
+  }
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& problem) const {
+    const int line = at.Mark().line >= 0 ? at.Mark().line + 1 : 0;
+    throw ScenarioError(fmt::format("{}:{}: {}: {}", file_.string(), line, key.empty() ? "(top level)" : key, problem));
+  }
+
+  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  bool has(const std::string& key) {
+    seen_.insert(key);
+    return node_[key].IsDefined() && !node_[key].IsNull();
+  }
+
+  YAML::Node get(const std::string& key) {
+    seen_.insert(key);
+    return node_[key];
+  }
+
+  std::string string(const std::string& key) {
+    if (!has(key)) fail(node_, key_path(key), "is required");
+    return scalar(get(key), key_path(key));
+  }
+
+  std::string string_or(const std::string& key, const std::string& fallback) {
+    return has(key) ? scalar(get(key), key_path(key)) : fallback;
+  }
+
+  std::string scalar(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n, key, "must be a single value, not a list or mapping");
+    return n.Scalar();
+  }
+
+  int integer(const std::string& key, int fallback, int min, int max) {
+    if (!has(key)) return fallback;
+    const auto n = get(key);
+    const auto text = scalar(n, key_path(key));
+    char* end = nullptr;
+    const long value = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0') fail(n, key_path(key), fmt::format("'{}' is not a whole number", text));
+    if (value < min || value > max) fail(n, key_path(key), fmt::format("{} is outside {}..{}", value, min, max));
+    return static_cast<int>(value);
+  }
+
+  double number(const std::string& key, const YAML::Node& n) const {
+    const auto text = scalar(n, key_path(key));
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0') fail(n, key_path(key), fmt::format("'{}' is not a number", text));
+    return value;
+  }
+
+  bool boolean(const std::string& key, const YAML::Node& n) const {
+    const auto text = scalar(n, key_path(key));
+    if (text == "true" || text == "yes") return true;
+    if (text == "false" || text == "no") return false;
+    fail(n, key_path(key), fmt::format("'{}' is not true or false", text));
+  }
+
+  Duration duration(const std::string& key, Duration fallback) {
+    if (!has(key)) return fallback;
+    const auto n = get(key);
+    try {
+      return dub::env::parse_duration(scalar(n, key_path(key)), key_path(key));
+    } catch (const dub::Error& e) {
+      fail(n, key_path(key), fmt::format("'{}' is not a duration (examples: 30s, 500ms, 2m)", n.Scalar()));
+    }
+  }
+
+  std::vector<std::string> string_list(const std::string& key) {
+    const auto n = get(key);
+    std::vector<std::string> out;
+    if (n.IsScalar()) {
+      out.push_back(n.Scalar());
+    } else if (n.IsSequence()) {
+      for (std::size_t i = 0; i < n.size(); ++i) out.push_back(scalar(n[i], fmt::format("{}[{}]", key_path(key), i)));
+    } else {
+      fail(n, key_path(key), "must be a name or a list of names");
+    }
+    return out;
+  }
+
+  EnvMap env_map(const std::string& key) {
+    EnvMap env;
+    if (!has(key)) return env;
+    const auto n = get(key);
+    if (!n.IsMap()) fail(n, key_path(key), "must be a mapping of NAME: value");
+    static const std::regex name_re("[A-Z_][A-Z0-9_]*");
+    for (const auto& kv : n) {
+      const auto name = kv.first.Scalar();
+      if (!std::regex_match(name, name_re)) {
+        fail(kv.first, key_path(key), fmt::format("'{}' is not an environment variable name", name));
+      }
+      env[name] = scalar(kv.second, key_path(key) + "." + name);
+    }
+    return env;
+  }
+
+  // Rejects keys nobody asked for: the typo'd `timout:` must not be silently ignored.
+  void finish() const {
+    for (const auto& kv : node_) {
+      const auto key = kv.first.Scalar();
+      if (!seen_.contains(key)) {
+        std::vector<std::string> known(seen_.begin(), seen_.end());
+        fail(kv.first, key_path(key), fmt::format("unknown key (known here: {})", fmt::join(known, ", ")));
+      }
+    }
+  }
+
+  const YAML::Node& node() const { return node_; }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  const fs::path& file_;
+  std::set<std::string> seen_;
+};
+
+std::vector<std::string> stack_names(Reader& r, const std::string& key, const YAML::Node& at) {
+  auto names = r.string_list(key);
+  if (names.empty()) r.fail(at, r.key_path(key), "names no stack");
+  for (const auto& name : names) {
+    if (!kStacks.contains(name))
+      r.fail(at, r.key_path(key), fmt::format("unknown stack '{}' (use media or sts)", name));
+  }
+  return names;
+}
+
+// `up: media`, `up: [media, sts]` or `up: {stacks: [...], timeout: 2m}`.
+template <typename T>
+T parse_stack_step(const YAML::Node& value, const std::string& path, const fs::path& file, const std::string& kind) {
+  T step;
+  if (value.IsMap()) {
+    Reader r(value, path, file);
+    step.stacks = stack_names(r, "stacks", value);
+    if constexpr (std::is_same_v<T, UpStep>) step.timeout = r.duration("timeout", step.timeout);
+    r.finish();
+  } else {
+    YAML::Node wrapper;
+    wrapper["stacks"] = value;
+    Reader r(wrapper, path, file);
+    try {
+      step.stacks = stack_names(r, "stacks", value);
+    } catch (const ScenarioError&) {
+      Reader at(YAML::Load("{}"), path, file);
+      at.fail(value, path, fmt::format("{} takes a stack name, a list of names, or {{stacks: [...]}}", kind));
+    }
+  }
+  return step;
+}
+
+Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file) {
+  const std::string path = fmt::format("steps[{}]", index);
+  Reader outer(item, path, file);
+  if (item.size() != 1)
+    outer.fail(item, path, "each step is a mapping with exactly one key: up, down, publish, wait or verify");
+  const auto kind = item.begin()->first.Scalar();
+  const YAML::Node value = item.begin()->second;
+  const std::string step_path = path + "." + kind;
+  Step step;
+  step.kind = kind;
+  step.line = item.Mark().line + 1;
+
+  if (kind == "up") {
+    step.action = parse_stack_step<UpStep>(value, step_path, file, kind);
+  } else if (kind == "down") {
+    step.action = parse_stack_step<DownStep>(value, step_path, file, kind);
+  } else if (kind == "wait") {
+    Reader r(value, step_path, file);
+    if (r.has("publish")) {
+      WaitPublishStep wait;
+      if (r.string("publish") != "done") r.fail(r.get("publish"), r.key_path("publish"), "the only value is `done`");
+      wait.timeout = r.duration("timeout", wait.timeout);
+      r.finish();
+      step.action = wait;
+    } else if (r.has("http")) {
+      WaitHttpStep wait;
+      wait.url = r.string("http");
+      wait.status = r.integer("status", 200, 100, 599);
+      wait.body_contains = r.string_or("body_contains", "");
+      wait.timeout = r.duration("timeout", wait.timeout);
+      r.finish();
+      step.action = wait;
+    } else {
+      r.fail(value, step_path, "say what to wait for: `http: URL` or `publish: done`");
+    }
+  } else if (kind == "verify") {
+    Reader r(value, step_path, file);
+    VerifyMediaStep verify;
+    verify.source = r.string("media");
+    if (r.has("expect")) {
+      const auto en = r.get("expect");
+      Reader e(en, r.key_path("expect"), file);
+      auto& x = verify.expect;
+      if (e.has("streams")) x.streams = e.integer("streams", 0, 0, 64);
+      if (e.has("video_codec")) x.video_codec = e.string("video_codec");
+      if (e.has("audio_codec")) x.audio_codec = e.string("audio_codec");
+      if (e.has("audio_language")) x.audio_language = e.string("audio_language");
+      if (e.has("has_audio")) x.has_audio = e.boolean("has_audio", e.get("has_audio"));
+      if (e.has("sample_rate")) x.sample_rate = e.integer("sample_rate", 0, 1, 384000);
+      if (e.has("duration_s")) x.duration_s = e.number("duration_s", e.get("duration_s"));
+      if (e.has("duration_tolerance_s")) {
+        x.duration_tolerance_s = e.number("duration_tolerance_s", e.get("duration_tolerance_s"));
+      }
+      e.finish();
+    } else {
+      r.fail(value, step_path, "needs an `expect:` mapping (what the media must be)");
+    }
+    r.finish();
+    step.action = verify;
+  } else if (kind == "publish") {
+    Reader r(value, step_path, file);
+    PublishStep publish;
+    publish.fixture = r.string("fixture");
+    publish.to = r.string_or("to", publish.to);
+    if (r.has("background")) publish.background = r.boolean("background", r.get("background"));
+    if (r.has("realtime")) publish.realtime = r.boolean("realtime", r.get("realtime"));
+    publish.stop_after = r.duration("stop_after", publish.stop_after);
+    r.finish();
+    step.action = publish;
+  } else {
+    outer.fail(item, path, fmt::format("unknown step '{}' (known: up, down, publish, wait, verify)", kind));
+  }
+  return step;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(fmt::format("{}:{}: not valid YAML: {}", file.string(), e.mark.line + 1, e.msg));
+  }
+  if (!root.IsDefined() || root.IsNull())
+    throw ScenarioError(fmt::format("{}:1: the scenario is empty", file.string()));
+  Reader r(root, "", file);
+  Scenario s;
+  s.file = file;
+  s.name = r.string("name");
+  static const std::regex name_re("[a-z0-9][a-z0-9_-]*");
+  if (!std::regex_match(s.name, name_re)) {
+    r.fail(r.get("name"), "name", "use lower-case letters, digits, '-' and '_' (it becomes part of stream names)");
+  }
+  s.description = r.string("description");
+  if (r.has("tags")) s.tags = r.string_list("tags");
+  s.timeout = r.duration("timeout", s.timeout);
+
+  if (r.has("stacks")) {
+    const auto stacks = r.get("stacks");
+    if (!stacks.IsMap()) r.fail(stacks, "stacks", "must map stack names (media, sts) to their settings");
+    for (const auto& kv : stacks) {
+      const auto name = kv.first.Scalar();
+      if (!kStacks.contains(name)) r.fail(kv.first, "stacks." + name, "unknown stack (use media or sts)");
+      StackUse use;
+      if (!kv.second.IsNull()) {
+        Reader sr(kv.second, "stacks." + name, file);
+        use.env = sr.env_map("env");
+        if (sr.has("services")) use.services = sr.string_list("services");
+        sr.finish();
+      }
+      s.stacks[name] = use;
+    }
+  }
+
+  if (!r.has("steps")) r.fail(root, "steps", "is required (a list of up/down/publish/wait/verify steps)");
+  const auto steps = r.get("steps");
+  if (!steps.IsSequence() || steps.size() == 0) r.fail(steps, "steps", "must be a non-empty list");
+  for (std::size_t i = 0; i < steps.size(); ++i) s.steps.push_back(parse_step(steps[i], i, file));
+  r.finish();
+
+  // Every stack a step names must be declared, so its settings are explicit.
+  for (const auto& step : s.steps) {
+    const std::vector<std::string>* names = nullptr;
+    if (const auto* up = std::get_if<UpStep>(&step.action)) names = &up->stacks;
+    if (const auto* down = std::get_if<DownStep>(&step.action)) names = &down->stacks;
+    if (names == nullptr) continue;
+    for (const auto& name : *names) {
+      if (!s.stacks.contains(name)) {
+        throw ScenarioError(fmt::format("{}:{}: steps: '{}' names stack '{}', which is not declared under `stacks:`",
+                                        file.string(), step.line, step.kind, name));
+      }
+    }
+  }
+  return s;
+}
+
+Scenario load_scenario(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ScenarioError(fmt::format("{}: cannot read the scenario file (does it exist?)", file.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), file);
+}
+
+std::vector<fs::path> scenario_files(const std::vector<std::string>& args) {
+  std::vector<fs::path> files;
+  for (const auto& arg : args) {
+    const fs::path p(arg);
+    if (fs::is_directory(p)) {
+      std::vector<fs::path> found;
+      for (const auto& entry : fs::directory_iterator(p)) {
+        if (entry.path().extension() == ".yaml" || entry.path().extension() == ".yml") found.push_back(entry.path());
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(p)) {
+      files.push_back(p);
+    } else {
+      throw ScenarioError(fmt::format("{}: no such scenario file or folder", arg));
+    }
+  }
+  return files;
+}
+
+std::string expand(const std::string& text, const EnvMap& vars) {
+  static const std::regex var_re(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\})");
+  std::string out;
+  auto begin = std::sregex_iterator(text.begin(), text.end(), var_re);
+  std::size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    const auto& m = *it;
+    out.append(text, last, static_cast<std::size_t>(m.position()) - last);
+    const auto name = m[1].str();
+    if (const auto found = vars.find(name); found != vars.end()) {
+      out += found->second;
+    } else if (const auto env = dub::env::get(name.c_str())) {
+      out += *env;
+    } else if (m[2].matched) {
+      out += m[3].str();
+    } else {
+      throw dub::Error(
+          fmt::format("'${{{}}}' in '{}' is not set and has no default (write ${{{}:-value}})", name, text, name));
+    }
+    last = static_cast<std::size_t>(m.position() + m.length());
+  }
+  out.append(text, last);
+  return out;
+}
+
+}  // namespace dubctl

@@ -1,0 +1,105 @@
+#pragma once
+// Scenarios: YAML files that say which compose stacks to start and which steps to run.
+// The schema is strict: an unknown key, a wrong type or a bad duration is rejected before
+// anything starts, with the file, line and key in the message. Documented in man/dubctl.1
+// and scenarios/README.md.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "dub/util/error.hpp"
+
+namespace dubctl {
+
+using Duration = std::chrono::milliseconds;
+using EnvMap = std::map<std::string, std::string>;
+
+struct StackUse {
+  EnvMap env;                         // extra compose environment (ports, URLs, modes)
+  std::vector<std::string> services;  // empty: every service of the project
+};
+
+struct UpStep {
+  std::vector<std::string> stacks;
+  Duration timeout{std::chrono::seconds(120)};
+};
+
+struct DownStep {
+  std::vector<std::string> stacks;
+};
+
+struct WaitHttpStep {
+  std::string url;
+  int status = 200;
+  std::string body_contains;  // optional
+  Duration timeout{std::chrono::seconds(30)};
+};
+
+struct Expectation {
+  std::optional<int> streams;
+  std::optional<std::string> video_codec;
+  std::optional<std::string> audio_codec;
+  std::optional<bool> has_audio;
+  std::optional<int> sample_rate;
+  std::optional<std::string> audio_language;
+  std::optional<double> duration_s;
+  double duration_tolerance_s = 0.5;
+};
+
+struct VerifyMediaStep {
+  std::string source;  // a path (relative to the project root) or URL; ${...} expanded at run time
+  Expectation expect;
+};
+
+struct PublishStep {
+  std::string fixture;  // a name under fixtures/test_streams/, or a path relative to the project root
+  std::string to = "rtsp://localhost:${MEDIAMTX_RTSP_PORT:-8554}/live/${stream}/in";
+  bool background = true;  // go on with the next steps while the fixture plays
+  bool realtime = true;    // pace packets like a live source
+  Duration stop_after{0};  // > 0: cut the source after this much media (a source disconnect)
+};
+
+// Waits until every background publish of the scenario has sent its whole fixture.
+struct WaitPublishStep {
+  Duration timeout{std::chrono::seconds(60)};
+};
+
+using StepAction = std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, VerifyMediaStep, PublishStep>;
+
+struct Step {
+  std::string kind;  // "up", "down", "publish", "wait", "verify"
+  int line = 0;      // 1-based line in the scenario file
+  StepAction action;
+};
+
+struct Scenario {
+  std::filesystem::path file;
+  std::string name;
+  std::string description;
+  std::vector<std::string> tags;
+  Duration timeout{std::chrono::minutes(10)};
+  std::map<std::string, StackUse> stacks;  // "media", "sts"
+  std::vector<Step> steps;
+};
+
+// Thrown for a malformed scenario; what() is "file:line: key: problem".
+class ScenarioError : public dub::Error {
+ public:
+  using dub::Error::Error;
+};
+
+Scenario load_scenario(const std::filesystem::path& file);
+Scenario parse_scenario(const std::string& yaml_text, const std::filesystem::path& file_for_messages);
+
+// Scenario files named by the arguments: files as given, folders expanded to their *.yaml (sorted).
+std::vector<std::filesystem::path> scenario_files(const std::vector<std::string>& args);
+
+// Expands ${NAME} and ${NAME:-default} from `vars`, then from the process environment.
+// Throws dub::Error naming the variable when it is unset and has no default.
+std::string expand(const std::string& text, const EnvMap& vars);
+
+}  // namespace dubctl

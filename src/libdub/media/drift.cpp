@@ -1,0 +1,218 @@
+#include "dub/media/drift.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "dub/util/error.hpp"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/error.h>
+}
+
+namespace dub::media {
+
+namespace {
+
+std::string av_err(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+struct FormatCloser {
+  void operator()(AVFormatContext* ctx) const { avformat_close_input(&ctx); }
+};
+struct CodecFreer {
+  void operator()(AVCodecContext* ctx) const { avcodec_free_context(&ctx); }
+};
+struct PacketFreer {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct FrameFreer {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+
+struct AudioPoint {
+  double pts_s;      // packet/frame PTS
+  double content_s;  // samples before it / rate
+};
+
+struct VideoPacket {
+  double pts_s;
+  double duration_s;
+};
+
+}  // namespace
+
+DriftReport analyze_drift(const std::string& source, const DriftOptions& options) {
+  AVDictionary* opts = nullptr;
+  const auto timeout_us = fmt::format("{}", static_cast<std::int64_t>(options.timeout_s * 1e6));
+  if (source.starts_with("rtsp://")) {
+    if (options.rtsp_tcp) av_dict_set(&opts, "rtsp_transport", "tcp", 0);
+    av_dict_set(&opts, "timeout", timeout_us.c_str(), 0);
+  } else if (source.find("://") != std::string::npos) {
+    av_dict_set(&opts, "rw_timeout", timeout_us.c_str(), 0);
+  }
+  AVFormatContext* raw = nullptr;
+  const int rc = avformat_open_input(&raw, source.c_str(), nullptr, &opts);
+  av_dict_free(&opts);
+  if (rc < 0) throw Error(fmt::format("cannot open {}: {}", source, av_err(rc)));
+  std::unique_ptr<AVFormatContext, FormatCloser> ctx(raw);
+  if (const int r = avformat_find_stream_info(ctx.get(), nullptr); r < 0) {
+    throw Error(fmt::format("cannot read stream info of {}: {}", source, av_err(r)));
+  }
+
+  DriftReport report;
+  report.source = source;
+  const int vi = av_find_best_stream(ctx.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  const int ai = av_find_best_stream(ctx.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (vi < 0 && ai < 0) throw Error(fmt::format("{} has neither audio nor video", source));
+
+  std::unique_ptr<AVCodecContext, CodecFreer> dec;
+  AVRational a_tb{1, 1};
+  AVRational v_tb{1, 1};
+  if (ai >= 0) {
+    const AVStream* st = ctx->streams[ai];
+    a_tb = st->time_base;
+    report.audio.present = true;
+    report.audio.index = ai;
+    report.audio.codec = avcodec_get_name(st->codecpar->codec_id);
+    report.audio.sample_rate = st->codecpar->sample_rate;
+    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (codec == nullptr) throw Error(fmt::format("{}: no decoder for audio codec {}", source, report.audio.codec));
+    dec.reset(avcodec_alloc_context3(codec));
+    if (!dec || avcodec_parameters_to_context(dec.get(), st->codecpar) < 0) throw Error("cannot set up the audio decoder");
+    dec->pkt_timebase = a_tb;
+    if (const int r = avcodec_open2(dec.get(), codec, nullptr); r < 0) {
+      throw Error(fmt::format("{}: cannot open the {} decoder: {}", source, report.audio.codec, av_err(r)));
+    }
+  }
+  if (vi >= 0) {
+    const AVStream* st = ctx->streams[vi];
+    v_tb = st->time_base;
+    report.video.present = true;
+    report.video.index = vi;
+    report.video.codec = avcodec_get_name(st->codecpar->codec_id);
+    AVRational fr = st->avg_frame_rate;
+    if (fr.num <= 0 || fr.den <= 0) fr = st->r_frame_rate;
+    report.video.frame_rate = (fr.num > 0 && fr.den > 0) ? av_q2d(fr) : 0;
+  }
+
+  std::vector<AudioPoint> audio;
+  std::vector<VideoPacket> video;
+  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
+  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  std::uint64_t samples = 0;
+  double audio_end = 0;
+  bool audio_started = false;
+  double audio_start = 0;
+
+  const auto drain_audio = [&] {
+    while (avcodec_receive_frame(dec.get(), frame.get()) == 0) {
+      const int64_t ts = frame->best_effort_timestamp;
+      if (ts != AV_NOPTS_VALUE && report.audio.sample_rate > 0) {
+        const double pts = static_cast<double>(ts) * av_q2d(a_tb);
+        if (!audio_started) {
+          audio_started = true;
+          audio_start = pts;
+        }
+        audio.push_back({pts, static_cast<double>(samples) / report.audio.sample_rate});
+        audio_end = std::max(audio_end, pts + static_cast<double>(frame->nb_samples) / report.audio.sample_rate);
+      }
+      samples += static_cast<std::uint64_t>(frame->nb_samples);
+      ++report.audio.packets;
+      av_frame_unref(frame.get());
+    }
+  };
+
+  while (true) {
+    const int r = av_read_frame(ctx.get(), pkt.get());
+    if (r == AVERROR_EOF) break;
+    if (r < 0) throw Error(fmt::format("reading {}: {}", source, av_err(r)));
+    if (pkt->stream_index == vi && pkt->pts != AV_NOPTS_VALUE) {
+      const double pts = static_cast<double>(pkt->pts) * av_q2d(v_tb);
+      const double dur = pkt->duration > 0 ? static_cast<double>(pkt->duration) * av_q2d(v_tb) : 0;
+      video.push_back({pts, dur});
+      ++report.video.packets;
+      if (options.max_read_s > 0 && pts - video.front().pts_s > options.max_read_s) {
+        av_packet_unref(pkt.get());
+        break;
+      }
+    } else if (pkt->stream_index == ai && dec) {
+      if (avcodec_send_packet(dec.get(), pkt.get()) == 0) drain_audio();
+    }
+    av_packet_unref(pkt.get());
+  }
+  if (dec) {
+    avcodec_send_packet(dec.get(), nullptr);
+    drain_audio();
+  }
+  report.audio.samples = samples;
+
+  // Audio timing.
+  if (!audio.empty()) {
+    report.audio.start_s = audio_start;
+    report.audio.end_s = audio_end;
+    report.audio.duration_s = audio_end - audio_start;
+    double prev_end = audio.front().pts_s;
+    for (std::size_t i = 0; i < audio.size(); ++i) {
+      const double offset = audio[i].pts_s - (audio_start + audio[i].content_s);
+      report.audio.max_abs_offset_s = std::max(report.audio.max_abs_offset_s, std::abs(offset));
+      if (i > 0) report.audio.max_gap_s = std::max(report.audio.max_gap_s, audio[i].pts_s - prev_end);
+      const double next_content =
+          i + 1 < audio.size() ? audio[i + 1].content_s : static_cast<double>(samples) / report.audio.sample_rate;
+      prev_end = audio[i].pts_s + (next_content - audio[i].content_s);
+    }
+  }
+  // Video timing (PTS order; B-frames arrive out of order).
+  std::sort(video.begin(), video.end(), [](const VideoPacket& a, const VideoPacket& b) { return a.pts_s < b.pts_s; });
+  if (!video.empty()) {
+    const double frame_s = report.video.frame_rate > 0 ? 1.0 / report.video.frame_rate : 0;
+    report.video.start_s = video.front().pts_s;
+    const double last_dur = video.back().duration_s > 0 ? video.back().duration_s : frame_s;
+    report.video.end_s = video.back().pts_s + last_dur;
+    report.video.duration_s = report.video.end_s - report.video.start_s;
+    for (std::size_t i = 1; i < video.size(); ++i) {
+      report.video.max_gap_s = std::max(report.video.max_gap_s, video[i].pts_s - video[i - 1].pts_s - frame_s);
+    }
+  }
+
+  const double start = std::min(audio.empty() ? std::numeric_limits<double>::max() : report.audio.start_s,
+                                video.empty() ? std::numeric_limits<double>::max() : report.video.start_s);
+  const double end = std::max(report.audio.end_s, report.video.end_s);
+  report.duration_s = end - start;
+
+  if (!audio.empty() && !video.empty()) {
+    report.start_offset_s = report.audio.start_s - report.video.start_s;
+    report.end_offset_s = report.audio.end_s - report.video.end_s;
+    const double frame_s = report.video.frame_rate > 0 ? 1.0 / report.video.frame_rate : 0;
+    std::size_t a = 0;
+    double sum = 0;
+    std::vector<DriftPoint> all;
+    all.reserve(video.size());
+    for (std::size_t i = 0; i < video.size(); ++i) {
+      const double content = frame_s > 0 ? static_cast<double>(i) * frame_s : video[i].pts_s - report.video.start_s;
+      const double v_offset = video[i].pts_s - (report.video.start_s + content);
+      report.video.max_abs_offset_s = std::max(report.video.max_abs_offset_s, std::abs(v_offset));
+      // Audio offset at the same content time: the last decoded audio frame that starts at or before it.
+      while (a + 1 < audio.size() && audio[a + 1].content_s <= content) ++a;
+      const double a_offset = audio[a].pts_s - (report.audio.start_s + audio[a].content_s);
+      const double drift = report.start_offset_s + a_offset - v_offset;
+      report.max_abs_drift_s = std::max(report.max_abs_drift_s, std::abs(drift));
+      sum += std::abs(drift);
+      all.push_back({video[i].pts_s - start, drift});
+    }
+    report.mean_abs_drift_s = sum / static_cast<double>(video.size());
+    const std::size_t step = std::max<std::size_t>(1, (all.size() + options.max_points - 1) / std::max<std::size_t>(1, options.max_points));
+    for (std::size_t i = 0; i < all.size(); i += step) report.series.push_back(all[i]);
+  }
+  return report;
+}
+
+}  // namespace dub::media

@@ -1,0 +1,271 @@
+#include "dub/media/publish.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "dub/util/error.hpp"
+
+extern "C" {
+#include <libavformat/avformat.h>
+#include <libavutil/dict.h>
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+#include <libavutil/mathematics.h>
+#include <libavutil/time.h>
+}
+
+namespace dub::media {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string av_err(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+// Lets libav's blocking calls give up: on cancel, on a deadline, or when a stream goes idle.
+struct Interrupt {
+  const std::atomic<bool>* cancel = nullptr;
+  std::atomic<int64_t> deadline_us{0};  // av_gettime_relative() based; 0 = none
+  static int callback(void* opaque) {
+    const auto* self = static_cast<Interrupt*>(opaque);
+    if (self->cancel != nullptr && self->cancel->load()) return 1;
+    const int64_t deadline = self->deadline_us.load();
+    return deadline != 0 && av_gettime_relative() > deadline ? 1 : 0;
+  }
+  void arm(double seconds) { deadline_us = av_gettime_relative() + static_cast<int64_t>(seconds * 1e6); }
+};
+
+struct InputCloser {
+  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
+};
+struct OutputCloser {
+  void operator()(AVFormatContext* c) const {
+    if (c == nullptr) return;
+    if (c->oformat != nullptr && (c->oformat->flags & AVFMT_NOFILE) == 0 && c->pb != nullptr) avio_closep(&c->pb);
+    avformat_free_context(c);
+  }
+};
+struct PacketFreer {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct DictFreer {
+  void operator()(AVDictionary* d) const { av_dict_free(&d); }
+};
+using Input = std::unique_ptr<AVFormatContext, InputCloser>;
+using Output = std::unique_ptr<AVFormatContext, OutputCloser>;
+using Dict = std::unique_ptr<AVDictionary, DictFreer>;
+
+bool is_url(const std::string& s) {
+  return s.find("://") != std::string::npos;
+}
+
+Input open_input(const std::string& source, Interrupt& interrupt, double timeout_s) {
+  AVFormatContext* raw = avformat_alloc_context();
+  raw->interrupt_callback = {&Interrupt::callback, &interrupt};
+  AVDictionary* opts = nullptr;
+  if (source.starts_with("rtsp://")) av_dict_set(&opts, "rtsp_transport", "tcp", 0);
+  if (source.starts_with("rtmp://")) av_dict_set(&opts, "rtmp_live", "live", 0);
+  interrupt.arm(timeout_s);
+  int rc = avformat_open_input(&raw, source.c_str(), nullptr, &opts);
+  av_dict_free(&opts);
+  if (rc < 0) {
+    throw Error(fmt::format("cannot open {}: {}", source, rc == AVERROR_EXIT ? "timed out or cancelled" : av_err(rc)));
+  }
+  Input in(raw);
+  rc = avformat_find_stream_info(in.get(), nullptr);
+  if (rc < 0) throw Error(fmt::format("cannot read the streams of {}: {}", source, av_err(rc)));
+  interrupt.deadline_us = 0;
+  return in;
+}
+
+const char* muxer_for(const std::string& url) {
+  if (url.starts_with("rtsp://")) return "rtsp";
+  if (url.starts_with("rtmp://")) return "flv";
+  return nullptr;  // guess from the file name
+}
+
+// Creates the output with one stream per audio/video input stream; returns the input->output map.
+Output open_output(const std::string& url, AVFormatContext* in, Interrupt& interrupt, double timeout_s,
+                   std::vector<int>& map) {
+  AVFormatContext* raw = nullptr;
+  int rc = avformat_alloc_output_context2(&raw, nullptr, muxer_for(url), url.c_str());
+  if (rc < 0 || raw == nullptr) throw Error(fmt::format("cannot create an output for {}: {}", url, av_err(rc)));
+  Output out(raw);
+  out->interrupt_callback = {&Interrupt::callback, &interrupt};
+  map.assign(in->nb_streams, -1);
+  for (unsigned i = 0; i < in->nb_streams; ++i) {
+    const AVStream* ist = in->streams[i];
+    const auto type = ist->codecpar->codec_type;
+    if (type != AVMEDIA_TYPE_AUDIO && type != AVMEDIA_TYPE_VIDEO) continue;
+    AVStream* ost = avformat_new_stream(out.get(), nullptr);
+    if (ost == nullptr) throw Error("out of memory creating an output stream");
+    if ((rc = avcodec_parameters_copy(ost->codecpar, ist->codecpar)) < 0) {
+      throw Error(fmt::format("cannot copy codec parameters: {}", av_err(rc)));
+    }
+    ost->codecpar->codec_tag = 0;
+    ost->time_base = ist->time_base;
+    av_dict_copy(&ost->metadata, ist->metadata, 0);
+    map[i] = ost->index;
+  }
+  if (out->nb_streams == 0) throw Error(fmt::format("{} has no audio or video stream to send", url));
+
+  Dict opts;
+  AVDictionary* raw_opts = nullptr;
+  if (url.starts_with("rtsp://")) av_dict_set(&raw_opts, "rtsp_transport", "tcp", 0);
+  if (!is_url(url) && url.ends_with(".mp4")) av_dict_set(&raw_opts, "movflags", "+faststart", 0);
+  interrupt.arm(timeout_s);
+  if ((out->oformat->flags & AVFMT_NOFILE) == 0) {
+    rc = avio_open2(&out->pb, url.c_str(), AVIO_FLAG_WRITE, &out->interrupt_callback, nullptr);
+    if (rc < 0) {
+      av_dict_free(&raw_opts);
+      throw Error(fmt::format("cannot open {} for writing: {}", url, av_err(rc)));
+    }
+  }
+  rc = avformat_write_header(out.get(), &raw_opts);
+  opts.reset(raw_opts);
+  if (rc < 0) {
+    throw Error(fmt::format("cannot start publishing to {}: {}", url,
+                            rc == AVERROR_EXIT ? "timed out (is the server up and the port right?)" : av_err(rc)));
+  }
+  interrupt.deadline_us = 0;
+  return out;
+}
+
+double packet_seconds(const AVPacket* pkt, AVRational tb) {
+  const int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+  return ts == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ts) * av_q2d(tb);
+}
+
+}  // namespace
+
+PublishResult publish(const std::string& input, const std::string& output_url, const PublishOptions& options) {
+  if (!is_url(input) && !std::filesystem::exists(input)) {
+    throw Error(fmt::format("fixture not found: {} (the bundled ones are in fixtures/test_streams/)", input));
+  }
+  Interrupt interrupt;
+  interrupt.cancel = options.cancel;
+  Input in = open_input(input, interrupt, options.timeout_s);
+  std::vector<int> map;
+  Output out = open_output(output_url, in.get(), interrupt, options.timeout_s, map);
+
+  if (options.on_started) options.on_started();
+  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
+  PublishResult result;
+  const auto start = Clock::now();
+  double first_s = -1;
+  double last_report = -1;
+  bool stopped_early = false;
+  while (true) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      result.cancelled = true;
+      break;
+    }
+    int rc = av_read_frame(in.get(), pkt.get());
+    if (rc == AVERROR_EOF) break;
+    if (rc < 0) throw Error(fmt::format("reading {} failed: {}", input, av_err(rc)));
+    const int si = pkt->stream_index;
+    if (si < 0 || si >= static_cast<int>(map.size()) || map[si] < 0) {
+      av_packet_unref(pkt.get());
+      continue;
+    }
+    const AVStream* ist = in->streams[si];
+    const double t = packet_seconds(pkt.get(), ist->time_base);
+    if (first_s < 0) first_s = t;
+    const double media_s = t - first_s;
+    if (options.stop_after_s > 0 && media_s >= options.stop_after_s) {
+      stopped_early = true;
+      av_packet_unref(pkt.get());
+      break;
+    }
+    if (options.realtime) {
+      std::this_thread::sleep_until(
+          start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(media_s)));
+    }
+    AVStream* ost = out->streams[map[si]];
+    av_packet_rescale_ts(pkt.get(), ist->time_base, ost->time_base);
+    pkt->stream_index = map[si];
+    pkt->pos = -1;
+    interrupt.arm(options.timeout_s);
+    rc = av_interleaved_write_frame(out.get(), pkt.get());
+    interrupt.deadline_us = 0;
+    if (rc < 0) {
+      throw Error(fmt::format("sending to {} failed after {:.1f}s of media: {}", output_url, media_s,
+                              rc == AVERROR_EXIT ? "timed out" : av_err(rc)));
+    }
+    result.media_s = media_s;
+    ++result.packets;
+    if (options.on_progress && media_s - last_report >= 1.0) {
+      options.on_progress(media_s);
+      last_report = media_s;
+    }
+  }
+  interrupt.arm(options.timeout_s);
+  av_write_trailer(out.get());
+  (void)stopped_early;
+  result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+RecordResult record(const std::string& source_url, const std::string& output_file, const RecordOptions& options) {
+  Interrupt interrupt;
+  interrupt.cancel = options.cancel;
+  Input in = open_input(source_url, interrupt, options.timeout_s);
+  std::vector<int> map;
+  Output out = open_output(output_file, in.get(), interrupt, options.timeout_s, map);
+  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
+  RecordResult result;
+  std::vector<int64_t> first_dts(in->nb_streams, AV_NOPTS_VALUE);
+  double first_s = -1;
+  while (true) {
+    interrupt.arm(options.idle_timeout_s);  // a read that blocks this long means the stream went idle
+    const int rc = av_read_frame(in.get(), pkt.get());
+    if (rc == AVERROR_EOF) {
+      result.ended_by_eof = true;
+      break;
+    }
+    if (rc == AVERROR_EXIT) break;  // idle or cancelled
+    if (rc < 0) {
+      // A live source that closes mid-read shows up as an I/O error: keep what we have.
+      result.ended_by_eof = true;
+      break;
+    }
+    const int si = pkt->stream_index;
+    if (si < 0 || si >= static_cast<int>(map.size()) || map[si] < 0) {
+      av_packet_unref(pkt.get());
+      continue;
+    }
+    const AVStream* ist = in->streams[si];
+    const double t = packet_seconds(pkt.get(), ist->time_base);
+    if (first_s < 0) first_s = t;
+    result.media_s = std::max(result.media_s, t - first_s);
+    AVStream* ost = out->streams[map[si]];
+    av_packet_rescale_ts(pkt.get(), ist->time_base, ost->time_base);
+    pkt->stream_index = map[si];
+    pkt->pos = -1;
+    interrupt.deadline_us = 0;
+    if (const int wrc = av_interleaved_write_frame(out.get(), pkt.get()); wrc < 0) {
+      throw Error(fmt::format("writing {} failed: {}", output_file, av_err(wrc)));
+    }
+    ++result.packets;
+    if (options.max_duration_s > 0 && result.media_s >= options.max_duration_s) break;
+  }
+  interrupt.deadline_us = 0;
+  if (const int rc = av_write_trailer(out.get()); rc < 0) {
+    throw Error(fmt::format("finishing {} failed: {}", output_file, av_err(rc)));
+  }
+  return result;
+}
+
+void set_libav_verbose(bool verbose) {
+  av_log_set_level(verbose ? AV_LOG_INFO : AV_LOG_ERROR);
+}
+
+}  // namespace dub::media

@@ -1,0 +1,81 @@
+#include "dub/media/publish.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "dub/media/probe.hpp"
+#include "dub/util/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kFixture = std::string(DUB_SOURCE_DIR) + "/fixtures/test_streams/30s-english-speech.mp4";
+
+class PublishTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("dub-publish-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(PublishTest, RemuxesToFlvWithoutReencoding) {
+  const auto out = (dir_ / "out.flv").string();
+  dub::media::PublishOptions options;
+  options.realtime = false;
+  const auto result = dub::media::publish(kFixture, out, options);
+  EXPECT_GT(result.packets, 750);  // 750 video frames + ~1400 AAC frames
+  EXPECT_NEAR(result.media_s, 30.0, 0.1);
+  const auto info = dub::media::probe(out);
+  ASSERT_EQ(info.streams.size(), 2U);
+  EXPECT_EQ(info.first(dub::media::StreamType::Video)->codec, "h264");
+  EXPECT_EQ(info.first(dub::media::StreamType::Audio)->codec, "aac");
+  EXPECT_NEAR(info.duration_s, 30.0, 0.1);
+}
+
+TEST_F(PublishTest, StopAfterCutsTheSource) {
+  const auto out = (dir_ / "cut.flv").string();
+  dub::media::PublishOptions options;
+  options.realtime = false;
+  options.stop_after_s = 10.0;
+  dub::media::publish(kFixture, out, options);
+  EXPECT_NEAR(dub::media::probe(out).duration_s, 10.0, 0.2);
+}
+
+TEST_F(PublishTest, RealtimePacingTakesMediaTime) {
+  // 2 s of media must take at least ~2 s of wall time when paced (lower bound only: no flaky upper bound).
+  dub::media::PublishOptions options;
+  options.stop_after_s = 2.0;
+  const auto result = dub::media::publish(kFixture, (dir_ / "rt.flv").string(), options);
+  EXPECT_GE(result.wall_s, 1.8);
+}
+
+TEST_F(PublishTest, RecordCopiesAFileSource) {
+  const auto out = (dir_ / "rec.mp4").string();
+  const auto result = dub::media::record(kFixture, out);
+  EXPECT_TRUE(result.ended_by_eof);
+  EXPECT_NEAR(dub::media::probe(out).duration_s, 30.0, 0.1);
+}
+
+TEST_F(PublishTest, MissingFixtureAndDeadServerGiveClearErrors) {
+  try {
+    dub::media::publish("/nonexistent/x.mp4", (dir_ / "x.flv").string());
+    FAIL();
+  } catch (const dub::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fixture not found: /nonexistent/x.mp4"), std::string::npos) << e.what();
+  }
+  dub::media::PublishOptions options;
+  options.timeout_s = 3;
+  try {
+    dub::media::publish(kFixture, "rtsp://127.0.0.1:1/live/x/in", options);
+    FAIL();
+  } catch (const dub::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("rtsp://127.0.0.1:1/live/x/in"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
