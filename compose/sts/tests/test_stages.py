@@ -1,0 +1,172 @@
+"""The real MT and TTS stages (Apertium, espeak-ng) and the text normaliser; ASR on silence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import MODEL_DIR, have_model, require_tools
+
+from sts_service.audio import PcmFormat, decode_pcm, encode_pcm, rms_dbfs
+from sts_service.config import Config, ConfigError
+from sts_service.pipeline import FragmentContext, TranscriptionFrame, TranslationFrame
+from sts_service.text import int_to_words, normalise_for_compare, ordinal_words, spell_numbers
+from sts_service.translation import TranslationError, TranslationProcessor, make_provider
+
+# ------------------------------------------------------------------ text
+
+
+@pytest.mark.parametrize("n,words", [(0, "zero"), (7, "seven"), (13, "thirteen"), (21, "twenty-one"),
+                                     (30, "thirty"), (105, "one hundred five"), (1000, "one thousand"),
+                                     (2024, "two thousand twenty-four"), (1_000_001, "one million one")])
+def test_int_to_words(n, words):
+    assert int_to_words(n) == words
+
+
+def test_spell_numbers():
+    assert spell_numbers("1, 2, 3, 4, 5, 6.") == "one, two, three, four, five, six."
+    assert spell_numbers("21 22 23") == "twenty-one twenty-two twenty-three"
+    assert spell_numbers("3.5 and 1,234") == "three point five and one thousand two hundred thirty-four"
+    assert spell_numbers("the 2nd and 21st") == "the second and twenty-first"
+    assert spell_numbers("mp3 v2.0a") == "mp3 v2.0a"  # not standalone numbers
+    assert ordinal_words(30) == "thirtieth"
+    assert normalise_for_compare("One, 2, three-four!") == "one two three four"
+
+
+# ------------------------------------------------------------------ config
+
+
+def test_config_defaults_and_validation():
+    c = Config.from_env({})
+    assert (c.port, c.host, c.mode, c.asr_model, c.max_inflight, c.processing_timeout_s) == (
+        3000, "0.0.0.0", "real", "small", 3, 30.0)
+    assert Config.from_env({"ASR_MODEL": "whisper-base"}).asr_model == "base"
+    for bad in ({"PORT": "x"}, {"MAX_INFLIGHT": "0"}, {"STS_MODE": "fake"}, {"DEVICE": "cuda"},
+                {"TRANSLATION_PROVIDER": "deepl"}, {"ASR_MODEL": "../etc"}):
+        with pytest.raises(ConfigError):
+            Config.from_env(bad)
+
+
+# ------------------------------------------------------------------ translation
+
+
+FMT16 = PcmFormat(16000, 1, "s16le")
+
+
+def _ctx(frames: int = 16000, fmt: PcmFormat = FMT16) -> FragmentContext:
+    return FragmentContext("s", "f", 0, fmt, "en", "es", frames)
+
+
+def test_apertium_translates_numbers_to_spanish_words():
+    require_tools("apertium")
+    mt = make_provider("apertium")
+    assert ("en", "es") in mt.pairs()
+    out = mt.translate("One, two, three, four, five, six.", "en", "es")
+    assert normalise_for_compare(out) == "uno dos tres cuatro cinco seis"
+    proc = TranslationProcessor(mt)
+    frame = proc.process_sync(TranscriptionFrame("1, 2, 3.", "en", 0.0, []), _ctx())
+    assert normalise_for_compare(frame.text) == "uno dos tres"  # digits spelled out before MT
+    assert mt.translate("", "en", "es") == ""
+
+
+def test_apertium_unknown_pair_fails_clearly():
+    require_tools("apertium")
+    with pytest.raises(TranslationError, match="no fr->de mode"):
+        make_provider("apertium").translate("bonjour", "fr", "de")
+
+
+def test_google_without_credentials_fails_clearly():
+    with pytest.raises(TranslationError, match="GOOGLE_TRANSLATE_API_KEY"):
+        make_provider("google", env={})
+
+
+def test_google_configured_without_credentials_makes_loading_fail():
+    from sts_service.engine import Engine
+
+    eng = Engine(Config(translation_provider="google", warmup=False))
+    with pytest.raises(TranslationError):
+        eng.load()
+    assert eng.state == "error" and "GOOGLE_TRANSLATE_API_KEY" in eng.error
+    eng.shutdown()
+
+
+# ------------------------------------------------------------------ TTS
+
+
+@pytest.mark.parametrize("fmt", [PcmFormat(48000, 2, "s16le"), PcmFormat(16000, 1, "f32le")])
+def test_tts_spanish_speech_time_fitted_exactly(fmt):
+    require_tools("espeak-ng", "sox")
+    from sts_service.tts import TtsProcessor
+    from sts_service.tts import make_provider as make_tts
+
+    proc = TtsProcessor(make_tts("espeak-ng", "es", 160), max_tempo=2.5, min_tempo=0.85)
+    frames = 6 * fmt.sample_rate
+    ctx = _ctx(frames, fmt)
+    out = proc.process_sync(TranslationFrame("one", "Uno, dos, tres, cuatro, cinco, seis.", 0.0), ctx)
+    assert len(out.pcm) == frames * fmt.bytes_per_frame  # exactly the fragment's length
+    x = decode_pcm(out.pcm, fmt)
+    assert rms_dbfs(x) > -35  # there is speech
+    assert ctx.info["tts"]["spoken"] and not ctx.info["tts"]["truncated"]
+
+
+def test_tts_long_text_is_sped_up_to_fit():
+    require_tools("espeak-ng", "sox")
+    from sts_service.tts import TtsProcessor
+    from sts_service.tts import make_provider as make_tts
+
+    fmt = PcmFormat(48000, 1, "s16le")
+    proc = TtsProcessor(make_tts("espeak-ng", "es", 160), max_tempo=2.5, min_tempo=0.85)
+    ctx = _ctx(2 * 48000, fmt)
+    text = "Uno, dos, tres, cuatro, cinco, seis, siete, ocho."  # ~4 s of speech into 2 s
+    out = proc.process_sync(TranslationFrame("x", text, 0.0), ctx)
+    assert len(out.pcm) == 2 * 48000 * 2
+    assert ctx.info["tts"]["tempo"] > 1.2
+
+
+def test_tts_silence_in_silence_out():
+    require_tools("espeak-ng")
+    from sts_service.tts import TtsProcessor
+    from sts_service.tts import make_provider as make_tts
+
+    fmt = PcmFormat(48000, 2, "s16le")
+    proc = TtsProcessor(make_tts("espeak-ng", "es", 160), max_tempo=2.5, min_tempo=0.85)
+    out = proc.process_sync(TranslationFrame("", "", None), _ctx(48000, fmt))
+    assert out.pcm == bytes(48000 * 4)
+
+
+def test_tts_unknown_provider_or_voice_fails_clearly():
+    require_tools("espeak-ng")
+    from sts_service.tts import TtsError
+    from sts_service.tts import make_provider as make_tts
+
+    with pytest.raises(TtsError, match="coqui"):
+        make_tts("coqui", "es", 160)
+    with pytest.raises(TtsError, match="no voice"):
+        make_tts("espeak-ng", "xx-nope", 160)
+
+
+# ------------------------------------------------------------------ ASR (needs weights)
+
+
+INSTALLED = [m for m in ("small", "base", "tiny.en") if have_model(m)]
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize("name", INSTALLED or [pytest.param("none", marks=pytest.mark.skip(
+    reason=f"no Whisper weights in {MODEL_DIR} (installed in the image; set ASR_MODEL_DIR)"))])
+def test_asr_silence_gives_empty_transcript(name):
+    from sts_service.asr import AsrProcessor, WhisperAsr
+    from sts_service.pipeline import InputAudioFrame
+
+    asr = WhisperAsr(str(MODEL_DIR), name)
+    fmt = PcmFormat(48000, 1, "s16le")
+    for x in (np.zeros((6 * 48000, 1), np.float32),
+              np.random.default_rng(0).normal(0, 0.0005, (6 * 48000, 1)).astype(np.float32)):
+        frame = AsrProcessor(asr).process_sync(InputAudioFrame(encode_pcm(x, fmt), x), _ctx(len(x), fmt))
+        assert len(normalise_for_compare(frame.text).split()) <= 2, frame.text
+
+
+def test_missing_model_fails_clearly(tmp_path):
+    from sts_service.asr import ModelNotFound, model_path
+
+    with pytest.raises(ModelNotFound, match="no Whisper 'small' model"):
+        model_path(str(tmp_path), "small")
