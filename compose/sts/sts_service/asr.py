@@ -59,8 +59,18 @@ def read_model_info(path: Path) -> dict[str, Any]:
 class WhisperAsr:
     """Loads one faster-whisper model and transcribes mono 16 kHz float32 audio."""
 
-    def __init__(self, model_dir: str, name: str, *, compute_type: str = "int8", device: str = "cpu",
-                 cpu_threads: int = 0, workers: int = 1, beam_size: int = 1, repetition_penalty: float = 1.1):
+    def __init__(
+        self,
+        model_dir: str,
+        name: str,
+        *,
+        compute_type: str = "int8",
+        device: str = "cpu",
+        cpu_threads: int = 0,
+        workers: int = 1,
+        beam_size: int = 1,
+        repetition_penalty: float = 1.1,
+    ):
         from faster_whisper import WhisperModel  # heavy import: only when the real mode is used
 
         self.name = name
@@ -72,8 +82,11 @@ class WhisperAsr:
         self.repetition_penalty = repetition_penalty
         self.info = read_model_info(self.path)
         self.model = WhisperModel(
-            str(self.path), device=device, compute_type=compute_type,
-            cpu_threads=cpu_threads or (os.cpu_count() or 1), num_workers=workers,
+            str(self.path),
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=cpu_threads or (os.cpu_count() or 1),
+            num_workers=workers,
             local_files_only=True,
         )
 

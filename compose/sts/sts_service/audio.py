@@ -75,13 +75,36 @@ def rms_dbfs(samples: np.ndarray) -> float:
     return 20.0 * np.log10(max(rms, 1e-10))
 
 
-def _sox(data: bytes, in_rate: int, in_channels: int, out_rate: int, out_channels: int,
-         effects: list[str]) -> bytes:
+def _sox(data: bytes, in_rate: int, in_channels: int, out_rate: int, out_channels: int, effects: list[str]) -> bytes:
     """Run SoX on raw float32 LE input, return raw float32 LE output."""
     cmd = [
-        SOX, "-D", "-V1",
-        "-t", "raw", "-r", str(in_rate), "-e", "floating-point", "-b", "32", "-c", str(in_channels), "-L", "-",
-        "-t", "raw", "-r", str(out_rate), "-e", "floating-point", "-b", "32", "-c", str(out_channels), "-L", "-",
+        SOX,
+        "-D",
+        "-V1",
+        "-t",
+        "raw",
+        "-r",
+        str(in_rate),
+        "-e",
+        "floating-point",
+        "-b",
+        "32",
+        "-c",
+        str(in_channels),
+        "-L",
+        "-",
+        "-t",
+        "raw",
+        "-r",
+        str(out_rate),
+        "-e",
+        "floating-point",
+        "-b",
+        "32",
+        "-c",
+        str(out_channels),
+        "-L",
+        "-",
         *effects,
     ]
     try:
@@ -95,8 +118,7 @@ def _sox(data: bytes, in_rate: int, in_channels: int, out_rate: int, out_channel
     return proc.stdout
 
 
-def convert(samples: np.ndarray, in_rate: int, out_rate: int, out_channels: int,
-            tempo: float = 1.0) -> np.ndarray:
+def convert(samples: np.ndarray, in_rate: int, out_rate: int, out_channels: int, tempo: float = 1.0) -> np.ndarray:
     """Resample / remix (and optionally change tempo without changing pitch, WSOLA-based SoX
     `tempo`) a float32 (frames, channels) array."""
     if samples.ndim == 1:
@@ -137,11 +159,11 @@ def parse_wav(data: bytes) -> tuple[np.ndarray, int]:
     pos = 12
     rate = channels = bits = None
     while pos + 8 <= len(data):
-        cid = data[pos:pos + 4]
-        size = struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        cid = data[pos : pos + 4]
+        size = struct.unpack("<I", data[pos + 4 : pos + 8])[0]
         body = pos + 8
         if cid == b"fmt ":
-            fmt_tag, channels, rate, _, _, bits = struct.unpack("<HHIIHH", data[body:body + 16])
+            fmt_tag, channels, rate, _, _, bits = struct.unpack("<HHIIHH", data[body : body + 16])
             if fmt_tag != 1 or bits != 16:
                 raise AudioError(f"unsupported WAV encoding tag={fmt_tag} bits={bits}")
         elif cid == b"data":
@@ -164,7 +186,7 @@ def trim_silence(samples: np.ndarray, threshold: float = 10 ** (-50 / 20)) -> np
     idx = np.nonzero(level > threshold)[0]
     if idx.size == 0:
         return samples[:0]
-    return samples[idx[0]: idx[-1] + 1]
+    return samples[idx[0] : idx[-1] + 1]
 
 
 @dataclass(frozen=True)
@@ -176,8 +198,16 @@ class FitResult:
     truncated: bool  # speech longer than the fragment even at max tempo: tail cut
 
 
-def fit_to_length(speech: np.ndarray, speech_rate: int, fmt: PcmFormat, target_frames: int, *,
-                  max_tempo: float, min_tempo: float, preferred_offset_frames: int = 0) -> FitResult:
+def fit_to_length(
+    speech: np.ndarray,
+    speech_rate: int,
+    fmt: PcmFormat,
+    target_frames: int,
+    *,
+    max_tempo: float,
+    min_tempo: float,
+    preferred_offset_frames: int = 0,
+) -> FitResult:
     """Time-fit synthesized speech into exactly target_frames frames of fmt.
 
     Tempo change without pitch change (SoX `tempo`, a WSOLA algorithm): speech longer than the
@@ -200,5 +230,5 @@ def fit_to_length(speech: np.ndarray, speech_rate: int, fmt: PcmFormat, target_f
     fitted = fitted[:target_frames]
     n = fitted.shape[0]
     offset = max(0, min(preferred_offset_frames, target_frames - n))
-    out[offset: offset + n] = fitted
+    out[offset : offset + n] = fitted
     return FitResult(out, tempo, n, offset, truncated)

@@ -27,8 +27,12 @@ FRAGMENT_S = 6
 
 def _find_fixture() -> Path | None:
     here = Path(__file__).resolve().parent.parent
-    for p in (os.environ.get("STS_FIXTURE"), here.parent.parent / "fixtures/test_streams/30s-english-speech.mp4",
-              here / "fixtures/30s-english-speech.mp4", here / ".build/fixtures/30s-english-speech.mp4"):
+    for p in (
+        os.environ.get("STS_FIXTURE"),
+        here.parent.parent / "fixtures/test_streams/30s-english-speech.mp4",
+        here / "fixtures/30s-english-speech.mp4",
+        here / ".build/fixtures/30s-english-speech.mp4",
+    ):
         if p and Path(p).is_file():
             return Path(p)
     return None
@@ -67,14 +71,15 @@ def _child(model: str, rounds: int, fixture: str | None) -> dict[str, Any]:
         source = Path(fixture).name
     else:
         words = ", ".join(["one", "two", "three", "four", "five", "six"] * 5)
-        wav = subprocess.run(["espeak-ng", "-v", "en", "-s", "60", "--stdout", words], capture_output=True,
-                             check=True).stdout
+        wav = subprocess.run(
+            ["espeak-ng", "-v", "en", "-s", "60", "--stdout", words], capture_output=True, check=True
+        ).stdout
         s, r = parse_wav(wav)
         audio = convert(s, r, fmt.sample_rate, 1)
         source = "espeak-ng counting (fixture not found)"
     pcm = encode_pcm(audio, fmt)
     step = FRAGMENT_S * fmt.sample_rate * fmt.bytes_per_frame
-    frags = [pcm[i:i + step] for i in range(0, len(pcm) - step + 1, step)]
+    frags = [pcm[i : i + step] for i in range(0, len(pcm) - step + 1, step)]
     cfg = Config.from_env({**os.environ, "ASR_MODEL": model})
     eng = Engine(cfg)
     t0 = time.perf_counter()
@@ -88,24 +93,43 @@ def _child(model: str, rounds: int, fixture: str | None) -> dict[str, Any]:
             r = out.result
             if r.status != "success":
                 raise RuntimeError(f"fragment {i}: {r.status}: {r.error}")
-            samples.append({**{k: r.timings_ms.get(k, 0.0) for k in ("asr", "translation", "tts")},
-                            "total": out.processing_time_ms})
+            samples.append(
+                {
+                    **{k: r.timings_ms.get(k, 0.0) for k in ("asr", "translation", "tts")},
+                    "total": out.processing_time_ms,
+                }
+            )
             if len(transcripts) < len(frags):
                 transcripts.append(f"{r.transcript!r} -> {r.translated_text!r}")
     eng.shutdown()
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"model": model, "source": source, "fragments": len(samples), "load_s": load_s,
-            "samples": samples, "peak_rss_mb": rss_kb / 1024, "transcripts": transcripts,
-            "asr": eng.models.get("asr", {})}
+    return {
+        "model": model,
+        "source": source,
+        "fragments": len(samples),
+        "load_s": load_s,
+        "samples": samples,
+        "peak_rss_mb": rss_kb / 1024,
+        "transcripts": transcripts,
+        "asr": eng.models.get("asr", {}),
+    }
 
 
 def _summarise(res: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"model": res["model"], "fragments": res["fragments"], "load_s": round(res["load_s"], 2),
-                           "peak_rss_mb": round(res["peak_rss_mb"], 1), "source": res["source"]}
+    out: dict[str, Any] = {
+        "model": res["model"],
+        "fragments": res["fragments"],
+        "load_s": round(res["load_s"], 2),
+        "peak_rss_mb": round(res["peak_rss_mb"], 1),
+        "source": res["source"],
+    }
     for key in ("asr", "translation", "tts", "total"):
         vals = [s[key] for s in res["samples"]]
-        out[key] = {"median_ms": round(statistics.median(vals), 1), "p95_ms": round(_pct(vals, 0.95), 1),
-                    "max_ms": round(max(vals), 1)}
+        out[key] = {
+            "median_ms": round(statistics.median(vals), 1),
+            "p95_ms": round(_pct(vals, 0.95), 1),
+            "max_ms": round(max(vals), 1),
+        }
     tot = [s["total"] / (FRAGMENT_S * 1000) for s in res["samples"]]
     out["rtf"] = {"median": round(statistics.median(tot), 3), "p95": round(_pct(tot, 0.95), 3)}
     out["transcripts"] = res["transcripts"]
@@ -127,10 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     from .config import Config
 
     model_dir = Path(os.environ.get("ASR_MODEL_DIR", Config().asr_model_dir))
-    print(f"# STS benchmark: {FRAGMENT_S} s fragments, {os.cpu_count()} CPU(s) ({_cpu_name()}), "
-          f"python {platform.python_version()}, models from {model_dir}")
-    print(f"# audio: {fixture or 'espeak-ng counting (fixture not found)'}; one fragment at a time; "
-          "times are processing times (no queueing); RTF = total / 6 s")
+    print(
+        f"# STS benchmark: {FRAGMENT_S} s fragments, {os.cpu_count()} CPU(s) ({_cpu_name()}), "
+        f"python {platform.python_version()}, models from {model_dir}"
+    )
+    print(
+        f"# audio: {fixture or 'espeak-ng counting (fixture not found)'}; one fragment at a time; "
+        "times are processing times (no queueing); RTF = total / 6 s"
+    )
     results, missing = [], []
     for model in [m.strip() for m in args.models.split(",") if m.strip()]:
         if not (model_dir / model / "model.bin").is_file():
@@ -138,16 +166,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n## {model}: NOT INSTALLED in {model_dir} (no weights; see models.lock.json)")
             continue
         env = dict(os.environ, LOG_LEVEL="WARNING")
-        proc = subprocess.run([sys.executable, "-m", "sts_service.bench", "--child", model, "--rounds",
-                               str(args.rounds)], capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-m", "sts_service.bench", "--child", model, "--rounds", str(args.rounds)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         if proc.returncode != 0:
             print(f"\n## {model}: FAILED\n{proc.stderr[-2000:]}")
             missing.append(model)
             continue
         res = _summarise(json.loads(proc.stdout.strip().splitlines()[-1]))
         results.append(res)
-        print(f"\n## {model}: {res['fragments']} fragments, load+warm-up {res['load_s']} s, "
-              f"peak RSS {res['peak_rss_mb']} MB")
+        print(
+            f"\n## {model}: {res['fragments']} fragments, load+warm-up {res['load_s']} s, "
+            f"peak RSS {res['peak_rss_mb']} MB"
+        )
         print(f"{'stage':<12}{'median ms':>12}{'p95 ms':>12}{'max ms':>12}")
         for key in ("asr", "translation", "tts", "total"):
             s = res[key]

@@ -55,7 +55,7 @@ def normalise_asr_model(name: str) -> str:
     name = name.strip().lower()
     for prefix in ("whisper-", "faster-whisper-"):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
     return name
 
 

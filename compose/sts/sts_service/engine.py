@@ -95,15 +95,24 @@ class Engine:
         c = self.config
         mt = make_mt(c.translation_provider)
         tts = make_tts(c.tts_provider, c.tts_voice, c.tts_rate_wpm)
-        asr = WhisperAsr(c.asr_model_dir, c.asr_model, compute_type=c.asr_compute_type, device=c.device,
-                         cpu_threads=c.asr_cpu_threads, workers=c.asr_workers, beam_size=c.asr_beam_size,
-                         repetition_penalty=c.asr_repetition_penalty)
+        asr = WhisperAsr(
+            c.asr_model_dir,
+            c.asr_model,
+            compute_type=c.asr_compute_type,
+            device=c.device,
+            cpu_threads=c.asr_cpu_threads,
+            workers=c.asr_workers,
+            beam_size=c.asr_beam_size,
+            repetition_penalty=c.asr_repetition_penalty,
+        )
         self.pairs = [p for p in mt.pairs() if p == ("en", "es")] or mt.pairs()
-        self.pipeline = Pipeline([
-            AsrProcessor(asr, self._asr_pool),
-            TranslationProcessor(mt, self._pool),
-            TtsProcessor(tts, max_tempo=c.tts_max_tempo, min_tempo=c.tts_min_tempo, executor=self._pool),
-        ])
+        self.pipeline = Pipeline(
+            [
+                AsrProcessor(asr, self._asr_pool),
+                TranslationProcessor(mt, self._pool),
+                TtsProcessor(tts, max_tempo=c.tts_max_tempo, min_tempo=c.tts_min_tempo, executor=self._pool),
+            ]
+        )
         self.models = {"asr": asr.describe(), "translation": mt.describe(), "tts": tts.describe()}
         self.model_names = {
             "asr": f"faster-whisper {asr.name} ({c.asr_compute_type})",
@@ -116,23 +125,40 @@ class Engine:
     def _warmup(self) -> None:
         """One real fragment through the whole pipeline, so the first client fragment does not pay
         for lazy initialisation (CTranslate2 kernels, VAD session, page cache)."""
-        wav = subprocess.run(["espeak-ng", "-v", "en", "--stdout", "one two three"], capture_output=True,
-                             timeout=20, check=True).stdout
+        wav = subprocess.run(
+            ["espeak-ng", "-v", "en", "--stdout", "one two three"], capture_output=True, timeout=20, check=True
+        ).stdout
         samples, rate = parse_wav(wav)
         fmt = PcmFormat(16000, 1, "s16le")
         pcm = _resample_to_pcm(samples, rate, fmt)
         t0 = time.perf_counter()
         res = asyncio.run(self.run_fragment(pcm, fmt, "warmup", "warmup-0", 0, "en", "es", timeout_s=120))
-        log.info("warm-up: %s in %.0f ms: %r -> %r", res.result.status, (time.perf_counter() - t0) * 1000,
-                 res.result.transcript, res.result.translated_text, extra={"stage": "load"})
+        log.info(
+            "warm-up: %s in %.0f ms: %r -> %r",
+            res.result.status,
+            (time.perf_counter() - t0) * 1000,
+            res.result.transcript,
+            res.result.translated_text,
+            extra={"stage": "load"},
+        )
         if res.result.status != "success":
             raise RuntimeError(f"warm-up fragment failed: {res.result.error}")
 
     # ------------------------------------------------------------ processing
 
-    async def run_fragment(self, pcm: bytes, fmt: PcmFormat, stream_id: str, fragment_id: str, seq: int,
-                           source_language: str, target_language: str, *, timeout_s: float,
-                           received_at: Optional[float] = None) -> FragmentOutcome:
+    async def run_fragment(
+        self,
+        pcm: bytes,
+        fmt: PcmFormat,
+        stream_id: str,
+        fragment_id: str,
+        seq: int,
+        source_language: str,
+        target_language: str,
+        *,
+        timeout_s: float,
+        received_at: Optional[float] = None,
+    ) -> FragmentOutcome:
         """Run one fragment; never raises (a failure is a `failed` result with passthrough audio)."""
         assert self.pipeline is not None, "engine not loaded"
         received_at = received_at if received_at is not None else time.perf_counter()
@@ -140,11 +166,15 @@ class Engine:
         ctx = FragmentContext(stream_id, fragment_id, seq, fmt, source_language, target_language, frames)
         try:
             samples = decode_pcm(pcm, fmt)
-            result = await asyncio.wait_for(self.pipeline.run(InputAudioFrame(pcm, samples), ctx),
-                                            timeout=max(0.001, timeout_s))
+            result = await asyncio.wait_for(
+                self.pipeline.run(InputAudioFrame(pcm, samples), ctx), timeout=max(0.001, timeout_s)
+            )
         except TimeoutError:
-            err = ErrorFrame("pipeline", "PROCESSING_TIMEOUT",
-                             f"fragment not processed within PROCESSING_TIMEOUT={self.config.processing_timeout_s:g} s")
+            err = ErrorFrame(
+                "pipeline",
+                "PROCESSING_TIMEOUT",
+                f"fragment not processed within PROCESSING_TIMEOUT={self.config.processing_timeout_s:g} s",
+            )
             result = PipelineResult("failed", "", "", pcm, err, dict(ctx.timings_ms), ctx.info)
         except Exception as exc:  # defensive: the pipeline already turns stage errors into frames
             log.exception("pipeline crashed", extra=ctx.log_extra("pipeline"))

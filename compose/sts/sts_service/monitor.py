@@ -63,9 +63,14 @@ class Monitor:
         @sio.on("*", namespace=ns)
         async def any_event(event: str, sid: str, *args: Any) -> None:
             self.metrics.errors.labels("READ_ONLY_NAMESPACE").inc()
-            await sio.emit(p.EV_ERROR, p.error_payload(
-                p.ErrorCode.READ_ONLY_NAMESPACE, f"{ns} is read-only; event {event!r} ignored", event=event),
-                to=sid, namespace=ns)
+            await sio.emit(
+                p.EV_ERROR,
+                p.error_payload(
+                    p.ErrorCode.READ_ONLY_NAMESPACE, f"{ns} is read-only; event {event!r} ignored", event=event
+                ),
+                to=sid,
+                namespace=ns,
+            )
 
     async def _hello(self, sid: str, hello: dict[str, Any]) -> None:
         await self.sio.emit(p.EV_MONITOR_HELLO, hello, to=sid, namespace=p.MONITOR_NAMESPACE)

@@ -125,8 +125,7 @@ class FrameProcessor:
 
     async def __call__(self, frame: Frame, ctx: FragmentContext) -> Frame:
         if not isinstance(frame, self.accepts):
-            return ErrorFrame(self.stage, "INTERNAL",
-                              f"{type(self).__name__} cannot take a {type(frame).__name__}")
+            return ErrorFrame(self.stage, "INTERNAL", f"{type(self).__name__} cannot take a {type(frame).__name__}")
         try:
             return await self.process(frame, ctx)
         except asyncio.CancelledError:
@@ -166,8 +165,9 @@ class Pipeline:
             elif isinstance(current, ErrorFrame):
                 break
         if isinstance(current, OutputAudioFrame):
-            return PipelineResult("success", current.transcript, current.translated_text, current.pcm,
-                                  None, ctx.timings_ms, ctx.info)
+            return PipelineResult(
+                "success", current.transcript, current.translated_text, current.pcm, None, ctx.timings_ms, ctx.info
+            )
         if isinstance(current, ErrorFrame):
             status = "partial" if transcript else "failed"
             return PipelineResult(status, transcript, translated, frame.pcm, current, ctx.timings_ms, ctx.info)
@@ -180,8 +180,13 @@ class FunctionProcessor(FrameProcessor):
 
     DEFAULT_ACCEPTS = {"asr": (InputAudioFrame,), "translation": (TranscriptionFrame,), "tts": (TranslationFrame,)}
 
-    def __init__(self, stage: str, fn: Callable[[Frame, FragmentContext], Frame],
-                 executor: Optional[Executor] = None, accepts: Optional[tuple[type[Frame], ...]] = None):
+    def __init__(
+        self,
+        stage: str,
+        fn: Callable[[Frame, FragmentContext], Frame],
+        executor: Optional[Executor] = None,
+        accepts: Optional[tuple[type[Frame], ...]] = None,
+    ):
         super().__init__(executor)
         self.stage = stage
         self.fn = fn

@@ -134,22 +134,32 @@ class StsServer:
     # ------------------------------------------------------------ HTTP
 
     async def index(self, request: web.Request) -> web.Response:
-        return web.json_response({"service": "sts-service", "protocol": "docs/protocol.md",
-                                  "protocol_version": PROTOCOL_VERSION, "socketio_path": "/socket.io"})
+        return web.json_response(
+            {
+                "service": "sts-service",
+                "protocol": "docs/protocol.md",
+                "protocol_version": PROTOCOL_VERSION,
+                "socketio_path": "/socket.io",
+            }
+        )
 
     async def health(self, request: web.Request) -> web.Response:
         e = self.engine
-        body: dict[str, Any] = {"status": {"ready": "ok", "loading": "loading", "error": "error"}[e.state],
-                                "mode": self.engine.config.mode, "protocol_version": PROTOCOL_VERSION,
-                                "uptime_s": round(time.time() - self.started_at, 3)}
+        body: dict[str, Any] = {
+            "status": {"ready": "ok", "loading": "loading", "error": "error"}[e.state],
+            "mode": self.engine.config.mode,
+            "protocol_version": PROTOCOL_VERSION,
+            "uptime_s": round(time.time() - self.started_at, 3),
+        }
         if e.state == "ready":
             body.update(e.describe())
             body["active_streams"] = len(self.streams)
             body["limits"] = self.limits()
         elif e.state == "error":
             body["error"] = e.error
-        return web.Response(text=CanonicalJson.dumps(body), content_type="application/json",
-                            status=200 if e.state == "ready" else 503)
+        return web.Response(
+            text=CanonicalJson.dumps(body), content_type="application/json", status=200 if e.state == "ready" else 503
+        )
 
     async def metrics_handler(self, request: web.Request) -> web.Response:
         data, ctype = self.metrics.render()
@@ -180,9 +190,18 @@ class StsServer:
     async def send_error(self, sid: str, err: p.ProtocolError, event: Optional[str]) -> None:
         payload = err.to_event(event)
         self.metrics.errors.labels(err.code.value).inc()
-        log.info("error %s: %s", err.code.value, err.message,
-                 extra={"sid": sid, "event": event, "code": err.code.value, "stream_id": err.stream_id,
-                        "fragment_id": err.fragment_id})
+        log.info(
+            "error %s: %s",
+            err.code.value,
+            err.message,
+            extra={
+                "sid": sid,
+                "event": event,
+                "code": err.code.value,
+                "stream_id": err.stream_id,
+                "fragment_id": err.fragment_id,
+            },
+        )
         await self.sio.emit(p.EV_ERROR, payload, to=sid, namespace=p.NAMESPACE)
 
     def _check_auth(self, environ: dict[str, Any], auth: Any) -> None:
@@ -224,8 +243,11 @@ class StsServer:
                 self.metrics.inflight.dec(st.inflight)
                 if st.emitter:
                     st.emitter.cancel()
-                log.info("client gone: stream dropped (%d in flight discarded)", st.inflight,
-                         extra={"sid": sid, "stream_id": st.init.stream_id})
+                log.info(
+                    "client gone: stream dropped (%d in flight discarded)",
+                    st.inflight,
+                    extra={"sid": sid, "stream_id": st.init.stream_id},
+                )
             log.info("client disconnected", extra={"sid": sid})
 
         @sio.on(p.EV_STREAM_INIT, namespace=ns)
@@ -242,9 +264,14 @@ class StsServer:
 
         @sio.on("*", namespace=ns)
         async def on_unknown(event: str, sid: str, *args: Any) -> None:
-            await self.send_error(sid, p.ProtocolError(
-                p.ErrorCode.UNKNOWN_EVENT,
-                f"unknown event {event!r}; client events are {', '.join(p.CLIENT_EVENTS)}"), event)
+            await self.send_error(
+                sid,
+                p.ProtocolError(
+                    p.ErrorCode.UNKNOWN_EVENT,
+                    f"unknown event {event!r}; client events are {', '.join(p.CLIENT_EVENTS)}",
+                ),
+                event,
+            )
 
         self.monitor.register()
 
@@ -268,13 +295,18 @@ class StsServer:
         ids = {"stream_id": msg.stream_id}
         if self.engine.state != "ready":
             code = p.ErrorCode.SERVICE_NOT_READY if self.engine.state == "loading" else p.ErrorCode.INTERNAL
-            text = ("models are still loading; retry shortly" if self.engine.state == "loading"
-                    else f"service cannot process audio: {self.engine.error}")
+            text = (
+                "models are still loading; retry shortly"
+                if self.engine.state == "loading"
+                else f"service cannot process audio: {self.engine.error}"
+            )
             raise p.ProtocolError(code, text, **ids)
         problems = []
         if msg.sample_rate not in SUPPORTED_SAMPLE_RATES:
-            problems.append(f"sample_rate {msg.sample_rate} not supported "
-                            f"(supported: {', '.join(map(str, SUPPORTED_SAMPLE_RATES))})")
+            problems.append(
+                f"sample_rate {msg.sample_rate} not supported "
+                f"(supported: {', '.join(map(str, SUPPORTED_SAMPLE_RATES))})"
+            )
         if msg.channels not in SUPPORTED_CHANNELS:
             problems.append(f"channels {msg.channels} not supported (supported: 1, 2)")
         if msg.sample_format not in SUPPORTED_SAMPLE_FORMATS:
@@ -285,14 +317,19 @@ class StsServer:
             raise p.ProtocolError(
                 p.ErrorCode.INVALID_PAYLOAD,
                 f"stream:init: fragment_duration_ns {msg.fragment_duration_ns} exceeds "
-                f"max_fragment_duration_ns {self.config.max_fragment_duration_ns}", **ids)
+                f"max_fragment_duration_ns {self.config.max_fragment_duration_ns}",
+                **ids,
+            )
         if self.engine.config.mode == "real":
             pair = (msg.source_language.split("-")[0], msg.target_language.split("-")[0])
             if pair not in self.engine.pairs:
                 have = ", ".join(f"{s}->{t}" for s, t in self.engine.pairs)
-                raise p.ProtocolError(p.ErrorCode.UNSUPPORTED_LANGUAGE,
-                                      f"stream:init: language pair {msg.source_language}->{msg.target_language} "
-                                      f"not supported (supported: {have})", **ids)
+                raise p.ProtocolError(
+                    p.ErrorCode.UNSUPPORTED_LANGUAGE,
+                    f"stream:init: language pair {msg.source_language}->{msg.target_language} "
+                    f"not supported (supported: {have})",
+                    **ids,
+                )
         key = (sid, msg.stream_id)
         existing = self.streams.get(key)
         if existing is not None:
@@ -300,8 +337,10 @@ class StsServer:
                 raise p.ProtocolError(
                     p.ErrorCode.STREAM_ALREADY_INITIALIZED,
                     f"stream {msg.stream_id} is already open on this connection with different parameters"
-                    if not existing.ended else f"stream {msg.stream_id} is ending; wait for stream:complete",
-                    **ids)
+                    if not existing.ended
+                    else f"stream {msg.stream_id} is ending; wait for stream:complete",
+                    **ids,
+                )
         else:
             st = StreamState(sid, msg, PcmFormat(msg.sample_rate, msg.channels, msg.sample_format))
             st.emitter = asyncio.create_task(self._emitter(key, st))
@@ -314,9 +353,12 @@ class StsServer:
             "protocol_version": PROTOCOL_VERSION,
             "mode": self.engine.config.mode,
             "accepted": {
-                "sample_rate": msg.sample_rate, "channels": msg.channels, "sample_format": msg.sample_format,
+                "sample_rate": msg.sample_rate,
+                "channels": msg.channels,
+                "sample_format": msg.sample_format,
                 "fragment_duration_ns": msg.fragment_duration_ns,
-                "source_language": msg.source_language, "target_language": msg.target_language,
+                "source_language": msg.source_language,
+                "target_language": msg.target_language,
             },
             "capabilities": self.capabilities(),
             "limits": self.limits(),
@@ -332,17 +374,24 @@ class StsServer:
         ids = {"stream_id": msg.stream_id, "fragment_id": msg.fragment_id, "sequence_number": msg.sequence_number}
         c = self.config
         if len(msg.audio) > c.max_fragment_bytes:
-            raise p.ProtocolError(p.ErrorCode.PAYLOAD_TOO_LARGE,
-                                  f"fragment:data: audio is {len(msg.audio)} bytes, max_fragment_bytes is "
-                                  f"{c.max_fragment_bytes}", **ids)
+            raise p.ProtocolError(
+                p.ErrorCode.PAYLOAD_TOO_LARGE,
+                f"fragment:data: audio is {len(msg.audio)} bytes, max_fragment_bytes is {c.max_fragment_bytes}",
+                **ids,
+            )
         st = self.streams.get((sid, msg.stream_id))
         if st is None:
-            raise p.ProtocolError(p.ErrorCode.STREAM_NOT_INITIALIZED,
-                                  f"fragment:data: stream {msg.stream_id} is not initialised on this connection "
-                                  "(send stream:init first)", **ids)
+            raise p.ProtocolError(
+                p.ErrorCode.STREAM_NOT_INITIALIZED,
+                f"fragment:data: stream {msg.stream_id} is not initialised on this connection (send stream:init first)",
+                **ids,
+            )
         if st.ended:
-            raise p.ProtocolError(p.ErrorCode.STREAM_ENDED,
-                                  f"fragment:data: stream {msg.stream_id} has ended (stream:end received)", **ids)
+            raise p.ProtocolError(
+                p.ErrorCode.STREAM_ENDED,
+                f"fragment:data: stream {msg.stream_id} has ended (stream:end received)",
+                **ids,
+            )
         fmt = st.fmt
         if len(msg.audio) == 0:
             raise p.ProtocolError(p.ErrorCode.INVALID_PAYLOAD, "fragment:data: 'audio' is empty", **ids)
@@ -350,29 +399,42 @@ class StsServer:
             raise p.ProtocolError(
                 p.ErrorCode.INVALID_PAYLOAD,
                 f"fragment:data: 'audio' is {len(msg.audio)} bytes, not a whole number of frames "
-                f"({fmt.bytes_per_frame} bytes per frame for {fmt.channels} channel(s) {fmt.sample_format})", **ids)
+                f"({fmt.bytes_per_frame} bytes per frame for {fmt.channels} channel(s) {fmt.sample_format})",
+                **ids,
+            )
         frames = fmt.frames(msg.audio)
         actual_ns = frames * 1_000_000_000 // fmt.sample_rate
         if abs(actual_ns - msg.duration_ns) > c.duration_tolerance_ns:
             raise p.ProtocolError(
                 p.ErrorCode.INVALID_PAYLOAD,
                 f"fragment:data: duration_ns {msg.duration_ns} does not match the audio ({frames} frames at "
-                f"{fmt.sample_rate} Hz = {actual_ns} ns; tolerance {c.duration_tolerance_ns} ns)", **ids)
+                f"{fmt.sample_rate} Hz = {actual_ns} ns; tolerance {c.duration_tolerance_ns} ns)",
+                **ids,
+            )
         if msg.sequence_number in st.seqs:
-            raise p.ProtocolError(p.ErrorCode.DUPLICATE_FRAGMENT,
-                                  f"fragment:data: sequence_number {msg.sequence_number} already accepted", **ids)
+            raise p.ProtocolError(
+                p.ErrorCode.DUPLICATE_FRAGMENT,
+                f"fragment:data: sequence_number {msg.sequence_number} already accepted",
+                **ids,
+            )
         if msg.fragment_id in st.fragment_ids:
-            raise p.ProtocolError(p.ErrorCode.DUPLICATE_FRAGMENT,
-                                  f"fragment:data: fragment_id {msg.fragment_id} already accepted", **ids)
+            raise p.ProtocolError(
+                p.ErrorCode.DUPLICATE_FRAGMENT, f"fragment:data: fragment_id {msg.fragment_id} already accepted", **ids
+            )
         if st.last_seq is not None and msg.sequence_number < st.last_seq:
-            raise p.ProtocolError(p.ErrorCode.OUT_OF_ORDER,
-                                  f"fragment:data: sequence_number {msg.sequence_number} is lower than the last "
-                                  f"accepted one ({st.last_seq})", **ids)
+            raise p.ProtocolError(
+                p.ErrorCode.OUT_OF_ORDER,
+                f"fragment:data: sequence_number {msg.sequence_number} is lower than the last "
+                f"accepted one ({st.last_seq})",
+                **ids,
+            )
         if st.inflight >= c.max_inflight:
             raise p.ProtocolError(
                 p.ErrorCode.BACKPRESSURE,
                 f"stream {msg.stream_id} already has {st.inflight} fragments in flight (max_inflight="
-                f"{c.max_inflight}); retry after the next fragment:processed", **ids)
+                f"{c.max_inflight}); retry after the next fragment:processed",
+                **ids,
+            )
         # accepted
         st.last_seq = msg.sequence_number
         st.seqs.add(msg.sequence_number)
@@ -383,15 +445,33 @@ class StsServer:
         self.metrics.inflight.inc()
         self.metrics.audio_seconds.inc(actual_ns / 1e9)
         remaining = c.processing_timeout_s - (time.perf_counter() - received_at)
-        task = asyncio.create_task(self.engine.run_fragment(
-            msg.audio, fmt, msg.stream_id, msg.fragment_id, msg.sequence_number,
-            st.init.source_language, st.init.target_language, timeout_s=remaining, received_at=received_at))
+        task = asyncio.create_task(
+            self.engine.run_fragment(
+                msg.audio,
+                fmt,
+                msg.stream_id,
+                msg.fragment_id,
+                msg.sequence_number,
+                st.init.source_language,
+                st.init.target_language,
+                timeout_s=remaining,
+                received_at=received_at,
+            )
+        )
         st.queue.put_nowait(Pending(msg, received_at, task, sha256_hex(msg.audio)))
         log.debug("fragment accepted", extra={"sid": sid, **ids})
-        await self.sio.emit(p.EV_FRAGMENT_ACK, {
-            "stream_id": msg.stream_id, "fragment_id": msg.fragment_id, "sequence_number": msg.sequence_number,
-            "status": "queued", "inflight": st.inflight,
-        }, to=sid, namespace=p.NAMESPACE)
+        await self.sio.emit(
+            p.EV_FRAGMENT_ACK,
+            {
+                "stream_id": msg.stream_id,
+                "fragment_id": msg.fragment_id,
+                "sequence_number": msg.sequence_number,
+                "status": "queued",
+                "inflight": st.inflight,
+            },
+            to=sid,
+            namespace=p.NAMESPACE,
+        )
 
     # -- stream:end
 
@@ -399,9 +479,11 @@ class StsServer:
         msg: p.StreamEnd = p.parse_payload(p.StreamEnd, args, p.EV_STREAM_END)
         st = self.streams.get((sid, msg.stream_id))
         if st is None:
-            raise p.ProtocolError(p.ErrorCode.STREAM_NOT_INITIALIZED,
-                                  f"stream:end: stream {msg.stream_id} is not initialised on this connection",
-                                  stream_id=msg.stream_id)
+            raise p.ProtocolError(
+                p.ErrorCode.STREAM_NOT_INITIALIZED,
+                f"stream:end: stream {msg.stream_id} is not initialised on this connection",
+                stream_id=msg.stream_id,
+            )
         if not st.ended:
             st.ended = True
             st.queue.put_nowait(None)  # the emitter completes the stream after the last fragment
@@ -433,9 +515,15 @@ class StsServer:
                 self.metrics.streams.dec()
             await self.sio.emit(p.EV_STREAM_COMPLETE, complete, to=sid, namespace=p.NAMESPACE)
             await self.monitor.stream_completed(complete)
-            log.info("stream complete: %d processed (%d ok, %d partial, %d failed), %d rejected",
-                     st.processed, st.succeeded, st.partial, st.failed, st.rejected,
-                     extra={"sid": sid, "stream_id": stream_id})
+            log.info(
+                "stream complete: %d processed (%d ok, %d partial, %d failed), %d rejected",
+                st.processed,
+                st.succeeded,
+                st.partial,
+                st.failed,
+                st.rejected,
+                extra={"sid": sid, "stream_id": stream_id},
+            )
         except asyncio.CancelledError:
             # client gone: let pending work finish in the background, drop the results
             while not st.queue.empty():
@@ -451,8 +539,12 @@ class StsServer:
         error = None
         if r.error is not None:
             code = r.error.code
-            error = {"code": code, "message": r.error.message, "stage": r.error.stage,
-                     "retryable": p.ErrorCode(code) in p.RETRYABLE}
+            error = {
+                "code": code,
+                "message": r.error.message,
+                "stage": r.error.stage,
+                "retryable": p.ErrorCode(code) in p.RETRYABLE,
+            }
         dubbed_sha = sha256_hex(r.pcm)
         payload = {
             "stream_id": frag.stream_id,
@@ -492,22 +584,36 @@ class StsServer:
                 m.stage_latency.labels(k).observe(v / 1000)
         m.stage_latency.labels("total").observe(outcome.processing_time_ms / 1000)
         m.queue_wait.observe(outcome.queue_time_ms / 1000)
-        log.info("fragment %s: %r -> %r", r.status, r.transcript, r.translated_text,
-                 extra={"sid": sid, "stream_id": frag.stream_id, "fragment_id": frag.fragment_id,
-                        "sequence_number": frag.sequence_number, "stage": "done",
-                        "timings_ms": timings, "processing_time_ms": _ms(outcome.processing_time_ms),
-                        "queue_time_ms": _ms(outcome.queue_time_ms), "info": _plain_info(r.info),
-                        "error": error})
+        log.info(
+            "fragment %s: %r -> %r",
+            r.status,
+            r.transcript,
+            r.translated_text,
+            extra={
+                "sid": sid,
+                "stream_id": frag.stream_id,
+                "fragment_id": frag.fragment_id,
+                "sequence_number": frag.sequence_number,
+                "stage": "done",
+                "timings_ms": timings,
+                "processing_time_ms": _ms(outcome.processing_time_ms),
+                "queue_time_ms": _ms(outcome.queue_time_ms),
+                "info": _plain_info(r.info),
+                "error": error,
+            },
+        )
         if self.streams.get((sid, frag.stream_id)) is st:
             await self.sio.emit(p.EV_FRAGMENT_PROCESSED, payload, to=sid, namespace=p.NAMESPACE)
         summary = {k: v for k, v in payload.items() if k != "dubbed_audio"}
         frames = st.fmt.frames(r.pcm)
-        summary.update({
-            "client_sid": sid,
-            "input_audio_sha256": item.input_sha256,
-            "dubbed_audio_bytes": len(r.pcm),
-            "dubbed_duration_ns": frames * 1_000_000_000 // st.fmt.sample_rate,
-        })
+        summary.update(
+            {
+                "client_sid": sid,
+                "input_audio_sha256": item.input_sha256,
+                "dubbed_audio_bytes": len(r.pcm),
+                "dubbed_duration_ns": frames * 1_000_000_000 // st.fmt.sample_rate,
+            }
+        )
         await self.monitor.fragment(summary)
 
 

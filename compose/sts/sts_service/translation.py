@@ -79,8 +79,9 @@ class ApertiumProvider(TranslationProvider):
         versions = {}
         for pkg in ("apertium", "apertium-eng-spa"):
             try:
-                out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True,
-                                     text=True, timeout=5)
+                out = subprocess.run(
+                    ["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True, timeout=5
+                )
                 if out.returncode == 0:
                     versions[pkg] = out.stdout.strip()
             except (OSError, subprocess.TimeoutExpired):
@@ -108,8 +109,13 @@ class ApertiumProvider(TranslationProvider):
             return ""
         mode = self.mode_for(source, target)
         try:
-            proc = subprocess.run([self.binary, "-u", "-f", "txt", mode], input=text, capture_output=True,
-                                  text=True, timeout=self.timeout_s)
+            proc = subprocess.run(
+                [self.binary, "-u", "-f", "txt", mode],
+                input=text,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout_s,
+            )
         except subprocess.TimeoutExpired as exc:
             raise TranslationError(f"apertium {mode} timed out after {self.timeout_s} s") from exc
         if proc.returncode != 0:
@@ -145,8 +151,9 @@ class GoogleProvider(TranslationProvider):
     def translate(self, text: str, source: str, target: str) -> str:
         if not text.strip():
             return ""
-        body = urllib.parse.urlencode({"q": text, "source": _base(source), "target": _base(target),
-                                       "format": "text", "key": self.key}).encode()
+        body = urllib.parse.urlencode(
+            {"q": text, "source": _base(source), "target": _base(target), "format": "text", "key": self.key}
+        ).encode()
         try:
             with urllib.request.urlopen(self.ENDPOINT, data=body, timeout=15) as resp:
                 data = json.loads(resp.read())

@@ -52,8 +52,9 @@ class EspeakNgProvider(TtsProvider):
         try:
             out = subprocess.run([self.binary, "--version"], capture_output=True, text=True, timeout=5)
             self.version = out.stdout.strip()
-            voices = subprocess.run([self.binary, f"--voices={voice.split('-')[0]}"], capture_output=True,
-                                    text=True, timeout=5).stdout
+            voices = subprocess.run(
+                [self.binary, f"--voices={voice.split('-')[0]}"], capture_output=True, text=True, timeout=5
+            ).stdout
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise TtsError(f"cannot run espeak-ng: {exc}") from exc
         names = set()
@@ -69,7 +70,9 @@ class EspeakNgProvider(TtsProvider):
         try:
             proc = subprocess.run(
                 [self.binary, "-v", self.voice, "-s", str(self.rate_wpm), "--stdout", "--stdin"],
-                input=text.encode("utf-8"), capture_output=True, timeout=self.timeout_s,
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=self.timeout_s,
             )
         except subprocess.TimeoutExpired as exc:
             raise TtsError(f"espeak-ng timed out after {self.timeout_s} s") from exc
@@ -91,8 +94,10 @@ def make_provider(name: str, voice: str, rate_wpm: int) -> TtsProvider:
     if name in ("espeak-ng", "espeak"):
         return EspeakNgProvider(voice, rate_wpm)
     if name == "coqui":
-        raise TtsError("TTS_PROVIDER=coqui is not available in this image (no Coqui TTS models offline); "
-                       "use TTS_PROVIDER=espeak-ng")
+        raise TtsError(
+            "TTS_PROVIDER=coqui is not available in this image (no Coqui TTS models offline); "
+            "use TTS_PROVIDER=espeak-ng"
+        )
     raise TtsError(f"unknown TTS provider {name!r}")
 
 
@@ -117,8 +122,15 @@ class TtsProcessor(FrameProcessor):
             return OutputAudioFrame(encode_pcm(silence, fmt), frame.source_text, frame.text)
         speech, rate = self.provider.synthesize(frame.text, ctx.target_language)
         offset = round((frame.speech_start_s or 0.0) * fmt.sample_rate)
-        fit = fit_to_length(speech, rate, fmt, ctx.frames, max_tempo=self.max_tempo, min_tempo=self.min_tempo,
-                            preferred_offset_frames=offset)
+        fit = fit_to_length(
+            speech,
+            rate,
+            fmt,
+            ctx.frames,
+            max_tempo=self.max_tempo,
+            min_tempo=self.min_tempo,
+            preferred_offset_frames=offset,
+        )
         ctx.info["tts"] = {
             "spoken": True,
             "tempo": round(fit.tempo, 4),
@@ -127,6 +139,9 @@ class TtsProcessor(FrameProcessor):
             "truncated": fit.truncated,
         }
         if fit.truncated:
-            log.warning("dubbed speech longer than the fragment even at tempo %.2f: tail cut", fit.tempo,
-                        extra=ctx.log_extra(self.stage))
+            log.warning(
+                "dubbed speech longer than the fragment even at tempo %.2f: tail cut",
+                fit.tempo,
+                extra=ctx.log_extra(self.stage),
+            )
         return OutputAudioFrame(encode_pcm(fit.samples, fmt), frame.source_text, frame.text)

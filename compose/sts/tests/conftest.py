@@ -40,8 +40,12 @@ def _env_path(name: str) -> Optional[Path]:
 
 
 # docs/protocol in the repository; /app/protocol in the image (copied there by prepare-build).
-PROTOCOL_DIR = _first_existing(_env_path("STS_PROTOCOL_DIR"), STS_DIR.parent.parent / "docs" / "protocol",
-                               STS_DIR / "protocol", STS_DIR / ".build" / "protocol")
+PROTOCOL_DIR = _first_existing(
+    _env_path("STS_PROTOCOL_DIR"),
+    STS_DIR.parent.parent / "docs" / "protocol",
+    STS_DIR / "protocol",
+    STS_DIR / ".build" / "protocol",
+)
 # fixtures/test_streams in the repository; /app/fixtures in the image.
 FIXTURE = _first_existing(
     _env_path("STS_FIXTURE"),
@@ -74,8 +78,9 @@ def require_tools(*tools: str) -> None:
 
 def espeak_en(text: str, fmt: PcmFormat, seconds: Optional[float] = None, rate_wpm: int = 150) -> bytes:
     """English speech from espeak-ng, converted to fmt (and padded/cut to `seconds`)."""
-    wav = subprocess.run(["espeak-ng", "-v", "en", "-s", str(rate_wpm), "--stdout", text], capture_output=True,
-                         check=True).stdout
+    wav = subprocess.run(
+        ["espeak-ng", "-v", "en", "-s", str(rate_wpm), "--stdout", text], capture_output=True, check=True
+    ).stdout
     samples, rate = parse_wav(wav)
     x = convert(samples, rate, fmt.sample_rate, fmt.channels)
     if seconds is not None:
@@ -169,8 +174,17 @@ def base_config() -> Config:
 class Client:
     """A Socket.IO client collecting every event it receives, in order."""
 
-    EVENTS = ("stream:ready", "fragment:ack", "fragment:processed", "stream:complete", "error",
-              "monitor:hello", "stream:started", "fragment:summary", "stream:completed")
+    EVENTS = (
+        "stream:ready",
+        "fragment:ack",
+        "fragment:processed",
+        "stream:complete",
+        "error",
+        "monitor:hello",
+        "stream:started",
+        "fragment:summary",
+        "stream:completed",
+    )
 
     def __init__(self, namespace: str = "/"):
         import socketio
@@ -194,8 +208,7 @@ class Client:
         return h
 
     async def connect(self, url: str, auth: Any = None) -> None:
-        await self.sio.connect(url, namespaces=[self.namespace], transports=["websocket"], auth=auth,
-                               wait_timeout=10)
+        await self.sio.connect(url, namespaces=[self.namespace], transports=["websocket"], auth=auth, wait_timeout=10)
 
     async def emit(self, event: str, data: Any) -> None:
         await self.sio.emit(event, data, namespace=self.namespace)

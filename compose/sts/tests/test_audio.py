@@ -96,18 +96,21 @@ def test_fit_to_length_is_exact(speech_s, target_s, fmt):
         assert fit.truncated is (ratio > 2.5)
     else:
         assert fit.tempo == pytest.approx(max(ratio, 0.85), rel=0.01)
-    assert abs(dominant_hz(fit.samples[fit.offset_frames: fit.offset_frames + fit.speech_frames],
-                           fmt.sample_rate) - 300) < 6
+    assert (
+        abs(dominant_hz(fit.samples[fit.offset_frames : fit.offset_frames + fit.speech_frames], fmt.sample_rate) - 300)
+        < 6
+    )
 
 
 def test_fit_places_speech_at_preferred_offset():
     require_tools("sox")
     fmt = PcmFormat(16000, 1, "s16le")
-    fit = fit_to_length(tone(300, 1.0, 22050), 22050, fmt, 6 * 16000, max_tempo=2.5, min_tempo=1.0,
-                        preferred_offset_frames=2 * 16000)
+    fit = fit_to_length(
+        tone(300, 1.0, 22050), 22050, fmt, 6 * 16000, max_tempo=2.5, min_tempo=1.0, preferred_offset_frames=2 * 16000
+    )
     assert fit.offset_frames == 2 * 16000
     assert np.all(fit.samples[: 2 * 16000] == 0)
-    assert rms_dbfs(fit.samples[2 * 16000: 3 * 16000]) > -20
+    assert rms_dbfs(fit.samples[2 * 16000 : 3 * 16000]) > -20
 
 
 def test_fit_silence_in_silence_out():

@@ -91,8 +91,9 @@ def test_every_event_has_a_schema_and_a_model():
 
 
 def test_vectors_are_up_to_date():
-    out = subprocess.run([sys.executable, str(STS_DIR / "scripts" / "gen-vectors"), "--check"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(STS_DIR / "scripts" / "gen-vectors"), "--check"], capture_output=True, text=True
+    )
     if "No such file" in out.stderr or not (STS_DIR.parent.parent / "docs").exists():
         pytest.skip("repository layout not available (running from the image)")
     assert out.returncode == 0, out.stderr
@@ -135,8 +136,11 @@ def _run_client_vector(vec: dict) -> list[tuple[str, dict]]:
             await server._guard(sid, "stream:init", server.handle_init, (ctx,))
             assert cap.sent[-1][0] == "stream:ready"
             cap.sent.clear()
-        handler = {"stream:init": server.handle_init, "fragment:data": server.handle_fragment,
-                   "stream:end": server.handle_end}[vec["event"]]
+        handler = {
+            "stream:init": server.handle_init,
+            "fragment:data": server.handle_fragment,
+            "stream:end": server.handle_end,
+        }[vec["event"]]
         await server._guard(sid, vec["event"], handler, (wire.from_vector(vec["payload"]),))
         for st in list(server.streams.values()):  # let accepted work finish
             if st.emitter:
@@ -146,8 +150,9 @@ def _run_client_vector(vec: dict) -> list[tuple[str, dict]]:
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("vec", [v for v in EVENTS["vectors"] if v["direction"] == "client_to_server"],
-                         ids=lambda v: v["name"])
+@pytest.mark.parametrize(
+    "vec", [v for v in EVENTS["vectors"] if v["direction"] == "client_to_server"], ids=lambda v: v["name"]
+)
 def test_client_vector_answer(vec):
     sent = _run_client_vector(vec)
     errors = [d for e, d in sent if e == "error"]

@@ -53,8 +53,9 @@ def run(pipeline: Pipeline):
 
 
 def test_all_stages_success_and_timings():
-    p = Pipeline([FunctionProcessor("asr", asr_ok), FunctionProcessor("translation", mt_ok),
-                  FunctionProcessor("tts", tts_ok)])
+    p = Pipeline(
+        [FunctionProcessor("asr", asr_ok), FunctionProcessor("translation", mt_ok), FunctionProcessor("tts", tts_ok)]
+    )
     frame, res = run(p)
     assert res.status == "success" and res.error is None
     assert (res.transcript, res.translated_text) == ("one two", "uno dos")
@@ -62,11 +63,14 @@ def test_all_stages_success_and_timings():
     assert set(res.timings_ms) == {"asr", "translation", "tts"} and all(v >= 0 for v in res.timings_ms.values())
 
 
-@pytest.mark.parametrize("failing,status,transcript", [
-    ("asr", "failed", ""),
-    ("translation", "partial", "one two"),
-    ("tts", "partial", "one two"),
-])
+@pytest.mark.parametrize(
+    "failing,status,transcript",
+    [
+        ("asr", "failed", ""),
+        ("translation", "partial", "one two"),
+        ("tts", "partial", "one two"),
+    ],
+)
 def test_failing_stage(failing, status, transcript):
     fns = {"asr": asr_ok, "translation": mt_ok, "tts": tts_ok}
     fns[failing] = boom

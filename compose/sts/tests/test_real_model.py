@@ -24,21 +24,57 @@ pytestmark = pytest.mark.real_model
 
 CANDIDATES = ("small", "base", "tiny.en")
 INSTALLED = [m for m in CANDIDATES if have_model(m)]
-MODELS = INSTALLED or [pytest.param("none", marks=pytest.mark.skip(
-    reason=f"no Whisper weights in {MODEL_DIR} (the image installs them; set ASR_MODEL_DIR)"))]
+MODELS = INSTALLED or [
+    pytest.param(
+        "none",
+        marks=pytest.mark.skip(
+            reason=f"no Whisper weights in {MODEL_DIR} (the image installs them; set ASR_MODEL_DIR)"
+        ),
+    )
+]
 FMT = PcmFormat(48000, 1, "s16le")
-EN = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-      "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
-      "twenty one", "twenty two", "twenty three", "twenty four", "twenty five", "twenty six", "twenty seven",
-      "twenty eight", "twenty nine", "thirty"]
+EN = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "twenty one",
+    "twenty two",
+    "twenty three",
+    "twenty four",
+    "twenty five",
+    "twenty six",
+    "twenty seven",
+    "twenty eight",
+    "twenty nine",
+    "thirty",
+]
 ES_1_6 = "uno dos tres cuatro cinco seis"
 
 
 def fixture_pcm(path=None) -> bytes:
     path = path or FIXTURE
     if path is None or not path.exists():
-        pytest.skip("fixtures/test_streams/30s-english-speech.mp4 not found (run the fixture generator; the "
-                    "README test command always has it)")
+        pytest.skip(
+            "fixtures/test_streams/30s-english-speech.mp4 not found (run the fixture generator; the "
+            "README test command always has it)"
+        )
     from faster_whisper import decode_audio
 
     audio = decode_audio(str(path), sampling_rate=FMT.sample_rate)  # PyAV: AAC -> float32 mono
@@ -92,18 +128,35 @@ def test_thirty_seconds_through_the_server(engine):
     async def go():
         c = Client()
         await c.connect(srv.url)
-        await c.emit("stream:init", {"stream_id": "fixture", "source_language": "en", "target_language": "es",
-                                     "sample_rate": 48000, "channels": 1, "sample_format": "s16le",
-                                     "fragment_duration_ns": 6_000_000_000})
+        await c.emit(
+            "stream:init",
+            {
+                "stream_id": "fixture",
+                "source_language": "en",
+                "target_language": "es",
+                "sample_rate": 48000,
+                "channels": 1,
+                "sample_format": "s16le",
+                "fragment_duration_ns": 6_000_000_000,
+            },
+        )
         ev, _ = await c.next()
         assert ev == "stream:ready"
         results, sent, inflight = [], 0, 0
         while len(results) < 5:
             while sent < 5 and inflight < 3:
-                chunk = pcm[sent * frag_bytes:(sent + 1) * frag_bytes]
-                await c.emit("fragment:data", {"stream_id": "fixture", "fragment_id": f"fixture-{sent}",
-                                               "sequence_number": sent, "pts_ns": sent * 6_000_000_000,
-                                               "duration_ns": 6_000_000_000, "audio": chunk})
+                chunk = pcm[sent * frag_bytes : (sent + 1) * frag_bytes]
+                await c.emit(
+                    "fragment:data",
+                    {
+                        "stream_id": "fixture",
+                        "fragment_id": f"fixture-{sent}",
+                        "sequence_number": sent,
+                        "pts_ns": sent * 6_000_000_000,
+                        "duration_ns": 6_000_000_000,
+                        "audio": chunk,
+                    },
+                )
                 sent += 1
                 inflight += 1
             ev, data = await c.next(timeout=300)
@@ -126,7 +179,7 @@ def test_thirty_seconds_through_the_server(engine):
         assert r["status"] == "success", r["error"]
         assert len(r["dubbed_audio"]) == frag_bytes
         words = normalise_for_compare(r["transcript"])
-        expected = EN[i * 6:(i + 1) * 6]
+        expected = EN[i * 6 : (i + 1) * 6]
         found = sum(1 for w in expected if f" {w} " in f" {words} ")
         assert found >= (6 if i == 0 else 4), (i, r["transcript"])
         assert r["translated_text"], r

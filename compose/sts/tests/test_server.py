@@ -19,14 +19,27 @@ from test_contract import SCHEMA_FOR_EVENT, validator
 from sts_service import wire
 from sts_service.pipeline import FrameProcessor, InputAudioFrame, OutputAudioFrame
 
-INIT = {"stream_id": "s1", "source_language": "en", "target_language": "es", "sample_rate": 48000,
-        "channels": 2, "sample_format": "s16le", "fragment_duration_ns": 100_000_000}
+INIT = {
+    "stream_id": "s1",
+    "source_language": "en",
+    "target_language": "es",
+    "sample_rate": 48000,
+    "channels": 2,
+    "sample_format": "s16le",
+    "fragment_duration_ns": 100_000_000,
+}
 
 
 def frag(i: int, frames: int = 4800, channels: int = 2, stream_id: str = "s1") -> dict:
     audio = bytes((i * 7 + k) % 256 for k in range(frames * 2 * channels))
-    return {"stream_id": stream_id, "fragment_id": f"{stream_id}-{i}", "sequence_number": i,
-            "pts_ns": i * 100_000_000, "duration_ns": frames * 1_000_000_000 // 48000, "audio": audio}
+    return {
+        "stream_id": stream_id,
+        "fragment_id": f"{stream_id}-{i}",
+        "sequence_number": i,
+        "pts_ns": i * 100_000_000,
+        "duration_ns": frames * 1_000_000_000 // 48000,
+        "audio": audio,
+    }
 
 
 def check_schema(namespace: str, event: str, data) -> None:
@@ -78,8 +91,13 @@ def test_health_and_metrics(echo_server):
     assert body["status"] == "ok" and body["mode"] == "echo"
     with urllib.request.urlopen(echo_server.url + "/metrics") as r:
         text = r.read().decode()
-    for name in ("sts_fragments_total", "sts_errors_total", "sts_stage_latency_seconds_bucket",
-                 "sts_inflight_fragments", "sts_active_streams"):
+    for name in (
+        "sts_fragments_total",
+        "sts_errors_total",
+        "sts_stage_latency_seconds_bucket",
+        "sts_inflight_fragments",
+        "sts_active_streams",
+    ):
         assert name in text
 
 
@@ -312,8 +330,10 @@ def test_auth_token(base_config):
         with pytest.raises(socketio.exceptions.ConnectionError) as exc:
             await bad.connect(srv.url, auth={"token": "wrong"})
         assert "failed to connect" in str(exc.value)
-        assert bad.connect_error == {"message": "UNAUTHORIZED", "data": {
-            "code": "UNAUTHORIZED", "message": "missing or invalid auth token", "retryable": False}}
+        assert bad.connect_error == {
+            "message": "UNAUTHORIZED",
+            "data": {"code": "UNAUTHORIZED", "message": "missing or invalid auth token", "retryable": False},
+        }
         nobody = Client()
         with pytest.raises(socketio.exceptions.ConnectionError):
             await nobody.connect(srv.url)

@@ -15,9 +15,20 @@ from sts_service.translation import TranslationError, TranslationProcessor, make
 # ------------------------------------------------------------------ text
 
 
-@pytest.mark.parametrize("n,words", [(0, "zero"), (7, "seven"), (13, "thirteen"), (21, "twenty-one"),
-                                     (30, "thirty"), (105, "one hundred five"), (1000, "one thousand"),
-                                     (2024, "two thousand twenty-four"), (1_000_001, "one million one")])
+@pytest.mark.parametrize(
+    "n,words",
+    [
+        (0, "zero"),
+        (7, "seven"),
+        (13, "thirteen"),
+        (21, "twenty-one"),
+        (30, "thirty"),
+        (105, "one hundred five"),
+        (1000, "one thousand"),
+        (2024, "two thousand twenty-four"),
+        (1_000_001, "one million one"),
+    ],
+)
 def test_int_to_words(n, words):
     assert int_to_words(n) == words
 
@@ -38,10 +49,22 @@ def test_spell_numbers():
 def test_config_defaults_and_validation():
     c = Config.from_env({})
     assert (c.port, c.host, c.mode, c.asr_model, c.max_inflight, c.processing_timeout_s) == (
-        3000, "0.0.0.0", "real", "small", 3, 30.0)
+        3000,
+        "0.0.0.0",
+        "real",
+        "small",
+        3,
+        30.0,
+    )
     assert Config.from_env({"ASR_MODEL": "whisper-base"}).asr_model == "base"
-    for bad in ({"PORT": "x"}, {"MAX_INFLIGHT": "0"}, {"STS_MODE": "fake"}, {"DEVICE": "cuda"},
-                {"TRANSLATION_PROVIDER": "deepl"}, {"ASR_MODEL": "../etc"}):
+    for bad in (
+        {"PORT": "x"},
+        {"MAX_INFLIGHT": "0"},
+        {"STS_MODE": "fake"},
+        {"DEVICE": "cuda"},
+        {"TRANSLATION_PROVIDER": "deepl"},
+        {"ASR_MODEL": "../etc"},
+    ):
         with pytest.raises(ConfigError):
             Config.from_env(bad)
 
@@ -151,16 +174,28 @@ INSTALLED = [m for m in ("small", "base", "tiny.en") if have_model(m)]
 
 
 @pytest.mark.real_model
-@pytest.mark.parametrize("name", INSTALLED or [pytest.param("none", marks=pytest.mark.skip(
-    reason=f"no Whisper weights in {MODEL_DIR} (installed in the image; set ASR_MODEL_DIR)"))])
+@pytest.mark.parametrize(
+    "name",
+    INSTALLED
+    or [
+        pytest.param(
+            "none",
+            marks=pytest.mark.skip(
+                reason=f"no Whisper weights in {MODEL_DIR} (installed in the image; set ASR_MODEL_DIR)"
+            ),
+        )
+    ],
+)
 def test_asr_silence_gives_empty_transcript(name):
     from sts_service.asr import AsrProcessor, WhisperAsr
     from sts_service.pipeline import InputAudioFrame
 
     asr = WhisperAsr(str(MODEL_DIR), name)
     fmt = PcmFormat(48000, 1, "s16le")
-    for x in (np.zeros((6 * 48000, 1), np.float32),
-              np.random.default_rng(0).normal(0, 0.0005, (6 * 48000, 1)).astype(np.float32)):
+    for x in (
+        np.zeros((6 * 48000, 1), np.float32),
+        np.random.default_rng(0).normal(0, 0.0005, (6 * 48000, 1)).astype(np.float32),
+    ):
         frame = AsrProcessor(asr).process_sync(InputAudioFrame(encode_pcm(x, fmt), x), _ctx(len(x), fmt))
         assert len(normalise_for_compare(frame.text).split()) <= 2, frame.text
 
