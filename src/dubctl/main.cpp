@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "scenario.hpp"
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log what dubctl does (info level)");
   app.footer(
-      "Exit codes: 0 success, 1 a check failed, 2 bad usage or input, 3 environment problem.\n"
+      "Exit codes: 0 success, 1 a check failed, 2 bad usage or a malformed scenario, 3 environment problem\n"
+             "(Docker, ports, missing files), 130 interrupted.\n"
       "See man/dubctl.1 for every command and option.");
 
   dubctl::register_commands(app);
@@ -46,6 +48,9 @@ int main(int argc, char** argv) {
 
   try {
     return dubctl::run_selected(app);
+  } catch (const dubctl::ScenarioError& e) {
+    std::cerr << "dubctl: invalid scenario: " << e.what() << '\n';
+    return 2;
   } catch (const dub::Error& e) {
     std::cerr << "dubctl: error: " << e.what() << '\n';
     return 3;
