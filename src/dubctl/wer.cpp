@@ -1,0 +1,104 @@
+#include "wer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <sstream>
+
+namespace dubctl {
+
+std::string number_to_words(long long n) {
+  static const std::array<const char*, 20> small = {
+      "zero", "one",    "two",    "three",    "four",     "five",    "six",     "seven",     "eight",    "nine",
+      "ten",  "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+  static const std::array<const char*, 10> tens = {"",      "",      "twenty",  "thirty", "forty",
+                                                   "fifty", "sixty", "seventy", "eighty", "ninety"};
+  if (n < 0 || n > 999999) return std::to_string(n);
+  if (n < 20) return small[static_cast<std::size_t>(n)];
+  if (n < 100) {
+    std::string out = tens[static_cast<std::size_t>(n / 10)];
+    if (n % 10 != 0) out += std::string(" ") + small[static_cast<std::size_t>(n % 10)];
+    return out;
+  }
+  if (n < 1000) {
+    std::string out = std::string(small[static_cast<std::size_t>(n / 100)]) + " hundred";
+    if (n % 100 != 0) out += " " + number_to_words(n % 100);
+    return out;
+  }
+  std::string out = number_to_words(n / 1000) + " thousand";
+  if (n % 1000 != 0) out += " " + number_to_words(n % 1000);
+  return out;
+}
+
+std::vector<std::string> normalize_words(const std::string& text) {
+  // Hyphens and punctuation separate words; digits stay together as numbers.
+  std::string cleaned;
+  cleaned.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '\'' || (u & 0x80U) != 0) {
+      cleaned += static_cast<char>(std::tolower(u));
+    } else {
+      cleaned += ' ';
+    }
+  }
+  std::vector<std::string> words;
+  std::istringstream in(cleaned);
+  std::string word;
+  while (in >> word) {
+    if (std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); }) && word.size() < 7) {
+      std::istringstream spelled(number_to_words(std::stoll(word)));
+      std::string part;
+      while (spelled >> part) words.push_back(part);
+    } else {
+      word.erase(std::remove(word.begin(), word.end(), '\''), word.end());
+      if (!word.empty()) words.push_back(word);
+    }
+  }
+  return words;
+}
+
+WerResult word_error_rate(const std::string& reference, const std::string& hypothesis) {
+  const auto ref = normalize_words(reference);
+  const auto hyp = normalize_words(hypothesis);
+  // Levenshtein over words, keeping the operation counts of the best path.
+  struct Cell {
+    int cost = 0;
+    int sub = 0;
+    int del = 0;
+    int ins = 0;
+  };
+  std::vector<std::vector<Cell>> d(ref.size() + 1, std::vector<Cell>(hyp.size() + 1));
+  for (std::size_t i = 1; i <= ref.size(); ++i) d[i][0] = {static_cast<int>(i), 0, static_cast<int>(i), 0};
+  for (std::size_t j = 1; j <= hyp.size(); ++j) d[0][j] = {static_cast<int>(j), 0, 0, static_cast<int>(j)};
+  for (std::size_t i = 1; i <= ref.size(); ++i) {
+    for (std::size_t j = 1; j <= hyp.size(); ++j) {
+      if (ref[i - 1] == hyp[j - 1]) {
+        d[i][j] = d[i - 1][j - 1];
+        continue;
+      }
+      Cell sub = d[i - 1][j - 1];
+      Cell del = d[i - 1][j];
+      Cell ins = d[i][j - 1];
+      sub.cost += 1;
+      sub.sub += 1;
+      del.cost += 1;
+      del.del += 1;
+      ins.cost += 1;
+      ins.ins += 1;
+      d[i][j] = sub;
+      if (del.cost < d[i][j].cost) d[i][j] = del;
+      if (ins.cost < d[i][j].cost) d[i][j] = ins;
+    }
+  }
+  const Cell& last = d[ref.size()][hyp.size()];
+  WerResult r;
+  r.substitutions = last.sub;
+  r.deletions = last.del;
+  r.insertions = last.ins;
+  r.reference_words = static_cast<int>(ref.size());
+  r.wer = ref.empty() ? (hyp.empty() ? 0.0 : 1.0) : static_cast<double>(last.cost) / static_cast<double>(ref.size());
+  return r;
+}
+
+}  // namespace dubctl

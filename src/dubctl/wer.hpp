@@ -1,0 +1,25 @@
+#pragma once
+// Word error rate between a reference transcript and an ASR hypothesis, after normalising
+// both the same way (case, punctuation, hyphens, numbers written as digits).
+#include <string>
+#include <vector>
+
+namespace dubctl {
+
+// Lower-case words without punctuation; "21" and "twenty-one" both become {"twenty", "one"}.
+std::vector<std::string> normalize_words(const std::string& text);
+
+// English words for 0..999999 ("twenty one"); other numbers are returned as digits.
+std::string number_to_words(long long n);
+
+struct WerResult {
+  double wer = 0;  // (substitutions + deletions + insertions) / reference words
+  int substitutions = 0;
+  int deletions = 0;
+  int insertions = 0;
+  int reference_words = 0;
+};
+
+WerResult word_error_rate(const std::string& reference, const std::string& hypothesis);
+
+}  // namespace dubctl

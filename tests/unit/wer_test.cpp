@@ -1,0 +1,35 @@
+#include "wer.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using dubctl::normalize_words;
+using dubctl::word_error_rate;
+
+TEST(Wer, DigitsAndWordsNormaliseTheSameWay) {
+  EXPECT_EQ(normalize_words("21, 22."), normalize_words("Twenty-one twenty two"));
+  EXPECT_EQ(normalize_words("One, two, three!"), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(dubctl::number_to_words(30), "thirty");
+  EXPECT_EQ(dubctl::number_to_words(105), "one hundred five");
+  EXPECT_EQ(word_error_rate("one two three four five six", "1, 2, 3, 4, 5, 6.").wer, 0.0);
+}
+
+TEST(Wer, CountsEachKindOfError) {
+  const auto r = word_error_rate("one two three four", "one too four four five");
+  // one=one, two->too (sub), three->four (sub), four=four, +five (ins): 3 errors / 4 words.
+  EXPECT_EQ(r.reference_words, 4);
+  EXPECT_EQ(r.substitutions + r.deletions + r.insertions, 3);
+  EXPECT_DOUBLE_EQ(r.wer, 0.75);
+  const auto del = word_error_rate("one two three", "one three");
+  EXPECT_EQ(del.deletions, 1);
+  EXPECT_NEAR(del.wer, 1.0 / 3.0, 1e-9);
+}
+
+TEST(Wer, EmptyCases) {
+  EXPECT_EQ(word_error_rate("", "").wer, 0.0);
+  EXPECT_EQ(word_error_rate("", "noise").wer, 1.0);
+  EXPECT_EQ(word_error_rate("one two", "").wer, 1.0);
+}
+
+}  // namespace
