@@ -164,16 +164,14 @@ T parse_stack_step(const YAML::Node& value, const std::string& path, const fs::p
     step.stacks = stack_names(r, "stacks", value);
     if constexpr (std::is_same_v<T, UpStep>) step.timeout = r.duration("timeout", step.timeout);
     r.finish();
-  } else {
+  } else if (value.IsScalar() || value.IsSequence()) {
     YAML::Node wrapper;
     wrapper["stacks"] = value;
     Reader r(wrapper, path, file);
-    try {
-      step.stacks = stack_names(r, "stacks", value);
-    } catch (const ScenarioError&) {
-      Reader at(YAML::Load("{}"), path, file);
-      at.fail(value, path, fmt::format("{} takes a stack name, a list of names, or {{stacks: [...]}}", kind));
-    }
+    step.stacks = stack_names(r, "stacks", value);
+  } else {
+    throw ScenarioError(fmt::format("{}:{}: {}: {} takes a stack name, a list of names, or {{stacks: [...]}}",
+                                    file.string(), value.Mark().line + 1, path, kind));
   }
   return step;
 }
