@@ -6,10 +6,10 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "scenario.hpp"
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "scenario.hpp"
 
 int main(int argc, char** argv) {
   dub::log::set_component("dubctl");
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "Log what dubctl does (info level)");
   app.footer(
       "Exit codes: 0 success, 1 a check failed, 2 bad usage or a malformed scenario, 3 environment problem\n"
-             "(Docker, ports, missing files), 130 interrupted.\n"
+      "(Docker, ports, missing files), 130 interrupted.\n"
       "See man/dubctl.1 for every command and option.");
 
   dubctl::register_commands(app);
