@@ -20,6 +20,7 @@
 #include "http_wait.hpp"
 #include "progress.hpp"
 #include "stacks.hpp"
+#include "sts_monitor.hpp"
 
 namespace fs = std::filesystem;
 
@@ -215,6 +216,30 @@ std::string wait_publishers(const WaitPublishStep& step, std::vector<std::unique
   return detail;
 }
 
+StsMonitor& need_monitor(const std::unique_ptr<StsMonitor>& monitor) {
+  if (!monitor)
+    throw StepFailure("this step needs a `monitor:` step earlier in the scenario (it watches STS /monitor)");
+  return *monitor;
+}
+
+std::string wait_fragments(const WaitFragmentsStep& step, StsMonitor& monitor, const EnvMap& vars) {
+  const auto stream = expand(step.stream, vars);
+  Progress progress(fmt::format("waiting for STS to process {} fragment(s) of {}", step.count, stream), step.timeout);
+  std::size_t have = 0;
+  while (true) {
+    have = monitor.wait_for(stream, static_cast<std::size_t>(step.count), std::chrono::milliseconds(500));
+    if (have >= static_cast<std::size_t>(step.count)) break;
+    check_interrupted();
+    if (progress.expired()) {
+      throw StepFailure(fmt::format("STS processed {} of {} fragments of {} within {:.0f}s", have, step.count, stream,
+                                    std::chrono::duration<double>(step.timeout).count()));
+    }
+    progress.tick(fmt::format("{} so far", have));
+  }
+  progress.done(fmt::format("{} fragments", have));
+  return fmt::format("{} fragments processed", have);
+}
+
 std::string verify_media(const VerifyMediaStep& step, const fs::path& root, const EnvMap& vars,
                          std::vector<std::pair<std::string, std::string>>& properties) {
   auto source = expand(step.source, vars);
@@ -285,6 +310,12 @@ std::string describe(const Step& step, const EnvMap& vars) {
         if constexpr (std::is_same_v<T, VerifyMediaStep>) return fmt::format("verify {}", x(a.source));
         if constexpr (std::is_same_v<T, PublishStep>) return fmt::format("publish {}", a.fixture);
         if constexpr (std::is_same_v<T, WaitPublishStep>) return "wait for the fixture to finish playing";
+        if constexpr (std::is_same_v<T, MonitorStep>) return fmt::format("monitor STS at {}", x(a.sts_url));
+        if constexpr (std::is_same_v<T, WaitFragmentsStep>) {
+          return fmt::format("wait for {} STS fragment(s) of {}", a.count, x(a.stream));
+        }
+        if constexpr (std::is_same_v<T, VerifyFragmentsStep>)
+          return fmt::format("verify STS results for {}", x(a.stream));
       },
       step.action);
 }
@@ -306,6 +337,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
   }
   std::string log;
   std::vector<std::unique_ptr<Publisher>> publishers;
+  std::unique_ptr<StsMonitor> monitor;
   try {
     for (const auto& step : s.steps) {
       check_interrupted();
@@ -331,6 +363,14 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
                 detail = publish_step(a, root, vars, publishers);
               } else if constexpr (std::is_same_v<T, WaitPublishStep>) {
                 detail = wait_publishers(a, publishers);
+              } else if constexpr (std::is_same_v<T, MonitorStep>) {
+                monitor = std::make_unique<StsMonitor>(expand(a.sts_url, vars));
+                detail = "connected to /monitor";
+              } else if constexpr (std::is_same_v<T, WaitFragmentsStep>) {
+                detail = wait_fragments(a, need_monitor(monitor), vars);
+              } else if constexpr (std::is_same_v<T, VerifyFragmentsStep>) {
+                detail =
+                    verify_fragments(a, need_monitor(monitor).summaries(expand(a.stream, vars)), root, tc.properties);
               }
             },
             step.action);

@@ -180,7 +180,7 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
   const std::string path = fmt::format("steps[{}]", index);
   Reader outer(item, path, file);
   if (item.size() != 1)
-    outer.fail(item, path, "each step is a mapping with exactly one key: up, down, publish, wait or verify");
+    outer.fail(item, path, "each step is a mapping with exactly one key: up, down, publish, monitor, wait or verify");
   const auto kind = item.begin()->first.Scalar();
   const YAML::Node value = item.begin()->second;
   const std::string step_path = path + "." + kind;
@@ -200,6 +200,13 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       wait.timeout = r.duration("timeout", wait.timeout);
       r.finish();
       step.action = wait;
+    } else if (r.has("fragments")) {
+      WaitFragmentsStep wait;
+      wait.count = r.integer("fragments", 1, 1, 100000);
+      wait.stream = r.string_or("stream", wait.stream);
+      wait.timeout = r.duration("timeout", wait.timeout);
+      r.finish();
+      step.action = wait;
     } else if (r.has("http")) {
       WaitHttpStep wait;
       wait.url = r.string("http");
@@ -209,10 +216,34 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       r.finish();
       step.action = wait;
     } else {
-      r.fail(value, step_path, "say what to wait for: `http: URL` or `publish: done`");
+      r.fail(value, step_path, "say what to wait for: `http: URL`, `publish: done` or `fragments: N`");
     }
   } else if (kind == "verify") {
     Reader r(value, step_path, file);
+    if (r.has("fragments")) {
+      const auto fn = r.get("fragments");
+      Reader f(fn, r.key_path("fragments"), file);
+      VerifyFragmentsStep v;
+      v.stream = f.string_or("stream", v.stream);
+      if (f.has("count")) v.count = f.integer("count", 0, 0, 100000);
+      v.status = f.string_or("status", v.status);
+      if (v.status != "success" && v.status != "partial" && v.status != "failed" && v.status != "any") {
+        f.fail(f.get("status"), f.key_path("status"), "use success, partial, failed or any");
+      }
+      v.reference = f.string_or("reference", "");
+      if (f.has("max_wer")) v.max_wer = f.number("max_wer", f.get("max_wer"));
+      if (f.has("min_translation_coverage")) {
+        v.min_translation_coverage = f.number("min_translation_coverage", f.get("min_translation_coverage"));
+      }
+      if (f.has("dubbed")) v.dubbed = f.boolean("dubbed", f.get("dubbed"));
+      f.finish();
+      if ((v.max_wer || v.min_translation_coverage > 0) && v.reference.empty()) {
+        f.fail(fn, r.key_path("fragments"), "max_wer and min_translation_coverage need a `reference:` sidecar");
+      }
+      r.finish();
+      step.action = v;
+      return step;
+    }
     VerifyMediaStep verify;
     verify.source = r.string("media");
     if (r.has("expect")) {
@@ -235,6 +266,12 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
     }
     r.finish();
     step.action = verify;
+  } else if (kind == "monitor") {
+    Reader r(value, step_path, file);
+    MonitorStep monitor;
+    monitor.sts_url = r.string_or("sts", monitor.sts_url);
+    r.finish();
+    step.action = monitor;
   } else if (kind == "publish") {
     Reader r(value, step_path, file);
     PublishStep publish;
@@ -246,7 +283,7 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
     r.finish();
     step.action = publish;
   } else {
-    outer.fail(item, path, fmt::format("unknown step '{}' (known: up, down, publish, wait, verify)", kind));
+    outer.fail(item, path, fmt::format("unknown step '{}' (known: up, down, publish, monitor, wait, verify)", kind));
   }
   return step;
 }

@@ -68,10 +68,35 @@ struct WaitPublishStep {
   Duration timeout{std::chrono::seconds(60)};
 };
 
-using StepAction = std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, VerifyMediaStep, PublishStep>;
+// Starts watching the STS /monitor namespace (before publishing, so nothing is missed).
+struct MonitorStep {
+  std::string sts_url = "http://localhost:${STS_PORT:-3000}";
+};
+
+// Waits until STS has processed `count` fragments of `stream`.
+struct WaitFragmentsStep {
+  std::string stream = "${stream}";
+  int count = 1;
+  Duration timeout{std::chrono::seconds(120)};
+};
+
+// What STS reported for a stream: how many fragments, their status and order, real transcripts
+// (word error rate against a fixture's sidecar) and translations, and that the audio was dubbed.
+struct VerifyFragmentsStep {
+  std::string stream = "${stream}";
+  std::optional<int> count;
+  std::string status = "success";       // every fragment must have it ("any": no check)
+  std::string reference;                // fixture sidecar (.json) with `transcript` and `expected_translation_es`
+  std::optional<double> max_wer;        // word error rate of all transcripts against the reference
+  double min_translation_coverage = 0;  // share of the reference's Spanish words found in the translations
+  bool dubbed = true;                   // dubbed audio differs from the input (sha256) in every fragment
+};
+
+using StepAction = std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, WaitFragmentsStep, VerifyMediaStep,
+                                VerifyFragmentsStep, PublishStep, MonitorStep>;
 
 struct Step {
-  std::string kind;  // "up", "down", "publish", "wait", "verify"
+  std::string kind;  // "up", "down", "publish", "monitor", "wait", "verify"
   int line = 0;      // 1-based line in the scenario file
   StepAction action;
 };

@@ -85,6 +85,26 @@ TEST(Scenario, RequiredFieldsAndYamlSyntax) {
   expect_error("name: Has Spaces\ndescription: d\nsteps: [{up: media}]\n", 1, "name");
 }
 
+TEST(Scenario, MonitorAndFragmentSteps) {
+  const auto s = parse_scenario(R"(name: a
+description: d
+steps:
+  - monitor: {sts: "http://localhost:3000"}
+  - wait: {fragments: 5, timeout: 2m}
+  - verify:
+      fragments: {count: 5, reference: fixtures/test_streams/30s-english-speech.json, max_wer: 0.2, min_translation_coverage: 0.8}
+)",
+                                "x.yaml");
+  ASSERT_EQ(s.steps.size(), 3U);
+  EXPECT_EQ(std::get<dubctl::MonitorStep>(s.steps[0].action).sts_url, "http://localhost:3000");
+  EXPECT_EQ(std::get<dubctl::WaitFragmentsStep>(s.steps[1].action).count, 5);
+  const auto& v = std::get<dubctl::VerifyFragmentsStep>(s.steps[2].action);
+  EXPECT_EQ(v.max_wer, 0.2);
+  EXPECT_EQ(v.status, "success");
+  expect_error("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {max_wer: 0.2}}\n", 4, "reference");
+  expect_error("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {status: great}}\n", 4, "status");
+}
+
 TEST(Expand, VariablesDefaultsAndErrors) {
   const dubctl::EnvMap vars = {{"stream", "s-1"}};
   EXPECT_EQ(dubctl::expand("live/${stream}/out", vars), "live/s-1/out");

@@ -1,0 +1,170 @@
+#include "sts_monitor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "dub/util/error.hpp"
+#include "dub/util/log.hpp"
+#include "wer.hpp"
+
+namespace dubctl {
+
+StsMonitor::StsMonitor(const std::string& url) : url_(url) {
+  dub::sio::ClientOptions options;
+  options.url = url;
+  options.reconnect.max_attempts = 3;
+  client_ = std::make_unique<dub::sio::Client>(options);
+  client_->on("/monitor", "monitor:hello", [this](const nlohmann::json& args) {
+    if (args.empty() || !args[0].contains("recent")) return;
+    for (const auto& summary : args[0]["recent"]) add(summary);
+  });
+  client_->on("/monitor", "fragment:summary", [this](const nlohmann::json& args) {
+    if (!args.empty()) add(args[0]);
+  });
+  client_->on("/monitor", "stream:completed", [this](const nlohmann::json& args) {
+    if (args.empty() || !args[0].contains("stream_id")) return;
+    const std::lock_guard lock(mutex_);
+    completed_.insert(args[0]["stream_id"].get<std::string>());
+    changed_.notify_all();
+  });
+  client_->connect({"/monitor"});
+}
+
+StsMonitor::~StsMonitor() = default;
+
+void StsMonitor::add(const nlohmann::json& summary) {
+  if (!summary.is_object() || !summary.contains("stream_id") || !summary.contains("sequence_number")) return;
+  const auto stream = summary["stream_id"].get<std::string>();
+  const auto key = fmt::format("{}/{}", stream, summary["sequence_number"].dump());
+  const std::lock_guard lock(mutex_);
+  if (!seen_.insert(key).second) return;
+  by_stream_[stream].push_back(summary);
+  dub::log::info("sts fragment processed", {{"stream", stream},
+                                            {"fragment", summary.value("fragment_id", "")},
+                                            {"status", summary.value("status", "")},
+                                            {"transcript", summary.value("transcript", "")}});
+  changed_.notify_all();
+}
+
+std::vector<nlohmann::json> StsMonitor::summaries(const std::string& stream_id) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = by_stream_.find(stream_id);
+  return it == by_stream_.end() ? std::vector<nlohmann::json>{} : it->second;
+}
+
+bool StsMonitor::completed(const std::string& stream_id) const {
+  const std::lock_guard lock(mutex_);
+  return completed_.contains(stream_id);
+}
+
+std::size_t StsMonitor::wait_for(const std::string& stream_id, std::size_t count, Duration timeout) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] {
+    const auto it = by_stream_.find(stream_id);
+    return it != by_stream_.end() && it->second.size() >= count;
+  });
+  const auto it = by_stream_.find(stream_id);
+  return it == by_stream_.end() ? 0 : it->second.size();
+}
+
+namespace {
+
+std::string lower_utf8(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c); });
+  return text;
+}
+
+nlohmann::json read_sidecar(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw dub::Error(fmt::format("reference sidecar not found: {}", file.string()));
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw dub::Error(fmt::format("reference sidecar {} is not JSON: {}", file.string(), e.what()));
+  }
+}
+
+}  // namespace
+
+std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<nlohmann::json>& summaries,
+                             const std::filesystem::path& root,
+                             std::vector<std::pair<std::string, std::string>>& properties) {
+  std::vector<std::string> problems;
+  auto sorted = summaries;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return a.value("sequence_number", 0LL) < b.value("sequence_number", 0LL);
+  });
+  properties.emplace_back("sts_fragments", std::to_string(sorted.size()));
+  if (step.count && static_cast<int>(sorted.size()) != *step.count) {
+    problems.push_back(fmt::format("expected {} processed fragments, STS reported {}", *step.count, sorted.size()));
+  }
+  // Delivered in sequence order, none twice (the monitor sees them as STS emitted them).
+  for (std::size_t i = 1; i < summaries.size(); ++i) {
+    if (summaries[i].value("sequence_number", 0LL) <= summaries[i - 1].value("sequence_number", 0LL)) {
+      problems.push_back(fmt::format("fragment {} arrived after {}: not in sequence order",
+                                     summaries[i].value("fragment_id", "?"),
+                                     summaries[i - 1].value("fragment_id", "?")));
+    }
+  }
+  std::string transcripts;
+  std::string translations;
+  double max_processing_ms = 0;
+  for (const auto& s : sorted) {
+    const auto id = s.value("fragment_id", "?");
+    const auto status = s.value("status", "");
+    if (step.status != "any" && status != step.status) {
+      const auto& err = s.contains("error") && s["error"].is_object() ? s["error"] : nlohmann::json::object();
+      problems.push_back(fmt::format("fragment {}: status {} (expected {}){}", id, status, step.status,
+                                     err.empty() ? "" : ": " + err.value("message", "")));
+    }
+    if (step.dubbed && s.value("dubbed_audio_sha256", "") == s.value("input_audio_sha256", "")) {
+      problems.push_back(fmt::format("fragment {}: dubbed audio is identical to the input (not dubbed)", id));
+    }
+    transcripts += s.value("transcript", "") + " ";
+    translations += s.value("translated_text", "") + " ";
+    max_processing_ms = std::max(max_processing_ms, s.value("processing_time_ms", 0.0));
+  }
+  properties.emplace_back("sts_max_processing_ms", fmt::format("{:.0f}", max_processing_ms));
+  std::string detail = fmt::format("{} fragment(s)", sorted.size());
+  if (!step.reference.empty()) {
+    const auto sidecar = read_sidecar(root / step.reference);
+    const auto reference = sidecar.value("transcript", "");
+    const auto wer = word_error_rate(reference, transcripts);
+    properties.emplace_back("asr_wer", fmt::format("{:.3f}", wer.wer));
+    detail += fmt::format(", WER {:.1f}%", wer.wer * 100);
+    if (step.max_wer && wer.wer > *step.max_wer) {
+      problems.push_back(fmt::format("word error rate {:.1f}% > {:.1f}% (heard: \"{}\")", wer.wer * 100,
+                                     *step.max_wer * 100, transcripts));
+    }
+    const auto expected = sidecar.value("expected_translation_es", nlohmann::json::array());
+    if (!expected.empty()) {
+      const auto heard = normalize_words(lower_utf8(translations));
+      std::size_t found = 0;
+      std::vector<std::string> missing;
+      for (const auto& word : expected) {
+        const auto w = lower_utf8(word.get<std::string>());
+        if (std::find(heard.begin(), heard.end(), w) != heard.end()) {
+          ++found;
+        } else {
+          missing.push_back(w);
+        }
+      }
+      const double coverage = static_cast<double>(found) / static_cast<double>(expected.size());
+      properties.emplace_back("translation_coverage", fmt::format("{:.3f}", coverage));
+      detail += fmt::format(", {}/{} Spanish words", found, expected.size());
+      if (coverage < step.min_translation_coverage) {
+        problems.push_back(
+            fmt::format("translations hold {:.0f}% of the expected Spanish words (< {:.0f}%); missing: {}",
+                        coverage * 100, step.min_translation_coverage * 100, fmt::join(missing, " ")));
+      }
+    }
+  }
+  if (!problems.empty())
+    throw dub::Error(fmt::format("STS results do not match:\n  - {}", fmt::join(problems, "\n  - ")));
+  return detail;
+}
+
+}  // namespace dubctl

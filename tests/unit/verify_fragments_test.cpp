@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include "dub/util/error.hpp"
+#include "sts_monitor.hpp"
+
+namespace {
+
+nlohmann::json summary(int seq, const std::string& transcript, const std::string& translation,
+                       const std::string& status = "success", bool dubbed = true) {
+  return {{"stream_id", "s"},
+          {"fragment_id", "s-" + std::to_string(seq)},
+          {"sequence_number", seq},
+          {"status", status},
+          {"transcript", transcript},
+          {"translated_text", translation},
+          {"input_audio_sha256", "in" + std::to_string(seq)},
+          {"dubbed_audio_sha256", dubbed ? "out" + std::to_string(seq) : "in" + std::to_string(seq)},
+          {"processing_time_ms", 1200.5}};
+}
+
+std::vector<nlohmann::json> counting() {
+  return {
+      summary(0, "1, 2, 3, 4, 5, 6.", "Uno, dos, tres, cuatro, cinco, seis."),
+      summary(1, "7, 8, 9, 10, 11, 12.", "Siete, ocho, nueve, diez, once, doce."),
+      summary(2, "13, 14, 15, 16, 17, 18.", "Trece, catorce, quince, dieciséis, diecisiete, dieciocho."),
+      summary(3, "19, 20, 21, 22, 23, 24.", "Diecinueve, veinte, veintiuno, veintidós, veintitrés, veinticuatro."),
+      summary(4, "25, 26, 27, 28, 29, 30.", "Veinticinco, veintiséis, veintisiete, veintiocho, veintinueve, treinta.")};
+}
+
+dubctl::VerifyFragmentsStep step_with_reference() {
+  dubctl::VerifyFragmentsStep step;
+  step.count = 5;
+  step.reference = "fixtures/test_streams/30s-english-speech.json";
+  step.max_wer = 0.1;
+  step.min_translation_coverage = 0.9;
+  return step;
+}
+
+TEST(VerifyFragments, RealCountingTranscriptPasses) {
+  std::vector<std::pair<std::string, std::string>> props;
+  const auto detail = dubctl::verify_fragments(step_with_reference(), counting(), DUB_SOURCE_DIR, props);
+  EXPECT_NE(detail.find("WER 0.0%"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("30/30 Spanish words"), std::string::npos) << detail;
+}
+
+TEST(VerifyFragments, EveryProblemIsReported) {
+  auto frags = counting();
+  frags[1] = summary(1, "seven eight", "Siete, ocho.", "partial");          // 4 words lost, partial
+  frags[3] = summary(3, "19, 20, 21, 22, 23, 24.", "x", "success", false);  // passthrough audio
+  std::swap(frags[0], frags[2]);                                            // out of order
+  frags.pop_back();                                                         // one missing
+  std::vector<std::pair<std::string, std::string>> props;
+  try {
+    dubctl::verify_fragments(step_with_reference(), frags, DUB_SOURCE_DIR, props);
+    FAIL() << "accepted broken results";
+  } catch (const dub::Error& e) {
+    const std::string msg = e.what();
+    for (const char* expected :
+         {"expected 5 processed fragments, STS reported 4", "not in sequence order", "status partial",
+          "identical to the input", "word error rate", "expected Spanish words"}) {
+      EXPECT_NE(msg.find(expected), std::string::npos) << "missing '" << expected << "' in:\n" << msg;
+    }
+  }
+}
+
+TEST(VerifyFragments, StatusAnyAndNoReference) {
+  dubctl::VerifyFragmentsStep step;
+  step.status = "any";
+  step.dubbed = false;
+  std::vector<std::pair<std::string, std::string>> props;
+  EXPECT_NO_THROW(dubctl::verify_fragments(step, {summary(0, "", "", "failed", false)}, DUB_SOURCE_DIR, props));
+}
+
+}  // namespace
