@@ -9,10 +9,13 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <thread>
 
+#include "dub/media/drift.hpp"
+#include "dub/media/fingerprint.hpp"
 #include "dub/media/probe.hpp"
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
@@ -118,49 +121,54 @@ class Session {
   std::map<std::string, Running> running_;
 };
 
-// A fixture playing into the pipeline on its own thread while the scenario goes on.
-class Publisher {
+// Work that runs beside the scenario's steps: a fixture playing into the pipeline, or the
+// output being recorded. `job` gets a cancel flag and a "started" callback and returns a summary.
+class BackgroundTask {
  public:
-  Publisher(std::string input, std::string url, dub::media::PublishOptions options)
-      : input_(std::move(input)), url_(std::move(url)) {
-    options.cancel = &cancel_;
-    options.on_started = [this] { started_ = true; };
-    thread_ = std::thread([this, options] {
+  using Job = std::function<std::string(const std::atomic<bool>& cancel, const std::function<void()>& started)>;
+
+  BackgroundTask(std::string kind, Job job) : kind_(std::move(kind)) {
+    thread_ = std::thread([this, job = std::move(job)] {
       try {
-        result_ = dub::media::publish(input_, url_, options);
+        summary_ = job(cancel_, [this] { started_ = true; });
       } catch (const dub::Error& e) {
         error_ = e.what();
       }
       finished_ = true;
     });
   }
-  Publisher(const Publisher&) = delete;
-  Publisher& operator=(const Publisher&) = delete;
-  ~Publisher() { stop(); }
+  BackgroundTask(const BackgroundTask&) = delete;
+  BackgroundTask& operator=(const BackgroundTask&) = delete;
+  ~BackgroundTask() { stop(); }
 
   void stop() {
     cancel_ = true;
-    if (thread_.joinable()) thread_.join();
+    join();
   }
   void join() {
     if (thread_.joinable()) thread_.join();
   }
+  // Blocks until the job has started (or already ended); throws its error if it ended with one.
+  void wait_started() const {
+    while (!started_ && !finished_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (finished_ && !error_.empty()) throw StepFailure(error_);
+  }
+  [[nodiscard]] const std::string& kind() const { return kind_; }
   [[nodiscard]] bool finished() const { return finished_; }
-  [[nodiscard]] bool started() const { return started_; }
-  [[nodiscard]] const std::string& error() const { return error_; }
-  [[nodiscard]] const dub::media::PublishResult& result() const { return result_; }
-  [[nodiscard]] const std::string& url() const { return url_; }
+  [[nodiscard]] const std::string& error() const { return error_; }      // valid once finished
+  [[nodiscard]] const std::string& summary() const { return summary_; }  // valid once finished
 
  private:
-  std::string input_;
-  std::string url_;
+  std::string kind_;
   std::atomic<bool> cancel_{false};
-  std::atomic<bool> finished_{false};
   std::atomic<bool> started_{false};
+  std::atomic<bool> finished_{false};
   std::string error_;
-  dub::media::PublishResult result_;
+  std::string summary_;
   std::thread thread_;
 };
+
+using Tasks = std::vector<std::unique_ptr<BackgroundTask>>;
 
 fs::path resolve_fixture(const std::string& fixture, const fs::path& root) {
   fs::path p(fixture);
@@ -169,8 +177,7 @@ fs::path resolve_fixture(const std::string& fixture, const fs::path& root) {
   return root / p;
 }
 
-std::string publish_step(const PublishStep& step, const fs::path& root, const EnvMap& vars,
-                         std::vector<std::unique_ptr<Publisher>>& publishers) {
+std::string publish_step(const PublishStep& step, const fs::path& root, const EnvMap& vars, Tasks& tasks) {
   const auto input = resolve_fixture(expand(step.fixture, vars), root);
   if (!fs::exists(input)) {
     throw StepFailure(
@@ -182,35 +189,72 @@ std::string publish_step(const PublishStep& step, const fs::path& root, const En
   dub::media::PublishOptions options;
   options.realtime = step.realtime;
   options.stop_after_s = std::chrono::duration<double>(step.stop_after).count();
-  auto publisher = std::make_unique<Publisher>(input.string(), url, options);
+  auto task = std::make_unique<BackgroundTask>(
+      "publish", [input, url, options](const std::atomic<bool>& cancel, const std::function<void()>& started) {
+        auto o = options;
+        o.cancel = &cancel;
+        o.on_started = started;
+        const auto r = dub::media::publish(input.string(), url, o);
+        return fmt::format("{:.1f}s of media sent to {}", r.media_s, url);
+      });
   if (!step.background) {
-    publisher->join();
-    if (!publisher->error().empty()) throw StepFailure(publisher->error());
-    return fmt::format("{:.1f}s of media sent to {}", publisher->result().media_s, url);
+    task->join();
+    if (!task->error().empty()) throw StepFailure(task->error());
+    return task->summary();
   }
-  // Go on once the server has accepted the stream; a refused connection fails this step.
-  while (!publisher->started() && !publisher->finished()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (!publisher->error().empty()) throw StepFailure(publisher->error());
-  publishers.push_back(std::move(publisher));
+  task->wait_started();  // the server accepted the stream; a refused connection fails this step
+  tasks.push_back(std::move(task));
   return fmt::format("publishing {} to {} in the background", input.filename().string(), url);
 }
 
-std::string wait_publishers(const WaitPublishStep& step, std::vector<std::unique_ptr<Publisher>>& publishers) {
-  Progress progress("waiting for the fixture to finish playing", step.timeout);
-  while (true) {
-    const bool all_done =
-        std::all_of(publishers.begin(), publishers.end(), [](const auto& p) { return p->finished(); });
-    if (all_done) break;
-    if (progress.expired()) throw StepFailure("the fixture did not finish playing in time");
+std::string record_step(const RecordStep& step, const fs::path& scenario_dir, const EnvMap& vars, Tasks& tasks) {
+  const auto url = expand(step.from, vars);
+  const auto file = scenario_dir / expand(step.to, vars);
+  fs::create_directories(file.parent_path());
+  dub::media::RecordOptions options;
+  options.idle_timeout_s = std::chrono::duration<double>(step.idle_timeout).count();
+  const double appear_s = std::chrono::duration<double>(step.timeout).count();
+  tasks.push_back(std::make_unique<BackgroundTask>(
+      "record", [url, file, options, appear_s](const std::atomic<bool>& cancel, const std::function<void()>& started) {
+        auto o = options;
+        o.cancel = &cancel;
+        started();
+        // The output exists only once the pipeline publishes it: retry until it appears.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(appear_s);
+        while (true) {
+          try {
+            const auto r = dub::media::record(url, file.string(), o);
+            return fmt::format("{:.1f}s recorded into {}", r.media_s, file.string());
+          } catch (const dub::Error& e) {
+            if (cancel || std::chrono::steady_clock::now() > deadline) {
+              throw dub::Error(fmt::format("recording {} failed: {}", url, e.what()));
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+          }
+        }
+      }));
+  return fmt::format("recording {} into {}", url, file.string());
+}
+
+std::string wait_tasks(const std::string& kind, Duration timeout, Tasks& tasks) {
+  const std::string what = kind == "publish" ? "the fixture to finish playing" : "the recording to end";
+  auto mine = [&kind](const auto& t) { return t->kind() == kind; };
+  if (std::none_of(tasks.begin(), tasks.end(), mine)) {
+    throw StepFailure(fmt::format("nothing to wait for: no background {} step before this one", kind));
+  }
+  Progress progress("waiting for " + what, timeout);
+  while (!std::all_of(tasks.begin(), tasks.end(), [&](const auto& t) { return !mine(t) || t->finished(); })) {
+    if (progress.expired()) throw StepFailure(fmt::format("{} did not happen in time", what));
     check_interrupted();
     progress.tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   std::string detail;
-  for (const auto& p : publishers) {
-    p->join();
-    if (!p->error().empty()) throw StepFailure(p->error());
-    detail += fmt::format("{:.1f}s sent to {} ", p->result().media_s, p->url());
+  for (const auto& t : tasks) {
+    if (!mine(t)) continue;
+    t->join();
+    if (!t->error().empty()) throw StepFailure(t->error());
+    detail += t->summary() + " ";
   }
   progress.done("done");
   return detail;
@@ -285,6 +329,24 @@ std::string verify_media(const VerifyMediaStep& step, const fs::path& root, cons
                                      x.duration_tolerance_s, info.duration_s));
     }
   }
+  if (x.max_drift_ms) {
+    const auto drift = dub::media::analyze_drift(source);
+    const double max_ms = drift.max_abs_drift_s * 1000.0;
+    properties.emplace_back("max_av_drift_ms", fmt::format("{:.1f}", max_ms));
+    if (max_ms > *x.max_drift_ms) {
+      problems.push_back(fmt::format("A/V drift reaches {:.1f} ms (> {:.0f} ms)", max_ms, *x.max_drift_ms));
+    }
+  }
+  if (!x.unlike.empty()) {
+    const auto other = resolve_fixture(expand(x.unlike, vars), root);
+    const double sim = dub::media::similarity(dub::media::fingerprint(source), dub::media::fingerprint(other.string()));
+    properties.emplace_back("fingerprint_similarity", fmt::format("{:.3f}", sim));
+    if (sim > x.max_similarity) {
+      problems.push_back(
+          fmt::format("audio fingerprint similarity to {} is {:.3f} (> {:.2f}): the audio was not dubbed",
+                      other.filename().string(), sim, x.max_similarity));
+    }
+  }
   if (!problems.empty()) {
     throw StepFailure(fmt::format("{} does not match:\n  - {}", source, fmt::join(problems, "\n  - ")));
   }
@@ -309,7 +371,8 @@ std::string describe(const Step& step, const EnvMap& vars) {
           return fmt::format("wait for HTTP {} from {}", a.status, x(a.url));
         if constexpr (std::is_same_v<T, VerifyMediaStep>) return fmt::format("verify {}", x(a.source));
         if constexpr (std::is_same_v<T, PublishStep>) return fmt::format("publish {}", a.fixture);
-        if constexpr (std::is_same_v<T, WaitPublishStep>) return "wait for the fixture to finish playing";
+        if constexpr (std::is_same_v<T, WaitPublishStep>) return fmt::format("wait for {} to finish", a.what);
+        if constexpr (std::is_same_v<T, RecordStep>) return fmt::format("record {}", x(a.from));
         if constexpr (std::is_same_v<T, MonitorStep>) return fmt::format("monitor STS at {}", x(a.sts_url));
         if constexpr (std::is_same_v<T, WaitFragmentsStep>) {
           return fmt::format("wait for {} STS fragment(s) of {}", a.count, x(a.stream));
@@ -332,11 +395,12 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
   EnvMap vars = options.env;
   vars["stream"] = fmt::format("{}-{}-{}", s.name, ::getpid(), iteration);  // unique per run (FR-031a)
   vars["scenario"] = s.name;
+  vars["artifacts"] = (artifacts / s.name).string();
   for (const auto& [name, use] : s.stacks) {
     for (const auto& [k, v] : use.env) vars.try_emplace(k, v);
   }
   std::string log;
-  std::vector<std::unique_ptr<Publisher>> publishers;
+  Tasks tasks;
   std::unique_ptr<StsMonitor> monitor;
   try {
     for (const auto& step : s.steps) {
@@ -360,9 +424,11 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
               } else if constexpr (std::is_same_v<T, VerifyMediaStep>) {
                 detail = verify_media(a, root, vars, tc.properties);
               } else if constexpr (std::is_same_v<T, PublishStep>) {
-                detail = publish_step(a, root, vars, publishers);
+                detail = publish_step(a, root, vars, tasks);
               } else if constexpr (std::is_same_v<T, WaitPublishStep>) {
-                detail = wait_publishers(a, publishers);
+                detail = wait_tasks(a.what, a.timeout, tasks);
+              } else if constexpr (std::is_same_v<T, RecordStep>) {
+                detail = record_step(a, artifacts / s.name, vars, tasks);
               } else if constexpr (std::is_same_v<T, MonitorStep>) {
                 monitor = std::make_unique<StsMonitor>(expand(a.sts_url, vars));
                 detail = "connected to /monitor";
@@ -392,7 +458,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
     log += line + "\n";
     log += session.save_logs(artifacts / s.name / "logs");
   }
-  for (auto& p : publishers) p->stop();  // a fixture still playing ends with its scenario
+  for (auto& t : tasks) t->stop();  // a fixture still playing or a recording ends with its scenario
   tc.time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tc.properties.emplace_back("scenario_file", s.file.string());
   tc.properties.emplace_back("wall_time_s", fmt::format("{:.1f}", tc.time_s));

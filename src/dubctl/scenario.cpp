@@ -180,7 +180,8 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
   const std::string path = fmt::format("steps[{}]", index);
   Reader outer(item, path, file);
   if (item.size() != 1)
-    outer.fail(item, path, "each step is a mapping with exactly one key: up, down, publish, monitor, wait or verify");
+    outer.fail(item, path,
+               "each step is a mapping with exactly one key: up, down, publish, record, monitor, wait or verify");
   const auto kind = item.begin()->first.Scalar();
   const YAML::Node value = item.begin()->second;
   const std::string step_path = path + "." + kind;
@@ -194,9 +195,10 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
     step.action = parse_stack_step<DownStep>(value, step_path, file, kind);
   } else if (kind == "wait") {
     Reader r(value, step_path, file);
-    if (r.has("publish")) {
+    if (r.has("publish") || r.has("record")) {
       WaitPublishStep wait;
-      if (r.string("publish") != "done") r.fail(r.get("publish"), r.key_path("publish"), "the only value is `done`");
+      wait.what = r.has("publish") ? "publish" : "record";
+      if (r.string(wait.what) != "done") r.fail(r.get(wait.what), r.key_path(wait.what), "the only value is `done`");
       wait.timeout = r.duration("timeout", wait.timeout);
       r.finish();
       step.action = wait;
@@ -216,7 +218,7 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       r.finish();
       step.action = wait;
     } else {
-      r.fail(value, step_path, "say what to wait for: `http: URL`, `publish: done` or `fragments: N`");
+      r.fail(value, step_path, "say what to wait for: `http: URL`, `publish: done`, `record: done` or `fragments: N`");
     }
   } else if (kind == "verify") {
     Reader r(value, step_path, file);
@@ -257,6 +259,9 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       if (e.has("has_audio")) x.has_audio = e.boolean("has_audio", e.get("has_audio"));
       if (e.has("sample_rate")) x.sample_rate = e.integer("sample_rate", 0, 1, 384000);
       if (e.has("duration_s")) x.duration_s = e.number("duration_s", e.get("duration_s"));
+      if (e.has("max_drift_ms")) x.max_drift_ms = e.number("max_drift_ms", e.get("max_drift_ms"));
+      x.unlike = e.string_or("unlike", "");
+      if (e.has("max_similarity")) x.max_similarity = e.number("max_similarity", e.get("max_similarity"));
       if (e.has("duration_tolerance_s")) {
         x.duration_tolerance_s = e.number("duration_tolerance_s", e.get("duration_tolerance_s"));
       }
@@ -266,6 +271,18 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
     }
     r.finish();
     step.action = verify;
+  } else if (kind == "record") {
+    Reader r(value, step_path, file);
+    RecordStep record;
+    record.from = r.string("from");
+    record.to = r.string_or("to", record.to);
+    if (fs::path(record.to).is_absolute() || record.to.find("..") != std::string::npos) {
+      r.fail(r.get("to"), r.key_path("to"), "must be a file name inside the scenario's artifacts folder");
+    }
+    record.timeout = r.duration("timeout", record.timeout);
+    record.idle_timeout = r.duration("idle_timeout", record.idle_timeout);
+    r.finish();
+    step.action = record;
   } else if (kind == "monitor") {
     Reader r(value, step_path, file);
     MonitorStep monitor;
@@ -283,7 +300,8 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
     r.finish();
     step.action = publish;
   } else {
-    outer.fail(item, path, fmt::format("unknown step '{}' (known: up, down, publish, monitor, wait, verify)", kind));
+    outer.fail(item, path,
+               fmt::format("unknown step '{}' (known: up, down, publish, record, monitor, wait, verify)", kind));
   }
   return step;
 }

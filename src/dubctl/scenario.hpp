@@ -48,6 +48,9 @@ struct Expectation {
   std::optional<std::string> audio_language;
   std::optional<double> duration_s;
   double duration_tolerance_s = 0.5;
+  std::optional<double> max_drift_ms;  // A/V drift from packet timestamps, everywhere in the media
+  std::string unlike;                  // a file whose audio this media's audio must differ from (FR-024)
+  double max_similarity = 0.8;         // Chromaprint similarity above which the audio counts as the same
 };
 
 struct VerifyMediaStep {
@@ -63,9 +66,20 @@ struct PublishStep {
   Duration stop_after{0};  // > 0: cut the source after this much media (a source disconnect)
 };
 
-// Waits until every background publish of the scenario has sent its whole fixture.
+// Waits until every background task of a kind has ended: "publish" (the fixture was sent
+// whole) or "record" (the recorded stream ended).
 struct WaitPublishStep {
+  std::string what = "publish";
   Duration timeout{std::chrono::seconds(60)};
+};
+
+// Records a stream (e.g. the dubbed output) into a file under the scenario's artifacts, in the
+// background, until the stream ends or stays idle for `idle_timeout`.
+struct RecordStep {
+  std::string from;                            // rtsp:// or rtmp:// URL
+  std::string to = "dubbed.mp4";               // relative to <artifacts>/<scenario>/
+  Duration timeout{std::chrono::seconds(30)};  // how long the stream may take to appear
+  Duration idle_timeout{std::chrono::seconds(5)};
 };
 
 // Starts watching the STS /monitor namespace (before publishing, so nothing is missed).
@@ -93,7 +107,7 @@ struct VerifyFragmentsStep {
 };
 
 using StepAction = std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, WaitFragmentsStep, VerifyMediaStep,
-                                VerifyFragmentsStep, PublishStep, MonitorStep>;
+                                VerifyFragmentsStep, PublishStep, MonitorStep, RecordStep>;
 
 struct Step {
   std::string kind;  // "up", "down", "publish", "monitor", "wait", "verify"
