@@ -1,25 +1,97 @@
-// media-service: hosts one WorkerRunner per live stream (RTSP in -> STS -> remux -> RTMP out).
+// media-service: hosts one WorkerRunner per live stream (RTSP in -> STS -> remux -> RTMP out),
+// with an HTTP API for MediaMTX's hooks, health and metrics. Configuration: environment
+// variables only (README.md in this directory).
 #include <fmt/format.h>
 #include <gst/gst.h>
 
+#include <csignal>
 #include <iostream>
+#include <string>
+#include <vector>
 
-#include "dub/util/env.hpp"
+#include "config.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "service.hpp"
+
+namespace {
+
+// Elements the workers need; missing ones are reported at startup, not at the first stream.
+void check_gstreamer_elements() {
+  std::vector<std::string> missing;
+  for (const char* name :
+       {"rtspsrc", "rtph264depay", "h264parse", "parsebin", "decodebin", "audioconvert", "audioresample", "appsink",
+        "appsrc", "aacparse", "flvmux", "rtmp2sink", "filesink", "queue", "fakesink"}) {
+    GstElementFactory* f = gst_element_factory_find(name);
+    if (f == nullptr) {
+      missing.emplace_back(name);
+    } else {
+      gst_object_unref(f);
+    }
+  }
+  bool aac = false;
+  for (const char* name : {"fdkaacenc", "avenc_aac", "voaacenc"}) {
+    GstElementFactory* f = gst_element_factory_find(name);
+    if (f != nullptr) {
+      aac = true;
+      gst_object_unref(f);
+    }
+  }
+  if (!aac) missing.emplace_back("an AAC encoder (avenc_aac, voaacenc or fdkaacenc)");
+  if (!missing.empty()) {
+    throw dub::Error(
+        fmt::format("GStreamer elements missing: {} (install gstreamer1.0-plugins-base/good/bad and "
+                    "gstreamer1.0-libav)",
+                    fmt::join(missing, ", ")));
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   dub::log::set_component("media-service");
+  // SIGINT/SIGTERM are taken by sigwait() below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const std::string arg = argc > 1 ? argv[1] : "";
+  if (arg == "--version") {
+    std::cout << "media-service " << DUB_VERSION << '\n';
+    return 0;
+  }
+  if (arg == "--help" || arg == "-h") {
+    std::cout << "media-service [--version | --check]\n"
+                 "  Serves the dubbing API on $PORT (default 8080); configuration through environment variables\n"
+                 "  (src/media-service/README.md). --check verifies the GStreamer elements and exits.\n";
+    return 0;
+  }
+  if (!arg.empty() && arg != "--check") {
+    std::cerr << "media-service: unknown argument '" << arg << "' (try --help)\n";
+    return 2;
+  }
   try {
-    dub::log::set_level(dub::log::parse_level(dub::env::get_or("LOG_LEVEL", "info")));
+    if (arg == "--check") {
+      gst_init(&argc, &argv);
+      check_gstreamer_elements();
+      std::cout << "media-service " << DUB_VERSION << ": GStreamer elements present\n";
+      return 0;
+    }
+    auto config = dub::media_service::ServiceConfig::from_env();
+    dub::log::set_level(dub::log::parse_level(config.log_level));
     gst_init(&argc, &argv);
-    guint major = 0;
-    guint minor = 0;
-    guint micro = 0;
-    guint nano = 0;
-    gst_version(&major, &minor, &micro, &nano);
-    dub::log::info("gstreamer ready", {{"version", fmt::format("{}.{}.{}", major, minor, micro)}});
-  } catch (const dub::Error& e) {
+    check_gstreamer_elements();
+    dub::media_service::Service service(config);
+    service.start();
+    int sig = 0;
+    sigwait(&signals, &sig);
+    dub::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    service.stop();
+  } catch (const std::exception& e) {
+    dub::log::error("media-service cannot run", {{"error", e.what()}});
     std::cerr << "media-service: " << e.what() << '\n';
     return 2;
   }

@@ -22,15 +22,15 @@ struct StreamTiming {
   bool present = false;
   int index = -1;
   std::string codec;
-  std::uint64_t packets = 0;  // packets (video) or decoded frames (audio)
-  double start_s = 0;         // first PTS
-  double end_s = 0;           // last PTS + its duration
-  double duration_s = 0;      // end_s - start_s
+  std::uint64_t packets = 0;    // packets (video) or decoded frames (audio)
+  double start_s = 0;           // first PTS
+  double end_s = 0;             // last PTS + its duration
+  double duration_s = 0;        // end_s - start_s
   double max_abs_offset_s = 0;  // largest |offset| (see above)
-  double max_gap_s = 0;       // largest hole between consecutive packets (PTS order)
-  std::uint64_t samples = 0;  // audio: decoded samples per channel
-  int sample_rate = 0;        // audio
-  double frame_rate = 0;      // video: nominal rate used for offsets
+  double max_gap_s = 0;         // largest hole between consecutive packets (PTS order)
+  std::uint64_t samples = 0;    // audio: decoded samples per channel
+  int sample_rate = 0;          // audio
+  double frame_rate = 0;        // video: nominal rate used for offsets
 };
 
 struct DriftPoint {
@@ -46,18 +46,52 @@ struct DriftReport {
   double end_offset_s = 0;    // audio end - video end
   double max_abs_drift_s = 0;
   double mean_abs_drift_s = 0;
-  double duration_s = 0;      // from the earliest start to the latest end
+  double duration_s = 0;           // from the earliest start to the latest end
   std::vector<DriftPoint> series;  // one point per video frame (thinned to `max_points`)
 };
 
 struct DriftOptions {
-  double timeout_s = 10.0;      // network sources
+  double timeout_s = 10.0;  // network sources
   bool rtsp_tcp = true;
-  double max_read_s = 0;        // stop after this much media time (0 = whole input)
+  double max_read_s = 0;  // stop after this much media time (0 = whole input)
   std::size_t max_points = 2000;
 };
 
 // Throws dub::Error naming the source when it cannot be opened or read, or has neither stream.
 DriftReport analyze_drift(const std::string& source, const DriftOptions& options = {});
+
+// Content-based A/V sync for media made from fixtures/test_streams (see its README): the picture
+// shows a white box in the top right corner from the instant each counted word starts. Decodes
+// both streams and pairs each box appearance (video PTS of the first frame with the box) with the
+// nearest audio onset (first 1 ms block above `audio_threshold` after at least `min_silence_s` of
+// quiet). offset = audio onset - box appearance: positive when the sound is late.
+// Only meaningful while the audio is the original (or echoed) speech, not a dub.
+struct MarkerSyncOptions {
+  // Box region as fractions of the frame (left, top, right, bottom).
+  double box_left = 5.0 / 6.0;
+  double box_top = 1.0 / 30.0;
+  double box_right = 29.0 / 30.0;
+  double box_bottom = 1.0 / 6.0;
+  double audio_threshold = 0.02;  // of full scale
+  double min_silence_s = 0.3;
+  double max_pair_s = 0.5;  // a box with no onset this close is not paired
+};
+
+struct MarkerPair {
+  double video_s = 0;
+  double audio_s = 0;
+  double offset_s = 0;
+};
+
+struct MarkerSyncReport {
+  std::size_t video_markers = 0;
+  std::size_t audio_onsets = 0;
+  std::vector<MarkerPair> pairs;
+  double mean_offset_s = 0;
+  double max_abs_offset_s = 0;
+};
+
+// Throws dub::Error when the source cannot be read or lacks audio or video.
+MarkerSyncReport analyze_marker_sync(const std::string& source, const MarkerSyncOptions& options = {});
 
 }  // namespace dub::media

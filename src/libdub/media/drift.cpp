@@ -13,6 +13,7 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/error.h>
+#include <libavutil/samplefmt.h>
 }
 
 namespace dub::media {
@@ -87,7 +88,8 @@ DriftReport analyze_drift(const std::string& source, const DriftOptions& options
     const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (codec == nullptr) throw Error(fmt::format("{}: no decoder for audio codec {}", source, report.audio.codec));
     dec.reset(avcodec_alloc_context3(codec));
-    if (!dec || avcodec_parameters_to_context(dec.get(), st->codecpar) < 0) throw Error("cannot set up the audio decoder");
+    if (!dec || avcodec_parameters_to_context(dec.get(), st->codecpar) < 0)
+      throw Error("cannot set up the audio decoder");
     dec->pkt_timebase = a_tb;
     if (const int r = avcodec_open2(dec.get(), codec, nullptr); r < 0) {
       throw Error(fmt::format("{}: cannot open the {} decoder: {}", source, report.audio.codec, av_err(r)));
@@ -209,9 +211,159 @@ DriftReport analyze_drift(const std::string& source, const DriftOptions& options
       all.push_back({video[i].pts_s - start, drift});
     }
     report.mean_abs_drift_s = sum / static_cast<double>(video.size());
-    const std::size_t step = std::max<std::size_t>(1, (all.size() + options.max_points - 1) / std::max<std::size_t>(1, options.max_points));
+    const std::size_t step =
+        std::max<std::size_t>(1, (all.size() + options.max_points - 1) / std::max<std::size_t>(1, options.max_points));
     for (std::size_t i = 0; i < all.size(); i += step) report.series.push_back(all[i]);
   }
+  return report;
+}
+
+MarkerSyncReport analyze_marker_sync(const std::string& source, const MarkerSyncOptions& options) {
+  AVFormatContext* raw = nullptr;
+  if (const int rc = avformat_open_input(&raw, source.c_str(), nullptr, nullptr); rc < 0) {
+    throw Error(fmt::format("cannot open {}: {}", source, av_err(rc)));
+  }
+  std::unique_ptr<AVFormatContext, FormatCloser> ctx(raw);
+  if (const int r = avformat_find_stream_info(ctx.get(), nullptr); r < 0) {
+    throw Error(fmt::format("cannot read stream info of {}: {}", source, av_err(r)));
+  }
+  const int vi = av_find_best_stream(ctx.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  const int ai = av_find_best_stream(ctx.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (vi < 0 || ai < 0) throw Error(fmt::format("{}: marker sync needs both audio and video", source));
+  const auto open_decoder = [&](int index) {
+    const AVStream* st = ctx->streams[index];
+    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (codec == nullptr)
+      throw Error(fmt::format("{}: no decoder for {}", source, avcodec_get_name(st->codecpar->codec_id)));
+    std::unique_ptr<AVCodecContext, CodecFreer> c(avcodec_alloc_context3(codec));
+    if (!c || avcodec_parameters_to_context(c.get(), st->codecpar) < 0) throw Error("cannot set up a decoder");
+    c->pkt_timebase = st->time_base;
+    if (const int r = avcodec_open2(c.get(), codec, nullptr); r < 0) {
+      throw Error(fmt::format("{}: cannot open the {} decoder: {}", source, codec->name, av_err(r)));
+    }
+    return c;
+  };
+  auto vdec = open_decoder(vi);
+  auto adec = open_decoder(ai);
+  const AVRational vtb = ctx->streams[vi]->time_base;
+  const AVRational atb = ctx->streams[ai]->time_base;
+
+  std::vector<std::pair<double, double>> luma;  // video PTS, mean luma of the box region
+  std::vector<std::pair<double, float>> peaks;  // start of each 1 ms audio block, its peak
+  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
+  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+
+  const auto sample_at = [](const AVFrame* f, int ch, int i) -> float {
+    const auto fmt_ = static_cast<AVSampleFormat>(f->format);
+    const bool planar = av_sample_fmt_is_planar(fmt_) != 0;
+    const int channels = f->ch_layout.nb_channels;
+    const int idx = planar ? i : i * channels + ch;
+    const uint8_t* data = planar ? f->extended_data[ch] : f->extended_data[0];
+    switch (av_get_packed_sample_fmt(fmt_)) {
+      case AV_SAMPLE_FMT_FLT:
+        return reinterpret_cast<const float*>(data)[idx];
+      case AV_SAMPLE_FMT_S16:
+        return static_cast<float>(reinterpret_cast<const int16_t*>(data)[idx]) / 32768.0F;
+      case AV_SAMPLE_FMT_S32:
+        return static_cast<float>(reinterpret_cast<const int32_t*>(data)[idx]) / 2147483648.0F;
+      case AV_SAMPLE_FMT_DBL:
+        return static_cast<float>(reinterpret_cast<const double*>(data)[idx]);
+      default:
+        return 0.0F;
+    }
+  };
+
+  const auto drain = [&](AVCodecContext* dec, bool video) {
+    while (avcodec_receive_frame(dec, frame.get()) == 0) {
+      const int64_t ts = frame->best_effort_timestamp;
+      if (ts != AV_NOPTS_VALUE) {
+        const double t = static_cast<double>(ts) * av_q2d(video ? vtb : atb);
+        if (video) {
+          const int w = frame->width;
+          const int h = frame->height;
+          const int x0 = static_cast<int>(options.box_left * w);
+          const int x1 = static_cast<int>(options.box_right * w);
+          const int y0 = static_cast<int>(options.box_top * h);
+          const int y1 = static_cast<int>(options.box_bottom * h);
+          double sum = 0;
+          long n = 0;
+          for (int y = y0; y < y1; ++y) {
+            const uint8_t* row = frame->data[0] + static_cast<std::ptrdiff_t>(y) * frame->linesize[0];
+            for (int x = x0; x < x1; ++x) {
+              sum += row[x];
+              ++n;
+            }
+          }
+          if (n > 0) luma.emplace_back(t, sum / static_cast<double>(n));
+        } else if (frame->sample_rate > 0) {
+          const int block = std::max(1, frame->sample_rate / 1000);
+          const int channels = frame->ch_layout.nb_channels;
+          for (int s0 = 0; s0 < frame->nb_samples; s0 += block) {
+            float peak = 0;
+            for (int i = s0; i < std::min(frame->nb_samples, s0 + block); ++i) {
+              for (int ch = 0; ch < channels; ++ch) peak = std::max(peak, std::abs(sample_at(frame.get(), ch, i)));
+            }
+            peaks.emplace_back(t + static_cast<double>(s0) / frame->sample_rate, peak);
+          }
+        }
+      }
+      av_frame_unref(frame.get());
+    }
+  };
+
+  while (true) {
+    const int r = av_read_frame(ctx.get(), pkt.get());
+    if (r == AVERROR_EOF) break;
+    if (r < 0) throw Error(fmt::format("reading {}: {}", source, av_err(r)));
+    if (pkt->stream_index == vi) {
+      if (avcodec_send_packet(vdec.get(), pkt.get()) == 0) drain(vdec.get(), true);
+    } else if (pkt->stream_index == ai) {
+      if (avcodec_send_packet(adec.get(), pkt.get()) == 0) drain(adec.get(), false);
+    }
+    av_packet_unref(pkt.get());
+  }
+  avcodec_send_packet(vdec.get(), nullptr);
+  drain(vdec.get(), true);
+  avcodec_send_packet(adec.get(), nullptr);
+  drain(adec.get(), false);
+
+  std::sort(luma.begin(), luma.end());
+  std::sort(peaks.begin(), peaks.end());
+  MarkerSyncReport report;
+  if (luma.empty() || peaks.empty()) return report;
+  double lo = luma.front().second;
+  double hi = lo;
+  for (const auto& [t, l] : luma) {
+    lo = std::min(lo, l);
+    hi = std::max(hi, l);
+  }
+  std::vector<double> boxes;
+  if (hi - lo > 32) {  // a visible marker at all
+    const double threshold = (lo + hi) / 2;
+    for (std::size_t i = 1; i < luma.size(); ++i) {
+      if (luma[i - 1].second < threshold && luma[i].second >= threshold) boxes.push_back(luma[i].first);
+    }
+  }
+  std::vector<double> onsets;
+  double last_loud = -1e9;
+  for (const auto& [t, peak] : peaks) {
+    if (peak > options.audio_threshold) {
+      if (t - last_loud > options.min_silence_s) onsets.push_back(t);
+      last_loud = t;
+    }
+  }
+  report.video_markers = boxes.size();
+  report.audio_onsets = onsets.size();
+  double sum = 0;
+  for (const double tv : boxes) {
+    const auto nearest = std::min_element(onsets.begin(), onsets.end(),
+                                          [tv](double a, double b) { return std::abs(a - tv) < std::abs(b - tv); });
+    if (nearest == onsets.end() || std::abs(*nearest - tv) > options.max_pair_s) continue;
+    report.pairs.push_back({tv, *nearest, *nearest - tv});
+    sum += *nearest - tv;
+    report.max_abs_offset_s = std::max(report.max_abs_offset_s, std::abs(*nearest - tv));
+  }
+  if (!report.pairs.empty()) report.mean_offset_s = sum / static_cast<double>(report.pairs.size());
   return report;
 }
 

@@ -1,0 +1,54 @@
+#pragma once
+// StsClient over Socket.IO (dub::sio::Client, include/dub/sio/client.hpp) speaking docs/protocol.md:
+//   open():  connect namespace "/", emit stream:init, wait for stream:ready (or an error)
+//   send():  fragment:data with the PCM as a binary attachment
+//   events:  fragment:ack (logged), fragment:processed -> on_result, error -> on_error,
+//            stream:complete -> on_complete, connection lost -> on_disconnect
+// The Socket.IO client's own reconnection is switched off: the worker reconnects (with its
+// backoff policy) and re-opens the stream, since streams die with their connection.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "sts_client.hpp"
+
+namespace dub::sio {
+class Client;
+}  // namespace dub::sio
+
+namespace dub::media_service {
+
+struct SocketIoOptions {
+  std::string url = "http://sts-service:3000";  // STS_SERVICE_URL
+  std::string path = "/socket.io";              // STS_SOCKETIO_PATH
+  std::string auth_token;                       // STS_AUTH_TOKEN (optional)
+};
+
+class SocketIoStsClient : public StsClient {
+ public:
+  explicit SocketIoStsClient(SocketIoOptions options);
+  ~SocketIoStsClient() override;
+  SocketIoStsClient(const SocketIoStsClient&) = delete;
+  SocketIoStsClient& operator=(const SocketIoStsClient&) = delete;
+  SocketIoStsClient(SocketIoStsClient&&) = delete;
+  SocketIoStsClient& operator=(SocketIoStsClient&&) = delete;
+
+  StsReady open(const StsStreamConfig& config, Handlers handlers, std::chrono::milliseconds timeout) override;
+  void send(const StsFragment& fragment) override;
+  void end() override;
+  void close() override;
+  [[nodiscard]] std::string describe() const override;
+
+ private:
+  struct Shared;
+  SocketIoOptions options_;
+  std::string stream_id_;
+  std::shared_ptr<Shared> shared_;
+  std::unique_ptr<dub::sio::Client> client_;
+};
+
+StsClientFactory make_socketio_factory(SocketIoOptions options);
+
+}  // namespace dub::media_service

@@ -1,0 +1,113 @@
+#pragma once
+// The worker's view of the speech-to-speech service (docs/protocol.md): open a stream,
+// send fragments, get results back asynchronously. Implementations:
+//   - EchoStsClient (echo_sts_client.hpp): in-process, returns the input audio, with
+//     delay and failure injection; used by the tests and by STS_MODE=echo.
+//   - SocketIoStsClient (socketio_sts_client.hpp): the real service over Socket.IO.
+// Retries, timeouts and passthrough are the worker's business, not the client's.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dub::media_service {
+
+struct StsStreamConfig {
+  std::string stream_id;
+  std::string source_language = "en";
+  std::string target_language = "es";
+  int sample_rate = 48000;
+  int channels = 1;
+  std::string sample_format = "s16le";
+  std::int64_t fragment_duration_ns = 6'000'000'000;
+};
+
+// The answer to stream:init.
+struct StsReady {
+  std::string mode;              // "real" or "echo"
+  std::size_t max_inflight = 0;  // limits.max_inflight (0 = not said)
+  nlohmann::json models;         // display strings
+  nlohmann::json raw;            // the whole payload
+};
+
+struct StsFragment {
+  std::string stream_id;
+  std::string fragment_id;
+  std::uint64_t sequence_number = 0;
+  std::int64_t pts_ns = 0;
+  std::int64_t duration_ns = 0;
+  std::vector<std::uint8_t> audio;  // s16le interleaved PCM in the stream's format
+};
+
+// fragment:processed, or a local failure of one fragment.
+struct StsResult {
+  std::string stream_id;
+  std::string fragment_id;
+  std::uint64_t sequence_number = 0;
+  std::int64_t pts_ns = 0;
+  std::int64_t duration_ns = 0;
+  std::string status;  // "success", "partial", "failed"
+  std::string transcript;
+  std::string translated_text;
+  std::vector<std::uint8_t> dubbed_audio;
+  int sample_rate = 0;
+  int channels = 0;
+  std::string sample_format;
+  double processing_time_ms = 0;
+  double queue_time_ms = 0;
+  std::string error_code;  // empty when error is null
+  std::string error_message;
+};
+
+// An `error` event from the service.
+struct StsError {
+  std::string code;
+  std::string message;
+  bool retryable = false;
+  std::string event;
+  std::string stream_id;
+  std::string fragment_id;
+  std::optional<std::uint64_t> sequence_number;
+};
+
+class StsClient {
+ public:
+  struct Handlers {
+    // fragment:processed (any status).
+    std::function<void(StsResult)> on_result;
+    // An `error` event (a refused fragment names its sequence_number).
+    std::function<void(StsError)> on_error;
+    // The connection is gone for good (network, server close): fragments in flight will not be answered.
+    std::function<void(std::string reason)> on_disconnect;
+    // stream:complete after end().
+    std::function<void(nlohmann::json)> on_complete;
+  };
+
+  StsClient() = default;
+  virtual ~StsClient() = default;
+  StsClient(const StsClient&) = delete;
+  StsClient& operator=(const StsClient&) = delete;
+  StsClient(StsClient&&) = delete;
+  StsClient& operator=(StsClient&&) = delete;
+
+  // One attempt: connect and open the stream (stream:init -> stream:ready), waiting at most `timeout`.
+  // Throws dub::Error naming the service and the reason. Handlers are called from the client's own
+  // thread(s), never from inside open(), send() or end().
+  virtual StsReady open(const StsStreamConfig& config, Handlers handlers, std::chrono::milliseconds timeout) = 0;
+  // fragment:data. Throws dub::Error when not connected.
+  virtual void send(const StsFragment& fragment) = 0;
+  // stream:end (stream:complete arrives through on_complete).
+  virtual void end() = 0;
+  // Disconnects; no handler is called once close() returns. Idempotent.
+  virtual void close() = 0;
+  // A short description for logs and /health ("echo", "socketio http://sts:3000/socket.io").
+  [[nodiscard]] virtual std::string describe() const = 0;
+};
+
+using StsClientFactory = std::function<std::unique_ptr<StsClient>()>;
+
+}  // namespace dub::media_service

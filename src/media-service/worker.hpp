@@ -1,0 +1,104 @@
+#pragma once
+// WorkerRunner: one per live stream.
+//
+//   source (rtspsrc over TCP, or a file for tests)
+//     video: H.264 parsed, never re-encoded ----------------------------> VideoQueue (held)
+//     audio: decoded -> S16LE at a fixed rate -> Segmenter (exact N-frame fragments, PTS)
+//              -> FragmentTracker -> StsClient (MAX_INFLIGHT, FRAGMENT_TIMEOUT, passthrough)
+//              -> results in sequence order
+//   output: audio appsrc -> AAC (language tag) -+
+//           video appsrc (released by PTS)    -+-> flvmux (streamable) -> rtmp2sink | filesink
+//
+// Timestamps are the input's (minus one common base), so audio and video stay paired by PTS.
+// A worker runs on its own thread with an event queue; GStreamer and STS callbacks only post
+// events. Everything the HTTP API reads is behind one mutex.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "av_pairing.hpp"
+#include "backoff.hpp"
+#include "fragment_tracker.hpp"
+#include "media_metrics.hpp"
+#include "segmenter.hpp"
+#include "sts_client.hpp"
+
+namespace dub::media_service {
+
+enum class WorkerState { Starting, Running, Draining, Completed, Stopped, Failed };
+const char* to_string(WorkerState state);
+
+struct WorkerOptions {
+  std::string name;    // stream name (live/<name>/in)
+  std::string source;  // rtsp://... or a media file path (file:// accepted)
+  std::string sink;    // rtmp://... or an output file path (FLV)
+  std::int64_t segment_ns = 6'000'000'000;
+  std::size_t max_inflight = 3;
+  std::chrono::milliseconds fragment_timeout{30000};
+  BackoffPolicy sts_backoff;  // STS (re)connection: 3 retries, 1 s doubling
+  std::chrono::milliseconds sts_open_timeout{10000};
+  std::string source_language = "en";
+  std::string target_language = "es";
+  int sample_rate = 48000;
+  int channels = 0;  // 0: keep the source's channel count (downmixed to 2 if more)
+  int audio_bitrate = 128000;
+  std::string audio_encoder = "auto";  // or avenc_aac, voaacenc, fdkaacenc
+  std::string segment_dir;             // non-empty: write <dir>/<name>/<seq>-{in,out}.wav
+  std::chrono::milliseconds rtsp_latency{200};
+  // Output pacing: render at the clock (live-like RTMP) instead of as fast as possible.
+  // Default: on for rtmp:// sinks, off for files.
+  std::optional<bool> sync_output;
+  // Play a file source at real time (appsinks synchronised to the clock), to simulate a live feed.
+  bool pace_input = false;
+  // After the source ends: how long to wait for the output to finish writing.
+  std::chrono::milliseconds output_close_timeout{15000};
+  // Segmenter: input timestamp deviations up to `jitter_tolerance_ns` are always kept contiguous;
+  // larger ones are repaired (silence fill / drop) only once they have lasted `discont_wait_ns`.
+  std::int64_t jitter_tolerance_ns = 40'000'000;
+  std::int64_t discont_wait_ns = 1'000'000'000;
+  // rtspsrc jitter-buffer mode: "none" (RTP timestamps), "slave", "buffer", "auto", "synced".
+  std::string rtsp_buffer_mode = "none";
+  // rtpbin "rtcp-sync": how streams are synchronised ("always", "initial", "rtp-info").
+  std::string rtsp_sync = "rtp-info";
+};
+
+class Worker {
+ public:
+  Worker(WorkerOptions options, StsClientFactory sts_factory, std::shared_ptr<MediaMetrics> metrics);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  Worker(Worker&&) = delete;
+  Worker& operator=(Worker&&) = delete;
+
+  // Starts the worker thread (the source is opened there).
+  void start();
+  // Graceful stop: stop reading, finish the fragments in flight (up to their timeout), flush and
+  // close the output. `fast`: do not wait for fragments in flight (they go out as passthrough).
+  void request_stop(const std::string& reason, bool fast = false);
+  // Waits for the worker thread to end; false on timeout.
+  bool wait(std::chrono::milliseconds timeout);
+  [[nodiscard]] bool finished() const;
+
+  [[nodiscard]] const std::string& name() const { return options_.name; }
+  [[nodiscard]] WorkerState state() const;
+  [[nodiscard]] std::string error() const;
+  // Status for the API; `fragments` adds the per-fragment list.
+  [[nodiscard]] nlohmann::json to_json(bool fragments = true) const;
+
+ private:
+  struct Impl;
+  WorkerOptions options_;  // before impl_: Impl keeps a reference to it
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dub::media_service

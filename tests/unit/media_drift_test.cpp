@@ -1,0 +1,42 @@
+// libdub's A/V timing analysis on the fixtures (reference values for the service's own outputs).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "dub/media/drift.hpp"
+#include "dub/util/error.hpp"
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(DUB_SOURCE_DIR) + "/fixtures/test_streams/" + name;
+}
+
+TEST(MediaDrift, FixtureTimestampsAreInSync) {
+  const auto r = dub::media::analyze_drift(fixture("30s-english-speech.mp4"));
+  EXPECT_TRUE(r.audio.present);
+  EXPECT_TRUE(r.video.present);
+  EXPECT_EQ(r.video.codec, "h264");
+  EXPECT_EQ(r.audio.codec, "aac");
+  EXPECT_EQ(r.video.packets, 750U);
+  EXPECT_NEAR(r.duration_s, 30.0, 0.05);
+  EXPECT_LT(r.max_abs_drift_s, 0.005);
+  EXPECT_FALSE(r.series.empty());
+}
+
+TEST(MediaDrift, FixtureMarkersLineUpWithTheWords) {
+  const auto m = dub::media::analyze_marker_sync(fixture("30s-english-speech.mp4"));
+  EXPECT_EQ(m.video_markers, 30U);
+  EXPECT_GE(m.pairs.size(), 25U);
+  EXPECT_LT(m.max_abs_offset_s, 0.010);
+}
+
+TEST(MediaDrift, VideoOnlyAndMissingSources) {
+  const auto r = dub::media::analyze_drift(fixture("30s-no-audio.mp4"));
+  EXPECT_FALSE(r.audio.present);
+  EXPECT_TRUE(r.video.present);
+  EXPECT_THROW(dub::media::analyze_marker_sync(fixture("30s-no-audio.mp4")), dub::Error);
+  EXPECT_THROW(dub::media::analyze_drift("/nonexistent.mp4"), dub::Error);
+}
+
+}  // namespace

@@ -1,0 +1,163 @@
+// The media service's HTTP API over real sockets, with the in-process echo STS and file sources.
+#include "service.hpp"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "dub/http/client.hpp"
+#include "dub/http/server.hpp"
+#include "dub/media/drift.hpp"
+#include "echo_sts_client.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using dub::media_service::Service;
+using dub::media_service::ServiceConfig;
+
+std::string fixture(const std::string& name) {
+  return std::string(DUB_SOURCE_DIR) + "/fixtures/test_streams/" + name;
+}
+
+class MediaService : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("dub-media-svc-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    ServiceConfig c;
+    c.host = "127.0.0.1";
+    c.port = 0;
+    c.sts_mode = "echo";
+    c.sts_health_interval = std::chrono::milliseconds(200);
+    service_ = std::make_unique<Service>(c, dub::media_service::make_echo_factory({}));
+    service_->start();
+    base_ = "http://127.0.0.1:" + std::to_string(service_->port());
+  }
+  void TearDown() override {
+    service_->stop();
+    fs::remove_all(dir_);
+  }
+
+  // Polls a stream until it leaves the running states (bounded so a bug cannot hang the suite).
+  nlohmann::json wait_finished(const std::string& name) {
+    nlohmann::json j;
+    for (int i = 0; i < 600; ++i) {
+      j = dub::http::get(base_ + "/v1/streams/" + name).json();
+      const auto s = j["state"].get<std::string>();
+      if (s == "completed" || s == "failed" || s == "stopped") return j;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "stream " << name << " did not finish: " << j.dump();
+    return j;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Service> service_;
+  std::string base_;
+};
+
+TEST_F(MediaService, HealthIsOkWithVersionAndStsField) {
+  const auto r = dub::http::get(base_ + "/health");
+  ASSERT_EQ(r.status, 200);
+  const auto j = r.json();
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["version"], DUB_VERSION);
+  EXPECT_EQ(j["active_workers"], 0);
+  EXPECT_TRUE(j.contains("sts"));
+  EXPECT_EQ(j["sts"]["mode"], "echo");
+}
+
+TEST_F(MediaService, StreamLifecycleThroughTheApi) {
+  const auto out = (dir_ / "a.flv").string();
+  auto r = dub::http::post_json(base_ + "/v1/streams",
+                                {{"name", "a"}, {"source", fixture("30s-english-speech.mp4")}, {"output", out}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json()["name"], "a");
+  const auto j = wait_finished("a");
+  EXPECT_EQ(j["state"], "completed") << j.dump(2);
+  ASSERT_EQ(j["fragments"].size(), 5U);
+  for (const auto& f : j["fragments"]) {
+    EXPECT_EQ(f["status"], "dubbed");
+    EXPECT_TRUE(f.contains("transcript"));
+    EXPECT_TRUE(f.contains("translation"));
+    EXPECT_TRUE(f.contains("latency_ms"));
+    EXPECT_TRUE(f.contains("sequence"));
+  }
+  EXPECT_TRUE(fs::exists(out));
+  // Listing, metrics.
+  const auto list = dub::http::get(base_ + "/v1/streams").json();
+  ASSERT_EQ(list["streams"].size(), 1U);
+  const auto m = dub::http::get(base_ + "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_EQ(m.headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(m.body.find("media_fragments_sent_total{stream=\"a\"} 5"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("media_active_workers 0"), std::string::npos);
+  EXPECT_NE(m.body.find("media_workers_total{result=\"completed\"} 1"), std::string::npos);
+  // A finished stream can be started again.
+  r = dub::http::post_json(base_ + "/v1/streams",
+                           {{"name", "a"}, {"source", fixture("6s-hello-world.mp4")}, {"output", out}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(wait_finished("a")["state"], "completed");
+}
+
+TEST_F(MediaService, DuplicateStopAndErrors) {
+  const auto out = (dir_ / "b.flv").string();
+  // Paced input: the worker runs for the fixture's real duration, long enough to see it running.
+  auto r = dub::http::post_json(
+      base_ + "/v1/streams?x=1",
+      {{"path", "live/b/in"}, {"source", fixture("30s-english-speech.mp4")}, {"output", out}, {"pace_input", true}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json()["name"], "b");
+  r = dub::http::post_json(base_ + "/v1/streams", {{"name", "b"}});
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(dub::http::get(base_ + "/health").json()["active_workers"], 1);
+  // Stop once a couple of seconds of media have arrived.
+  for (int i = 0; i < 300; ++i) {
+    const auto s = dub::http::get(base_ + "/v1/streams/b").json();
+    if (s["segmenter"]["frames_in"].get<std::uint64_t>() >= 96000U) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  r = dub::http::del(base_ + "/v1/streams/b");
+  EXPECT_TRUE(r.status == 202 || r.status == 200) << r.body;
+  const auto j = wait_finished("b");
+  EXPECT_EQ(j["state"], "stopped") << j.dump(2);
+  // What was received is flushed as a last (short) fragment and the output is closed cleanly.
+  ASSERT_EQ(j["fragments"].size(), 1U);
+  EXPECT_EQ(j["fragments"][0]["status"], "dubbed");
+  const auto drift = dub::media::analyze_drift(out);
+  EXPECT_GT(drift.duration_s, 1.9);
+  EXPECT_TRUE(drift.audio.present);
+  EXPECT_TRUE(drift.video.present);
+  EXPECT_LT(drift.max_abs_drift_s, 0.120);
+
+  EXPECT_EQ(dub::http::get(base_ + "/v1/streams/nope").status, 404);
+  EXPECT_EQ(dub::http::del(base_ + "/v1/streams/nope").status, 404);
+  EXPECT_EQ(dub::http::post_json(base_ + "/v1/streams", {{"name", "../etc"}}).status, 400);
+  EXPECT_EQ(dub::http::post_json(base_ + "/v1/streams", {{"nom", "x"}}).status, 400);
+  EXPECT_EQ(dub::http::request("POST", base_ + "/v1/streams", "{", std::chrono::seconds(2)).status, 400);
+}
+
+TEST_F(MediaService, NoAudioIsReportedThroughTheApi) {
+  auto r = dub::http::post_json(
+      base_ + "/v1/streams",
+      {{"name", "c"}, {"source", fixture("30s-no-audio.mp4")}, {"output", (dir_ / "c.flv").string()}});
+  ASSERT_EQ(r.status, 201);
+  const auto j = wait_finished("c");
+  EXPECT_EQ(j["state"], "failed");
+  EXPECT_EQ(j["error"], "audio track required for dubbing");
+}
+
+TEST(MediaServiceNames, PathsAndNames) {
+  EXPECT_EQ(Service::stream_name("live/test/in"), "test");
+  EXPECT_EQ(Service::stream_name("/live/a/b/in"), "a/b");
+  EXPECT_EQ(Service::stream_name("test"), "test");
+  EXPECT_THROW(Service::stream_name(""), dub::http::HttpError);
+  EXPECT_THROW(Service::stream_name("a b"), dub::http::HttpError);
+  EXPECT_THROW(Service::stream_name("a/../b"), dub::http::HttpError);
+}
+
+}  // namespace
