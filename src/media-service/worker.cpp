@@ -270,6 +270,7 @@ struct Worker::Impl {
   std::optional<std::int64_t> base_ns;
   std::optional<std::int64_t> first_video_decode_ns;
   bool streams_known = false;
+  std::atomic<bool> awaiting_pads{false};  // no-more-pads came before every stream's pad was attached
   bool got_data = false;
   bool source_done = false;
   bool fast_stop = false;
@@ -426,9 +427,12 @@ struct Worker::Impl {
     chain.push_back(sink);
     attach_chain(pad, chain);
     video_linked = true;
-    const std::lock_guard lock(mutex);
-    has_video = true;
-    video_caps = caps;
+    {
+      const std::lock_guard lock(mutex);
+      has_video = true;
+      video_caps = caps;
+    }
+    if (awaiting_pads) post(SourceStreams{});
   }
 
   // Encoded audio -> decodebin (its raw pad is attached in on_decoded_pad).
@@ -437,9 +441,12 @@ struct Worker::Impl {
     g_signal_connect(dec, "pad-added", G_CALLBACK(&Impl::on_decoded_pad), this);
     attach_chain(pad, {dec});
     audio_linked = true;
-    const std::lock_guard lock(mutex);
-    has_audio = true;
-    audio_caps = caps;
+    {
+      const std::lock_guard lock(mutex);
+      has_audio = true;
+      audio_caps = caps;
+    }
+    if (awaiting_pads) post(SourceStreams{});
   }
 
   static void on_decoded_pad(GstElement* /*dec*/, GstPad* pad, gpointer data) {
@@ -784,6 +791,7 @@ struct Worker::Impl {
   void on_event(SourceStreams& /*unused*/) {
     if (streams_known) return;
     streams_known = true;
+    awaiting_pads = true;  // before reading the flags: a pad attached after the read re-posts this event
     bool audio = false;
     bool vid = false;
     std::string acaps;
@@ -795,9 +803,18 @@ struct Worker::Impl {
       acaps = audio_caps;
       vcaps = video_caps;
     }
+    // rtspsrc signals no-more-pads once every stream is *added*, but each stream's pad-added runs
+    // on its own thread and may still be on its way: a missing stream here is not yet proof that
+    // the source lacks it. Wait for its pad (attach_* posts SourceStreams again); a source that
+    // really has no audio is caught by the video-without-audio rule (kNoAudioAfterVideoNs) or EOS.
+    if (!audio || !vid) {
+      dub::log::debug("source streams incomplete at no-more-pads: waiting for the other pad",
+                      log_fields({{"audio", acaps}, {"video", vcaps}}));
+      streams_known = false;
+      return;
+    }
+    awaiting_pads = false;
     dub::log::info("source streams", log_fields({{"source", o.source}, {"audio", acaps}, {"video", vcaps}}));
-    if (!audio) throw Error("audio track required for dubbing");
-    if (!vid) dub::log::warn("source has no video: publishing audio only", log_fields());
     build_output();
   }
 
