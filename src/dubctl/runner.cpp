@@ -224,12 +224,13 @@ std::string record_step(const RecordStep& step, const fs::path& scenario_dir, co
         while (true) {
           try {
             const auto r = dub::media::record(url, file.string(), o);
-            return fmt::format("{:.1f}s recorded into {}", r.media_s, file.string());
+            return fmt::format("{:.1f}s recorded into {} (joined {:.2f}s before a keyframe)", r.media_s, file.string(),
+                               r.skipped_s);
           } catch (const dub::Error& e) {
             if (cancel || std::chrono::steady_clock::now() > deadline) {
               throw dub::Error(fmt::format("recording {} failed: {}", url, e.what()));
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
           }
         }
       }));

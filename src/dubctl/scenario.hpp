@@ -98,7 +98,8 @@ struct WaitFragmentsStep {
 // (word error rate against a fixture's sidecar) and translations, and that the audio was dubbed.
 struct VerifyFragmentsStep {
   std::string stream = "${stream}";
-  std::optional<int> count;
+  std::optional<int> count;             // exactly this many fragments
+  std::optional<int> min_count;         // at least this many (a short tail fragment may follow the full ones)
   std::string status = "success";       // every fragment must have it ("any": no check)
   std::string reference;                // fixture sidecar (.json) with `transcript` and `expected_translation_es`
   std::optional<double> max_wer;        // word error rate of all transcripts against the reference

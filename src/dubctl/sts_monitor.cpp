@@ -101,6 +101,13 @@ std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<
   if (step.count && static_cast<int>(sorted.size()) != *step.count) {
     problems.push_back(fmt::format("expected {} processed fragments, STS reported {}", *step.count, sorted.size()));
   }
+  if (step.min_count && static_cast<int>(sorted.size()) < *step.min_count) {
+    problems.push_back(
+        fmt::format("expected at least {} processed fragments, STS reported {}", *step.min_count, sorted.size()));
+  }
+  long long total_ns = 0;
+  for (const auto& s : sorted) total_ns += s.value("duration_ns", 0LL);
+  properties.emplace_back("sts_audio_s", fmt::format("{:.3f}", static_cast<double>(total_ns) / 1e9));
   // Delivered in sequence order, none twice (the monitor sees them as STS emitted them).
   for (std::size_t i = 1; i < summaries.size(); ++i) {
     if (summaries[i].value("sequence_number", 0LL) <= summaries[i - 1].value("sequence_number", 0LL)) {
@@ -128,7 +135,8 @@ std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<
     max_processing_ms = std::max(max_processing_ms, s.value("processing_time_ms", 0.0));
   }
   properties.emplace_back("sts_max_processing_ms", fmt::format("{:.0f}", max_processing_ms));
-  std::string detail = fmt::format("{} fragment(s)", sorted.size());
+  std::string detail =
+      fmt::format("{} fragment(s), {:.3f}s of audio", sorted.size(), static_cast<double>(total_ns) / 1e9);
   if (!step.reference.empty()) {
     const auto sidecar = read_sidecar(root / step.reference);
     const auto reference = sidecar.value("transcript", "");

@@ -32,11 +32,15 @@ struct RecordOptions {
   double timeout_s = 15.0;      // how long to wait for the source to appear / answer
   double idle_timeout_s = 5.0;  // stop when no packet arrives for this long (end of a live stream)
   double max_duration_s = 0;    // > 0: stop after this much media time
+  // Start at the first video keyframe, dropping audio before it, as a player joining a live
+  // stream shows it: a reader that joins mid-GOP otherwise gets audio first and video later.
+  bool start_at_keyframe = true;
   const std::atomic<bool>* cancel = nullptr;
 };
 
 struct RecordResult {
   double media_s = 0;
+  double skipped_s = 0;  // media dropped before the first video keyframe (start_at_keyframe)
   long long packets = 0;
   bool ended_by_eof = false;  // the source closed (vs idle timeout / cancel)
 };

@@ -222,8 +222,14 @@ RecordResult record(const std::string& source_url, const std::string& output_fil
   Output out = open_output(output_file, in.get(), interrupt, options.timeout_s, map);
   std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
   RecordResult result;
-  std::vector<int64_t> first_dts(in->nb_streams, AV_NOPTS_VALUE);
   double first_s = -1;
+  bool has_video = false;
+  for (unsigned i = 0; i < in->nb_streams; ++i) {
+    has_video = has_video || (map[i] >= 0 && in->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO);
+  }
+  const bool gated = options.start_at_keyframe && has_video;
+  double gate_s = -1;  // PTS of the first video keyframe
+  double seen_s = -1;  // PTS of the first packet seen
   while (true) {
     interrupt.arm(options.idle_timeout_s);  // a read that blocks this long means the stream went idle
     const int rc = av_read_frame(in.get(), pkt.get());
@@ -244,6 +250,21 @@ RecordResult record(const std::string& source_url, const std::string& output_fil
     }
     const AVStream* ist = in->streams[si];
     const double t = packet_seconds(pkt.get(), ist->time_base);
+    if (gate_s < 0 && gated) {
+      // Waiting for the first video keyframe: everything before it is dropped.
+      const bool keyframe = ist->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && (pkt->flags & AV_PKT_FLAG_KEY) != 0;
+      if (!keyframe) {
+        if (seen_s < 0) seen_s = t;
+        av_packet_unref(pkt.get());
+        continue;
+      }
+      gate_s = t;
+      result.skipped_s = seen_s < 0 ? 0 : t - seen_s;
+    }
+    if (gated && ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && t < gate_s) {
+      av_packet_unref(pkt.get());
+      continue;
+    }
     if (first_s < 0) first_s = t;
     result.media_s = std::max(result.media_s, t - first_s);
     AVStream* ost = out->streams[map[si]];
