@@ -6,50 +6,23 @@
 #include <cstdint>
 #include <memory>
 
+#include "av_input.hpp"
 #include "dub/util/error.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
-#include <libavutil/error.h>
 #include <libswresample/swresample.h>
 }
 
 namespace dub::media {
 
-namespace {
-
-std::string av_err(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
-
-}  // namespace
-
 Pcm decode_audio(const std::string& source, int sample_rate, int channels, double max_seconds) {
-  AVFormatContext* raw_fmt = nullptr;
-  AVDictionary* opts = nullptr;
-  if (source.starts_with("rtsp://")) av_dict_set(&opts, "rtsp_transport", "tcp", 0);
-  const int open_rc = avformat_open_input(&raw_fmt, source.c_str(), nullptr, &opts);
-  av_dict_free(&opts);
-  if (open_rc < 0) throw Error(fmt::format("cannot open {}: {}", source, av_err(open_rc)));
-  std::unique_ptr<AVFormatContext, void (*)(AVFormatContext*)> fmt_ctx(
-      raw_fmt, [](AVFormatContext* c) { avformat_close_input(&c); });
-  if (const int rc = avformat_find_stream_info(fmt_ctx.get(), nullptr); rc < 0) {
-    throw Error(fmt::format("cannot read the streams of {}: {}", source, av_err(rc)));
-  }
-  const AVCodec* codec = nullptr;
-  const int stream = av_find_best_stream(fmt_ctx.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
-  if (stream < 0 || codec == nullptr) throw Error(fmt::format("{} has no audio stream", source));
-
-  std::unique_ptr<AVCodecContext, void (*)(AVCodecContext*)> dec(avcodec_alloc_context3(codec),
-                                                                 [](AVCodecContext* c) { avcodec_free_context(&c); });
-  avcodec_parameters_to_context(dec.get(), fmt_ctx->streams[stream]->codecpar);
-  if (const int rc = avcodec_open2(dec.get(), codec, nullptr); rc < 0) {
-    throw Error(fmt::format("cannot open the {} decoder for {}: {}", codec->name, source, av_err(rc)));
-  }
+  const auto fmt_ctx = detail::open_input(source);
+  const int stream = av_find_best_stream(fmt_ctx.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (stream < 0) throw Error(fmt::format("{} has no audio stream", source));
+  const auto dec = detail::open_decoder(fmt_ctx.get(), stream, source);
 
   Pcm pcm;
   pcm.sample_rate = sample_rate > 0 ? sample_rate : dec->sample_rate;
@@ -65,8 +38,8 @@ Pcm decode_audio(const std::string& source, int sample_rate, int channels, doubl
   const auto limit_frames =
       max_seconds > 0 ? static_cast<std::size_t>(max_seconds * pcm.sample_rate) : static_cast<std::size_t>(SIZE_MAX);
   const auto ch = static_cast<std::size_t>(pcm.channels);
-  std::unique_ptr<AVPacket, void (*)(AVPacket*)> pkt(av_packet_alloc(), [](AVPacket* p) { av_packet_free(&p); });
-  std::unique_ptr<AVFrame, void (*)(AVFrame*)> frame(av_frame_alloc(), [](AVFrame* f) { av_frame_free(&f); });
+  const detail::PacketPtr pkt(av_packet_alloc());
+  const detail::FramePtr frame(av_frame_alloc());
   auto convert = [&](const std::uint8_t** in, int in_frames) {
     const int room = swr_get_out_samples(swr.get(), in_frames);
     if (room <= 0) return;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 
+#include "av_input.hpp"
 #include "dub/util/error.hpp"
 
 extern "C" {
@@ -19,25 +20,6 @@ extern "C" {
 namespace dub::media {
 
 namespace {
-
-std::string av_err(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
-
-struct FormatCloser {
-  void operator()(AVFormatContext* ctx) const { avformat_close_input(&ctx); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* ctx) const { avcodec_free_context(&ctx); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
 
 struct AudioPoint {
   double pts_s;      // packet/frame PTS
@@ -52,22 +34,7 @@ struct VideoPacket {
 }  // namespace
 
 DriftReport analyze_drift(const std::string& source, const DriftOptions& options) {
-  AVDictionary* opts = nullptr;
-  const auto timeout_us = fmt::format("{}", static_cast<std::int64_t>(options.timeout_s * 1e6));
-  if (source.starts_with("rtsp://")) {
-    if (options.rtsp_tcp) av_dict_set(&opts, "rtsp_transport", "tcp", 0);
-    av_dict_set(&opts, "timeout", timeout_us.c_str(), 0);
-  } else if (source.find("://") != std::string::npos) {
-    av_dict_set(&opts, "rw_timeout", timeout_us.c_str(), 0);
-  }
-  AVFormatContext* raw = nullptr;
-  const int rc = avformat_open_input(&raw, source.c_str(), nullptr, &opts);
-  av_dict_free(&opts);
-  if (rc < 0) throw Error(fmt::format("cannot open {}: {}", source, av_err(rc)));
-  std::unique_ptr<AVFormatContext, FormatCloser> ctx(raw);
-  if (const int r = avformat_find_stream_info(ctx.get(), nullptr); r < 0) {
-    throw Error(fmt::format("cannot read stream info of {}: {}", source, av_err(r)));
-  }
+  const auto ctx = detail::open_input(source, {.timeout_s = options.timeout_s, .rtsp_tcp = options.rtsp_tcp});
 
   DriftReport report;
   report.source = source;
@@ -75,7 +42,7 @@ DriftReport analyze_drift(const std::string& source, const DriftOptions& options
   const int ai = av_find_best_stream(ctx.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
   if (vi < 0 && ai < 0) throw Error(fmt::format("{} has neither audio nor video", source));
 
-  std::unique_ptr<AVCodecContext, CodecFreer> dec;
+  detail::CodecPtr dec;
   AVRational a_tb{1, 1};
   AVRational v_tb{1, 1};
   if (ai >= 0) {
@@ -85,15 +52,7 @@ DriftReport analyze_drift(const std::string& source, const DriftOptions& options
     report.audio.index = ai;
     report.audio.codec = avcodec_get_name(st->codecpar->codec_id);
     report.audio.sample_rate = st->codecpar->sample_rate;
-    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (codec == nullptr) throw Error(fmt::format("{}: no decoder for audio codec {}", source, report.audio.codec));
-    dec.reset(avcodec_alloc_context3(codec));
-    if (!dec || avcodec_parameters_to_context(dec.get(), st->codecpar) < 0)
-      throw Error("cannot set up the audio decoder");
-    dec->pkt_timebase = a_tb;
-    if (const int r = avcodec_open2(dec.get(), codec, nullptr); r < 0) {
-      throw Error(fmt::format("{}: cannot open the {} decoder: {}", source, report.audio.codec, av_err(r)));
-    }
+    dec = detail::open_decoder(ctx.get(), ai, source);
   }
   if (vi >= 0) {
     const AVStream* st = ctx->streams[vi];
@@ -108,8 +67,8 @@ DriftReport analyze_drift(const std::string& source, const DriftOptions& options
 
   std::vector<AudioPoint> audio;
   std::vector<VideoPacket> video;
-  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  detail::PacketPtr pkt(av_packet_alloc());
+  detail::FramePtr frame(av_frame_alloc());
   std::uint64_t samples = 0;
   double audio_end = 0;
   bool audio_started = false;
@@ -136,7 +95,7 @@ DriftReport analyze_drift(const std::string& source, const DriftOptions& options
   while (true) {
     const int r = av_read_frame(ctx.get(), pkt.get());
     if (r == AVERROR_EOF) break;
-    if (r < 0) throw Error(fmt::format("reading {}: {}", source, av_err(r)));
+    if (r < 0) throw Error(fmt::format("reading {}: {}", source, detail::av_err(r)));
     if (pkt->stream_index == vi && pkt->pts != AV_NOPTS_VALUE) {
       const double pts = static_cast<double>(pkt->pts) * av_q2d(v_tb);
       const double dur = pkt->duration > 0 ? static_cast<double>(pkt->duration) * av_q2d(v_tb) : 0;
@@ -219,39 +178,19 @@ DriftReport analyze_drift(const std::string& source, const DriftOptions& options
 }
 
 MarkerSyncReport analyze_marker_sync(const std::string& source, const MarkerSyncOptions& options) {
-  AVFormatContext* raw = nullptr;
-  if (const int rc = avformat_open_input(&raw, source.c_str(), nullptr, nullptr); rc < 0) {
-    throw Error(fmt::format("cannot open {}: {}", source, av_err(rc)));
-  }
-  std::unique_ptr<AVFormatContext, FormatCloser> ctx(raw);
-  if (const int r = avformat_find_stream_info(ctx.get(), nullptr); r < 0) {
-    throw Error(fmt::format("cannot read stream info of {}: {}", source, av_err(r)));
-  }
+  const auto ctx = detail::open_input(source);
   const int vi = av_find_best_stream(ctx.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   const int ai = av_find_best_stream(ctx.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
   if (vi < 0 || ai < 0) throw Error(fmt::format("{}: marker sync needs both audio and video", source));
-  const auto open_decoder = [&](int index) {
-    const AVStream* st = ctx->streams[index];
-    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (codec == nullptr)
-      throw Error(fmt::format("{}: no decoder for {}", source, avcodec_get_name(st->codecpar->codec_id)));
-    std::unique_ptr<AVCodecContext, CodecFreer> c(avcodec_alloc_context3(codec));
-    if (!c || avcodec_parameters_to_context(c.get(), st->codecpar) < 0) throw Error("cannot set up a decoder");
-    c->pkt_timebase = st->time_base;
-    if (const int r = avcodec_open2(c.get(), codec, nullptr); r < 0) {
-      throw Error(fmt::format("{}: cannot open the {} decoder: {}", source, codec->name, av_err(r)));
-    }
-    return c;
-  };
-  auto vdec = open_decoder(vi);
-  auto adec = open_decoder(ai);
+  auto vdec = detail::open_decoder(ctx.get(), vi, source);
+  auto adec = detail::open_decoder(ctx.get(), ai, source);
   const AVRational vtb = ctx->streams[vi]->time_base;
   const AVRational atb = ctx->streams[ai]->time_base;
 
   std::vector<std::pair<double, double>> luma;  // video PTS, mean luma of the box region
   std::vector<std::pair<double, float>> peaks;  // start of each 1 ms audio block, its peak
-  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  detail::PacketPtr pkt(av_packet_alloc());
+  detail::FramePtr frame(av_frame_alloc());
 
   const auto sample_at = [](const AVFrame* f, int ch, int i) -> float {
     const auto fmt_ = static_cast<AVSampleFormat>(f->format);
@@ -314,7 +253,7 @@ MarkerSyncReport analyze_marker_sync(const std::string& source, const MarkerSync
   while (true) {
     const int r = av_read_frame(ctx.get(), pkt.get());
     if (r == AVERROR_EOF) break;
-    if (r < 0) throw Error(fmt::format("reading {}: {}", source, av_err(r)));
+    if (r < 0) throw Error(fmt::format("reading {}: {}", source, detail::av_err(r)));
     if (pkt->stream_index == vi) {
       if (avcodec_send_packet(vdec.get(), pkt.get()) == 0) drain(vdec.get(), true);
     } else if (pkt->stream_index == ai) {

@@ -4,32 +4,16 @@
 
 #include <memory>
 
+#include "av_input.hpp"
 #include "dub/util/error.hpp"
 
 extern "C" {
-#include <libavformat/avformat.h>
 #include <libavutil/dict.h>
-#include <libavutil/error.h>
 }
 
 namespace dub::media {
 
 namespace {
-
-std::string av_error_text(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
-
-struct FormatCloser {
-  void operator()(AVFormatContext* ctx) const { avformat_close_input(&ctx); }
-};
-using FormatPtr = std::unique_ptr<AVFormatContext, FormatCloser>;
-
-struct DictFreer {
-  void operator()(AVDictionary* d) const { av_dict_free(&d); }
-};
 
 double to_seconds(int64_t ts, AVRational base) {
   if (ts == AV_NOPTS_VALUE) return 0;
@@ -58,27 +42,7 @@ std::string_view to_string(StreamType type) {
 }
 
 MediaInfo probe(const std::string& source, const ProbeOptions& options) {
-  AVDictionary* opts = nullptr;
-  const auto timeout_us = fmt::format("{}", static_cast<int64_t>(options.timeout_s * 1e6));
-  if (source.starts_with("rtsp://")) {
-    if (options.rtsp_tcp) av_dict_set(&opts, "rtsp_transport", "tcp", 0);
-    av_dict_set(&opts, "timeout", timeout_us.c_str(), 0);
-  } else if (source.find("://") != std::string::npos) {
-    av_dict_set(&opts, "rw_timeout", timeout_us.c_str(), 0);
-  }
-  std::unique_ptr<AVDictionary, DictFreer> opts_guard(opts);
-
-  AVFormatContext* raw = nullptr;
-  AVDictionary* open_opts = opts_guard.release();
-  const int rc = avformat_open_input(&raw, source.c_str(), nullptr, &open_opts);
-  opts_guard.reset(open_opts);
-  if (rc < 0) {
-    throw Error(fmt::format("cannot open {}: {}", source, av_error_text(rc)));
-  }
-  FormatPtr ctx(raw);
-  if (const int info_rc = avformat_find_stream_info(ctx.get(), nullptr); info_rc < 0) {
-    throw Error(fmt::format("cannot read stream info of {}: {}", source, av_error_text(info_rc)));
-  }
+  const auto ctx = detail::open_input(source, {.timeout_s = options.timeout_s, .rtsp_tcp = options.rtsp_tcp});
 
   MediaInfo info;
   info.source = source;

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "av_input.hpp"
 #include "dub/util/error.hpp"
 
 extern "C" {
@@ -24,11 +25,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string av_err(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
+using detail::av_err;
 
 // Lets libav's blocking calls give up: on cancel, on a deadline, or when a stream goes idle.
 struct Interrupt {
@@ -43,9 +40,6 @@ struct Interrupt {
   void arm(double seconds) { deadline_us = av_gettime_relative() + static_cast<int64_t>(seconds * 1e6); }
 };
 
-struct InputCloser {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
-};
 struct OutputCloser {
   void operator()(AVFormatContext* c) const {
     if (c == nullptr) return;
@@ -53,13 +47,10 @@ struct OutputCloser {
     avformat_free_context(c);
   }
 };
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
 struct DictFreer {
   void operator()(AVDictionary* d) const { av_dict_free(&d); }
 };
-using Input = std::unique_ptr<AVFormatContext, InputCloser>;
+using Input = detail::InputPtr;
 using Output = std::unique_ptr<AVFormatContext, OutputCloser>;
 using Dict = std::unique_ptr<AVDictionary, DictFreer>;
 
@@ -68,20 +59,10 @@ bool is_url(const std::string& s) {
 }
 
 Input open_input(const std::string& source, Interrupt& interrupt, double timeout_s) {
-  AVFormatContext* raw = avformat_alloc_context();
-  raw->interrupt_callback = {&Interrupt::callback, &interrupt};
-  AVDictionary* opts = nullptr;
-  if (source.starts_with("rtsp://")) av_dict_set(&opts, "rtsp_transport", "tcp", 0);
-  if (source.starts_with("rtmp://")) av_dict_set(&opts, "rtmp_live", "live", 0);
+  // Deadlines come from the interrupt callback (armed here for the open, then per read/write).
+  const AVIOInterruptCB cb{&Interrupt::callback, &interrupt};
   interrupt.arm(timeout_s);
-  int rc = avformat_open_input(&raw, source.c_str(), nullptr, &opts);
-  av_dict_free(&opts);
-  if (rc < 0) {
-    throw Error(fmt::format("cannot open {}: {}", source, rc == AVERROR_EXIT ? "timed out or cancelled" : av_err(rc)));
-  }
-  Input in(raw);
-  rc = avformat_find_stream_info(in.get(), nullptr);
-  if (rc < 0) throw Error(fmt::format("cannot read the streams of {}: {}", source, av_err(rc)));
+  Input in = detail::open_input(source, {.timeout_s = 0, .rtsp_tcp = true, .interrupt = &cb});
   interrupt.deadline_us = 0;
   return in;
 }
@@ -157,7 +138,7 @@ PublishResult publish(const std::string& input, const std::string& output_url, c
   Output out = open_output(output_url, in.get(), interrupt, options.timeout_s, map);
 
   if (options.on_started) options.on_started();
-  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
+  detail::PacketPtr pkt(av_packet_alloc());
   PublishResult result;
   const auto start = Clock::now();
   double first_s = -1;
@@ -220,7 +201,7 @@ RecordResult record(const std::string& source_url, const std::string& output_fil
   Input in = open_input(source_url, interrupt, options.timeout_s);
   std::vector<int> map;
   Output out = open_output(output_file, in.get(), interrupt, options.timeout_s, map);
-  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
+  detail::PacketPtr pkt(av_packet_alloc());
   RecordResult result;
   double first_s = -1;
   bool has_video = false;
