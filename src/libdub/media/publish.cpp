@@ -120,6 +120,14 @@ Output open_output(const std::string& url, AVFormatContext* in, Interrupt& inter
   return out;
 }
 
+// Moves one input packet to output stream `out_index` (timestamps rescaled) and writes it.
+int write_mapped(AVPacket* pkt, const AVStream* ist, AVFormatContext* out, int out_index) {
+  av_packet_rescale_ts(pkt, ist->time_base, out->streams[out_index]->time_base);
+  pkt->stream_index = out_index;
+  pkt->pos = -1;
+  return av_interleaved_write_frame(out, pkt);
+}
+
 double packet_seconds(const AVPacket* pkt, AVRational tb) {
   const int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
   return ts == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ts) * av_q2d(tb);
@@ -143,7 +151,6 @@ PublishResult publish(const std::string& input, const std::string& output_url, c
   const auto start = Clock::now();
   double first_s = -1;
   double last_report = -1;
-  bool stopped_early = false;
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) {
       result.cancelled = true;
@@ -162,7 +169,6 @@ PublishResult publish(const std::string& input, const std::string& output_url, c
     if (first_s < 0) first_s = t;
     const double media_s = t - first_s;
     if (options.stop_after_s > 0 && media_s >= options.stop_after_s) {
-      stopped_early = true;
       av_packet_unref(pkt.get());
       break;
     }
@@ -170,12 +176,8 @@ PublishResult publish(const std::string& input, const std::string& output_url, c
       std::this_thread::sleep_until(
           start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(media_s)));
     }
-    AVStream* ost = out->streams[map[si]];
-    av_packet_rescale_ts(pkt.get(), ist->time_base, ost->time_base);
-    pkt->stream_index = map[si];
-    pkt->pos = -1;
     interrupt.arm(options.timeout_s);
-    rc = av_interleaved_write_frame(out.get(), pkt.get());
+    rc = write_mapped(pkt.get(), ist, out.get(), map[si]);
     interrupt.deadline_us = 0;
     if (rc < 0) {
       throw Error(fmt::format("sending to {} failed after {:.1f}s of media: {}", output_url, media_s,
@@ -190,7 +192,6 @@ PublishResult publish(const std::string& input, const std::string& output_url, c
   }
   interrupt.arm(options.timeout_s);
   av_write_trailer(out.get());
-  (void)stopped_early;
   result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
 }
@@ -248,12 +249,8 @@ RecordResult record(const std::string& source_url, const std::string& output_fil
     }
     if (first_s < 0) first_s = t;
     result.media_s = std::max(result.media_s, t - first_s);
-    AVStream* ost = out->streams[map[si]];
-    av_packet_rescale_ts(pkt.get(), ist->time_base, ost->time_base);
-    pkt->stream_index = map[si];
-    pkt->pos = -1;
     interrupt.deadline_us = 0;
-    if (const int wrc = av_interleaved_write_frame(out.get(), pkt.get()); wrc < 0) {
+    if (const int wrc = write_mapped(pkt.get(), ist, out.get(), map[si]); wrc < 0) {
       throw Error(fmt::format("writing {} failed: {}", output_file, av_err(wrc)));
     }
     ++result.packets;
