@@ -289,6 +289,17 @@ std::string verify_media(const VerifyMediaStep& step, const fs::path& root, cons
                          std::vector<std::pair<std::string, std::string>>& properties) {
   auto source = expand(step.source, vars);
   if (source.find("://") == std::string::npos && fs::path(source).is_relative()) source = (root / source).string();
+  if (source.find("://") == std::string::npos && fs::is_directory(source)) {
+    // A folder of recordings (MediaMTX writes one file per segment): take the newest.
+    fs::path newest;
+    for (const auto& entry : fs::directory_iterator(source)) {
+      if (entry.is_regular_file() && (newest.empty() || entry.last_write_time() > fs::last_write_time(newest))) {
+        newest = entry.path();
+      }
+    }
+    if (newest.empty()) throw StepFailure(fmt::format("no recording in {}", source));
+    source = newest.string();
+  }
   if (source.find("://") == std::string::npos && !fs::exists(source)) {
     throw StepFailure(
         fmt::format("media file not found: {} (fixtures live in fixtures/test_streams/; "
@@ -323,11 +334,12 @@ std::string verify_media(const VerifyMediaStep& step, const fs::path& root, cons
     problems.push_back(
         fmt::format("audio language: expected '{}', found '{}'", *x.audio_language, audio ? audio->language : ""));
   }
+  properties.emplace_back("duration_s", fmt::format("{:.3f}", info.span_s()));  // reported even when not asserted
   if (x.duration_s) {
-    properties.emplace_back("duration_s", fmt::format("{:.3f}", info.duration_s));
-    if (std::abs(info.duration_s - *x.duration_s) > x.duration_tolerance_s) {
-      problems.push_back(fmt::format("duration: expected {:.3f} s ± {:.3f}, found {:.3f} s", *x.duration_s,
-                                     x.duration_tolerance_s, info.duration_s));
+    if (std::abs(info.span_s() - *x.duration_s) > x.duration_tolerance_s) {
+      problems.push_back(fmt::format("duration: expected {:.3f} s ± {:.3f}, found {:.3f} s (from {:.3f} s to {:.3f} s)",
+                                     *x.duration_s, x.duration_tolerance_s, info.span_s(), info.start_s,
+                                     info.duration_s));
     }
   }
   if (x.max_drift_ms) {
@@ -352,7 +364,7 @@ std::string verify_media(const VerifyMediaStep& step, const fs::path& root, cons
     throw StepFailure(fmt::format("{} does not match:\n  - {}", source, fmt::join(problems, "\n  - ")));
   }
   return fmt::format("{}: {} stream(s), {:.3f} s", fs::path(source).filename().string(), info.streams.size(),
-                     info.duration_s);
+                     info.span_s());
 }
 
 std::string describe(const Step& step, const EnvMap& vars) {

@@ -28,6 +28,10 @@ struct MediaInfo {
   std::string source;     // path or URL as given
   std::string container;  // libav demuxer name: "mov,mp4,m4a,3gp,3g2,mj2", "flv", ...
   double duration_s = 0;  // container duration; 0 when unknown (live streams)
+  double start_s = 0;     // container start time (first timestamp); 0 when unknown
+  // How much media the file really holds: duration minus a leading offset (a recording that
+  // starts at t=3 s and ends at 30 s holds 27 s, though its container says 30).
+  [[nodiscard]] double span_s() const { return duration_s - start_s; }
   std::vector<StreamInfo> streams;
 
   // The first stream of the given type, or nullptr.

@@ -48,6 +48,7 @@ MediaInfo probe(const std::string& source, const ProbeOptions& options) {
   info.source = source;
   info.container = ctx->iformat != nullptr ? ctx->iformat->name : "";
   info.duration_s = ctx->duration == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ctx->duration) / AV_TIME_BASE;
+  info.start_s = ctx->start_time == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ctx->start_time) / AV_TIME_BASE;
 
   for (unsigned i = 0; i < ctx->nb_streams; ++i) {
     const AVStream* st = ctx->streams[i];
