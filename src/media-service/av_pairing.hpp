@@ -33,6 +33,7 @@ class VideoQueue {
 
   [[nodiscard]] std::size_t size() const { return units_.size(); }
   [[nodiscard]] bool empty() const { return units_.empty(); }
+  [[nodiscard]] const VideoUnit* front() const { return units_.empty() ? nullptr : &units_.front(); }
   // Span of buffered time: last PTS - first PTS (0 when fewer than two units).
   [[nodiscard]] std::int64_t buffered_ns() const;
   [[nodiscard]] std::optional<std::int64_t> first_decode_ns() const;

@@ -76,6 +76,12 @@ ServiceConfig ServiceConfig::from_env() {
   c.audio_jitter_tolerance = env::get_duration("AUDIO_JITTER_TOLERANCE", c.audio_jitter_tolerance);
   c.audio_discont_wait = env::get_duration("AUDIO_DISCONT_WAIT", c.audio_discont_wait);
   c.output_pacing = env::get_bool("OUTPUT_PACING", c.output_pacing);
+  c.rtmp_leadin = env::get_duration("RTMP_LEADIN", c.rtmp_leadin);
+  if (c.rtmp_leadin > std::chrono::seconds(10)) {
+    throw Error(fmt::format(
+        "RTMP_LEADIN={} ms is more than 10 s: it only needs to cover the RTMP server's track probe (2 s for MediaMTX)",
+        c.rtmp_leadin.count()));
+  }
   c.max_finished_workers = static_cast<std::size_t>(
       env::get_int("MAX_FINISHED_WORKERS", static_cast<long>(c.max_finished_workers), 0, 10000));
   c.shutdown_timeout = env::get_duration("SHUTDOWN_TIMEOUT", c.shutdown_timeout);
@@ -120,7 +126,8 @@ nlohmann::json ServiceConfig::to_json() const {
           {"rtsp_sync", rtsp_sync},
           {"audio_jitter_tolerance_ms", audio_jitter_tolerance.count()},
           {"audio_discont_wait_ms", audio_discont_wait.count()},
-          {"output_pacing", output_pacing}};
+          {"output_pacing", output_pacing},
+          {"rtmp_leadin_ms", rtmp_leadin.count()}};
 }
 
 }  // namespace dub::media_service

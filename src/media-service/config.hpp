@@ -40,6 +40,8 @@ struct ServiceConfig {
   std::chrono::milliseconds audio_jitter_tolerance{40};
   std::chrono::milliseconds audio_discont_wait{1000};
   bool output_pacing = true;  // render RTMP output at the clock
+  // Silence before the program on an RTMP output, covering the server's track-probe window (leadin.hpp).
+  std::chrono::milliseconds rtmp_leadin{2000};
   std::size_t max_finished_workers = 50;
   std::chrono::milliseconds shutdown_timeout{8000};
 

@@ -4,8 +4,8 @@
 
 #include <cstring>
 
+#include "dub/sts/protocol.hpp"
 #include "dub/util/error.hpp"
-#include "sts_protocol.hpp"
 
 namespace dub::media_service {
 
@@ -18,7 +18,8 @@ EchoStsClient::~EchoStsClient() {
   close();
 }
 
-StsReady EchoStsClient::open(const StsStreamConfig& config, Handlers handlers, std::chrono::milliseconds /*timeout*/) {
+sts::StsReady EchoStsClient::open(const sts::StsStreamConfig& config, Handlers handlers,
+                                  std::chrono::milliseconds /*timeout*/) {
   const int attempt = ++stats_->opens;
   if (attempt <= options_.fail_opens) {
     throw Error(fmt::format("echo STS: connection refused (injected failure {} of {})", attempt, options_.fail_opens));
@@ -30,11 +31,11 @@ StsReady EchoStsClient::open(const StsStreamConfig& config, Handlers handlers, s
     open_ = true;
     ended_ = false;
   }
-  StsReady ready;
+  sts::StsReady ready;
   ready.mode = "echo";
   ready.max_inflight = options_.max_inflight;
   ready.models = {{"asr", "echo"}, {"translation", "echo"}, {"tts", "echo"}};
-  ready.raw = {{"mode", "echo"}, {"protocol_version", protocol::kVersion}, {"stream_id", config.stream_id}};
+  ready.raw = {{"mode", "echo"}, {"protocol_version", sts::protocol::kVersion}, {"stream_id", config.stream_id}};
   return ready;
 }
 
@@ -49,7 +50,7 @@ void EchoStsClient::post(std::chrono::steady_clock::time_point due, std::functio
   cv_.notify_all();
 }
 
-void EchoStsClient::send(const StsFragment& fragment) {
+void EchoStsClient::send(const sts::StsFragment& fragment) {
   {
     const std::lock_guard lock(mutex_);
     if (!open_) throw Error("echo STS: not connected");
@@ -68,10 +69,10 @@ void EchoStsClient::send(const StsFragment& fragment) {
     return;
   }
   if (options_.refuse.contains(seq)) {
-    StsError e;
+    sts::StsError e;
     e.code = "INVALID_PAYLOAD";
     e.message = "refused (injected)";
-    e.event = protocol::kFragmentData;
+    e.event = sts::protocol::kFragmentData;
     e.stream_id = fragment.stream_id;
     e.fragment_id = fragment.fragment_id;
     e.sequence_number = seq;
@@ -81,7 +82,7 @@ void EchoStsClient::send(const StsFragment& fragment) {
     return;
   }
   if (options_.drop.contains(seq)) return;
-  StsResult r;
+  sts::StsResult r;
   r.stream_id = fragment.stream_id;
   r.fragment_id = fragment.fragment_id;
   r.sequence_number = seq;
@@ -162,9 +163,9 @@ void EchoStsClient::loop() {
   }
 }
 
-StsClientFactory make_echo_factory(EchoOptions options, std::shared_ptr<EchoStats> stats) {
+sts::StsClientFactory make_echo_factory(EchoOptions options, std::shared_ptr<EchoStats> stats) {
   if (!stats) stats = std::make_shared<EchoStats>();
-  return [options = std::move(options), stats]() -> std::unique_ptr<StsClient> {
+  return [options = std::move(options), stats]() -> std::unique_ptr<sts::StsClient> {
     return std::make_unique<EchoStsClient>(options, stats);
   };
 }

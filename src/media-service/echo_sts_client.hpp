@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "sts_client.hpp"
+#include "dub/sts/client.hpp"
 
 namespace dub::media_service {
 
@@ -38,7 +38,7 @@ struct EchoStats {
   std::atomic<int> ends{0};
 };
 
-class EchoStsClient : public StsClient {
+class EchoStsClient : public sts::StsClient {
  public:
   EchoStsClient(EchoOptions options, std::shared_ptr<EchoStats> stats);
   ~EchoStsClient() override;
@@ -47,8 +47,8 @@ class EchoStsClient : public StsClient {
   EchoStsClient(EchoStsClient&&) = delete;
   EchoStsClient& operator=(EchoStsClient&&) = delete;
 
-  StsReady open(const StsStreamConfig& config, Handlers handlers, std::chrono::milliseconds timeout) override;
-  void send(const StsFragment& fragment) override;
+  sts::StsReady open(const sts::StsStreamConfig& config, Handlers handlers, std::chrono::milliseconds timeout) override;
+  void send(const sts::StsFragment& fragment) override;
   void end() override;
   void close() override;
   [[nodiscard]] std::string describe() const override { return "echo (in-process)"; }
@@ -63,7 +63,7 @@ class EchoStsClient : public StsClient {
 
   EchoOptions options_;
   std::shared_ptr<EchoStats> stats_;
-  StsStreamConfig config_;
+  sts::StsStreamConfig config_;
   Handlers handlers_;
   bool open_ = false;
   bool ended_ = false;
@@ -78,6 +78,6 @@ class EchoStsClient : public StsClient {
 };
 
 // A factory whose clients share `stats` (and the fail_opens budget).
-StsClientFactory make_echo_factory(EchoOptions options, std::shared_ptr<EchoStats> stats = nullptr);
+sts::StsClientFactory make_echo_factory(EchoOptions options, std::shared_ptr<EchoStats> stats = nullptr);
 
 }  // namespace dub::media_service

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "sts_protocol.hpp"
+#include "dub/sts/protocol.hpp"
 
 namespace dub::media_service {
 
@@ -85,7 +85,7 @@ void FragmentTracker::trim_history() {
 void FragmentTracker::add(PcmFragment fragment) {
   FragmentRecord r;
   r.sequence = fragment.sequence;
-  r.fragment_id = protocol::fragment_id(stream_id_, fragment.sequence);
+  r.fragment_id = sts::protocol::fragment_id(stream_id_, fragment.sequence);
   r.pts_ns = fragment.pts_ns;
   r.duration_ns = fragment.duration_ns;
   r.frames = fragment.frames();
@@ -96,8 +96,8 @@ void FragmentTracker::add(PcmFragment fragment) {
   entries_[seq].original = std::move(fragment);
 }
 
-std::vector<StsFragment> FragmentTracker::take_sendable(Clock::time_point now) {
-  std::vector<StsFragment> out;
+std::vector<sts::StsFragment> FragmentTracker::take_sendable(Clock::time_point now) {
+  std::vector<sts::StsFragment> out;
   if (hold_until_) {
     if (now < *hold_until_) return out;
     hold_until_.reset();
@@ -114,7 +114,7 @@ std::vector<StsFragment> FragmentTracker::take_sendable(Clock::time_point now) {
     r.state = FragmentState::InFlight;
     ++r.sends;
     ++flying;
-    StsFragment f;
+    sts::StsFragment f;
     f.stream_id = stream_id_;
     f.fragment_id = r.fragment_id;
     f.sequence_number = seq;
@@ -128,7 +128,7 @@ std::vector<StsFragment> FragmentTracker::take_sendable(Clock::time_point now) {
   return out;
 }
 
-ResultOutcome FragmentTracker::on_result(const StsResult& result, Clock::time_point now) {
+ResultOutcome FragmentTracker::on_result(const sts::StsResult& result, Clock::time_point now) {
   hold_until_.reset();  // the service answered something: it has room again
   const auto it = entries_.find(result.sequence_number);
   const auto rit = records_.find(result.sequence_number);

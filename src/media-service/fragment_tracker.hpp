@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "dub/sts/client.hpp"
 #include "segmenter.hpp"
-#include "sts_client.hpp"
 
 namespace dub::media_service {
 
@@ -72,10 +72,10 @@ class FragmentTracker {
   void add(PcmFragment fragment);
   // The fragments to send now, in order (they become in flight; their timeout starts at the first
   // send). Empty while the service asked to hold (BACKPRESSURE) or max_inflight are in flight.
-  std::vector<StsFragment> take_sendable(Clock::time_point now);
+  std::vector<sts::StsFragment> take_sendable(Clock::time_point now);
 
   // fragment:processed. Late/unknown results are ignored (but release a BACKPRESSURE hold).
-  ResultOutcome on_result(const StsResult& result, Clock::time_point now);
+  ResultOutcome on_result(const sts::StsResult& result, Clock::time_point now);
   // An `error` event about fragment `sequence`: BACKPRESSURE requeues it (and holds sending until
   // the next result or `hold` has passed); anything else makes it passthrough.
   void on_refused(std::uint64_t sequence, const std::string& code, const std::string& message, bool backpressure,

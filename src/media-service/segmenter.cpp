@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "dub/sts/protocol.hpp"
 #include "dub/util/error.hpp"
-#include "sts_protocol.hpp"
 
 namespace dub::media_service {
 
@@ -25,7 +25,7 @@ Segmenter::Segmenter(int sample_rate, int channels, std::uint64_t frames_per_fra
 }
 
 std::int64_t Segmenter::pts_of_frame(std::uint64_t index) const {
-  return base_pts_ns_ + protocol::frames_to_ns(index, rate_);
+  return base_pts_ns_ + sts::protocol::frames_to_ns(index, rate_);
 }
 
 std::vector<PcmFragment> Segmenter::push(std::optional<std::int64_t> pts_ns, std::span<const std::int16_t> samples) {
@@ -74,7 +74,7 @@ std::vector<PcmFragment> Segmenter::push(std::optional<std::int64_t> pts_ns, std
     const std::uint64_t drop = std::min(overlap, frames);
     stats_.frames_dropped += drop;
     if (drop < frames) {
-      append(samples.subspan(static_cast<std::size_t>(drop) * ch), input_pts + protocol::frames_to_ns(drop, rate_),
+      append(samples.subspan(static_cast<std::size_t>(drop) * ch), input_pts + sts::protocol::frames_to_ns(drop, rate_),
              out);
     }
   }
@@ -87,7 +87,7 @@ void Segmenter::append(std::span<const std::int16_t> samples, std::int64_t input
   std::size_t offset = 0;
   while (offset < samples.size()) {
     if (pending_.empty()) {
-      pending_input_pts_ns_ = input_pts_of_first + protocol::frames_to_ns(offset / ch, rate_);
+      pending_input_pts_ns_ = input_pts_of_first + sts::protocol::frames_to_ns(offset / ch, rate_);
     }
     const std::size_t room = static_cast<std::size_t>(frames_per_fragment_) * ch - pending_.size();
     const std::size_t n = std::min(room, samples.size() - offset);

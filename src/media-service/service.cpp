@@ -7,10 +7,10 @@
 #include <regex>
 
 #include "dub/http/client.hpp"
+#include "dub/sts/socketio_client.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 #include "echo_sts_client.hpp"
-#include "socketio_sts_client.hpp"
 
 namespace dub::media_service {
 
@@ -42,7 +42,7 @@ std::string str_field(const nlohmann::json& body, const char* key) {
 
 }  // namespace
 
-Service::Service(ServiceConfig config, StsClientFactory sts_factory)
+Service::Service(ServiceConfig config, sts::StsClientFactory sts_factory)
     : config_(std::move(config)),
       sts_factory_(std::move(sts_factory)),
       metrics_(std::make_shared<MediaMetrics>(registry_)),
@@ -52,7 +52,8 @@ Service::Service(ServiceConfig config, StsClientFactory sts_factory)
     if (config_.sts_mode == "echo") {
       sts_factory_ = make_echo_factory(EchoOptions{});
     } else {
-      sts_factory_ = make_socketio_factory(SocketIoOptions{config_.sts_url, config_.sts_path, config_.sts_auth_token});
+      sts_factory_ =
+          sts::make_socketio_factory(sts::SocketIoOptions{config_.sts_url, config_.sts_path, config_.sts_auth_token});
     }
   }
   dub::http::ServerOptions options;
@@ -122,7 +123,10 @@ nlohmann::json Service::start_stream(const nlohmann::json& request) {
   o.rtsp_sync = config_.rtsp_sync;
   o.jitter_tolerance_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.audio_jitter_tolerance).count();
   o.discont_wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.audio_discont_wait).count();
-  if (o.sink.starts_with("rtmp")) o.sync_output = config_.output_pacing;
+  if (o.sink.starts_with("rtmp")) {
+    o.sync_output = config_.output_pacing;
+    o.output_leadin = config_.rtmp_leadin;
+  }
   if (const auto it = request.find("pace_input"); it != request.end() && it->is_boolean())
     o.pace_input = it->get<bool>();
 

@@ -23,8 +23,8 @@
 #include "config.hpp"
 #include "dub/http/server.hpp"
 #include "dub/metrics/registry.hpp"
+#include "dub/sts/client.hpp"
 #include "media_metrics.hpp"
-#include "sts_client.hpp"
 #include "worker.hpp"
 
 namespace dub::media_service {
@@ -32,7 +32,7 @@ namespace dub::media_service {
 class Service {
  public:
   // `sts_factory`: how workers reach the STS (null: from config.sts_mode).
-  explicit Service(ServiceConfig config, StsClientFactory sts_factory = nullptr);
+  explicit Service(ServiceConfig config, sts::StsClientFactory sts_factory = nullptr);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -63,7 +63,7 @@ class Service {
   void housekeeping_loop();
 
   ServiceConfig config_;
-  StsClientFactory sts_factory_;
+  sts::StsClientFactory sts_factory_;
   dub::metrics::Registry registry_;
   std::shared_ptr<MediaMetrics> metrics_;
   dub::metrics::GaugeFamily& sts_reachable_;

@@ -13,10 +13,11 @@
 #include <cstring>
 #include <filesystem>
 
+#include "dub/media/wav.hpp"
+#include "dub/sts/protocol.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
-#include "sts_protocol.hpp"
-#include "wav.hpp"
+#include "leadin.hpp"
 
 namespace dub::media_service {
 
@@ -69,11 +70,11 @@ struct Fatal {
 };
 struct StsResultEvent {
   int generation = 0;
-  StsResult result;
+  sts::StsResult result;
 };
 struct StsErrorEvent {
   int generation = 0;
-  StsError error;
+  sts::StsError error;
 };
 struct StsDisconnectEvent {
   int generation = 0;
@@ -192,14 +193,14 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 // =============================================================================================
 
 struct Worker::Impl {
-  Impl(const WorkerOptions& options, StsClientFactory factory, std::shared_ptr<MediaMetrics> metrics)
+  Impl(const WorkerOptions& options, sts::StsClientFactory factory, std::shared_ptr<MediaMetrics> metrics)
       : o(options),
         sts_factory(std::move(factory)),
         metrics(std::move(metrics)),
-        tracker(protocol::sanitize_id(options.name), options.max_inflight, options.fragment_timeout) {}
+        tracker(sts::protocol::sanitize_id(options.name), options.max_inflight, options.fragment_timeout) {}
 
   const WorkerOptions& o;
-  StsClientFactory sts_factory;
+  sts::StsClientFactory sts_factory;
   std::shared_ptr<MediaMetrics> metrics;
 
   // ---- event queue (any thread -> worker thread)
@@ -257,14 +258,16 @@ struct Worker::Impl {
   bool audio_caps_set = false;
   bool out_paced = false;
   std::int64_t priming_frames = 0;
-  std::int64_t video_delay_ns = 0;                   // priming_frames at the output rate, set with the audio caps
+  std::int64_t video_delay_ns = 0;  // priming_frames at the output rate, set with the audio caps
+  std::int64_t leadin_samples = 0;  // silence before the program (RTMP lead-in), planned at output open
+  std::int64_t leadin_ns = 0;
   std::optional<std::int64_t> render_base_estimate;  // steady_clock ns of output running time 0
   bool audio_linked = false;                         // first audio branch taken (more audio tracks are ignored)
   bool video_linked = false;
   std::unique_ptr<Segmenter> segmenter;
   VideoQueue video;
   AvDrift drift;
-  std::unique_ptr<StsClient> sts;
+  std::unique_ptr<sts::StsClient> sts;
   bool sts_open = false;
   int sts_generation = 0;
   std::optional<std::int64_t> base_ns;
@@ -638,6 +641,17 @@ struct Worker::Impl {
       link_pad_to_mux(vq, mux, "video");
     }
     link_or_throw(mux, sink);
+    if (sync && leadin_ns > 0) {
+      // Running time 0 (the lead-in) lies that far in the past: the lead-in goes out at once and
+      // the program is rendered from now on, so the lead-in adds no output delay.
+      GstClock* clock = gst_system_clock_obtain();
+      const GstClockTime now = gst_clock_get_time(clock);
+      gst_pipeline_use_clock(GST_PIPELINE(out_pipe), clock);
+      gst_object_unref(clock);
+      gst_element_set_start_time(out_pipe, GST_CLOCK_TIME_NONE);
+      const auto lead = static_cast<GstClockTime>(leadin_ns);
+      gst_element_set_base_time(out_pipe, now > lead ? now - lead : 0);
+    }
     if (gst_element_set_state(out_pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       throw Error(fmt::format("cannot open the output {}{}", o.sink, pending_bus_error(true)));
     }
@@ -659,10 +673,10 @@ struct Worker::Impl {
 
   // ---- STS ---------------------------------------------------------------------------------
 
-  StsClient::Handlers sts_handlers(int generation) {
-    StsClient::Handlers h;
-    h.on_result = [this, generation](StsResult r) { post(StsResultEvent{generation, std::move(r)}); };
-    h.on_error = [this, generation](StsError e) { post(StsErrorEvent{generation, std::move(e)}); };
+  sts::StsClient::Handlers sts_handlers(int generation) {
+    sts::StsClient::Handlers h;
+    h.on_result = [this, generation](sts::StsResult r) { post(StsResultEvent{generation, std::move(r)}); };
+    h.on_error = [this, generation](sts::StsError e) { post(StsErrorEvent{generation, std::move(e)}); };
     h.on_disconnect = [this, generation](std::string reason) {
       post(StsDisconnectEvent{generation, std::move(reason)});
     };
@@ -677,8 +691,8 @@ struct Worker::Impl {
       sts.reset();
     }
     sts_open = false;
-    StsStreamConfig config;
-    config.stream_id = protocol::sanitize_id(o.name);
+    sts::StsStreamConfig config;
+    config.stream_id = sts::protocol::sanitize_id(o.name);
     config.source_language = o.source_language;
     config.target_language = o.target_language;
     config.sample_rate = segmenter->sample_rate();
@@ -815,7 +829,9 @@ struct Worker::Impl {
     }
     awaiting_pads = false;
     dub::log::info("source streams", log_fields({{"source", o.source}, {"audio", acaps}, {"video", vcaps}}));
-    build_output();
+    // The output opens with the first fragment to publish, not here: an RTMP server expects media
+    // soon after a publish starts (MediaMTX closes a silent one after its 10 s read timeout), and
+    // the first dubbed fragment is one segment plus one STS round trip away.
   }
 
   void on_event(BusEvent& b) {
@@ -887,7 +903,7 @@ struct Worker::Impl {
       tracker.on_refused(*err.sequence_number, err.code, err.message, err.code == "BACKPRESSURE", Clock::now());
       return;
     }
-    if (err.event == protocol::kStreamInit || err.code == "STREAM_NOT_INITIALIZED") {
+    if (err.event == sts::protocol::kStreamInit || err.code == "STREAM_NOT_INITIALIZED") {
       // The service lost our stream: start over on a fresh connection.
       reconnect_sts(fmt::format("{}: {}", err.code, err.message));
     }
@@ -963,8 +979,12 @@ struct Worker::Impl {
     dub::log::debug("output timeline", log_fields({{"base_ns", b}}));
   }
 
-  GstClockTime out_ts(std::int64_t input_ns) const {
+  // Output timestamps: the program's timeline (input PTS - base) after the RTMP lead-in.
+  GstClockTime program_ts(std::int64_t input_ns) const {
     return static_cast<GstClockTime>(std::max<std::int64_t>(0, input_ns - *base_ns));
+  }
+  GstClockTime out_ts(std::int64_t input_ns) const {
+    return program_ts(input_ns) + static_cast<GstClockTime>(leadin_ns);
   }
   // Video goes out later by the encoder's priming so that picture and sound line up when played.
   GstClockTime video_out_ts(std::int64_t input_ns) const {
@@ -972,9 +992,10 @@ struct Worker::Impl {
   }
 
   void publish(ReadyFragment& r) {
+    auto& a = r.audio;
+    if (out_pipe == nullptr) plan_leadin(a.sample_rate);
     build_output();
     ensure_base();
-    auto& a = r.audio;
     if (!audio_caps_set) {
       GstCaps* caps =
           gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "layout", G_TYPE_STRING, "interleaved",
@@ -984,10 +1005,11 @@ struct Worker::Impl {
       }
       gst_app_src_set_caps(GST_APP_SRC(asrc), caps);
       gst_caps_unref(caps);
-      video_delay_ns = protocol::frames_to_ns(static_cast<std::uint64_t>(priming_frames), a.sample_rate);
+      video_delay_ns = sts::protocol::frames_to_ns(static_cast<std::uint64_t>(priming_frames), a.sample_rate);
       GstTagList* tags = gst_tag_list_new(GST_TAG_LANGUAGE_CODE, o.target_language.c_str(), nullptr);
       gst_element_send_event(asrc, gst_event_new_tag(tags));
       audio_caps_set = true;
+      push_leadin(a.sample_rate, a.channels);
     }
     const std::size_t bytes = a.samples.size() * sizeof(std::int16_t);
     GstBuffer* buf = gst_buffer_new_memdup(a.samples.data(), bytes);
@@ -1046,7 +1068,7 @@ struct Worker::Impl {
         lag_last_s = lag_max_this;
         lag_max_s = std::max(lag_max_s, lag_max_this);
       }
-      published_until_ns = static_cast<std::int64_t>(out_ts(a.end_pts_ns()));
+      published_until_ns = static_cast<std::int64_t>(program_ts(a.end_pts_ns()));
     }
     if (r.dubbed) {
       dub::log::info("fragment published", log_fields({{"fragment", r.record.sequence},
@@ -1063,6 +1085,34 @@ struct Worker::Impl {
                                  {"video_units", released}}));
     }
     if (!o.segment_dir.empty()) dump_fragment(r);
+  }
+
+  // The RTMP lead-in (leadin.hpp): silence from output time 0 up to the program's start, so that
+  // the server's track probe consumes it instead of the program's first seconds.
+  void plan_leadin(int sample_rate) {
+    if (o.output_leadin.count() <= 0) return;
+    std::int64_t reorder_ns = 0;
+    if (const auto* v = video.front(); v != nullptr && v->dts_ns) {
+      reorder_ns = std::max<std::int64_t>(0, v->pts_ns - *v->dts_ns);
+    }
+    leadin_samples = rtmp_leadin_samples(o.output_leadin, sample_rate, reorder_ns);
+    leadin_ns = sts::protocol::frames_to_ns(static_cast<std::uint64_t>(leadin_samples), sample_rate);
+  }
+
+  void push_leadin(int sample_rate, int channels) {
+    if (leadin_samples <= 0) return;
+    const std::int64_t samples = leadin_samples;
+    const std::vector<std::int16_t> silence(static_cast<std::size_t>(samples * channels), 0);
+    GstBuffer* buf = gst_buffer_new_memdup(silence.data(), silence.size() * sizeof(std::int16_t));
+    GST_BUFFER_PTS(buf) = 0;
+    GST_BUFFER_DURATION(buf) = static_cast<GstClockTime>(leadin_ns);
+    if (gst_app_src_push_buffer(GST_APP_SRC(asrc), buf) != GST_FLOW_OK) {
+      throw Error(fmt::format("the output refused audio (is {} still open?)", o.sink));
+    }
+    dub::log::info("output lead-in", log_fields({{"leadin_ms", static_cast<double>(leadin_ns) / 1e6},
+                                                 {"probe_window_ms", o.output_leadin.count()},
+                                                 {"samples", samples},
+                                                 {"sample_rate", sample_rate}}));
   }
 
   void push_video(VideoUnit& v) {
@@ -1084,10 +1134,10 @@ struct Worker::Impl {
 
   void dump_fragment(const ReadyFragment& r) {
     try {
-      const auto dir = std::filesystem::path(o.segment_dir) / protocol::sanitize_id(o.name);
+      const auto dir = std::filesystem::path(o.segment_dir) / sts::protocol::sanitize_id(o.name);
       std::filesystem::create_directories(dir);
-      write_wav((dir / fmt::format("{:06d}-out.wav", r.record.sequence)).string(), r.audio.samples, r.audio.sample_rate,
-                r.audio.channels);
+      media::write_wav((dir / fmt::format("{:06d}-out.wav", r.record.sequence)).string(), r.audio.samples,
+                       r.audio.sample_rate, r.audio.channels);
     } catch (const std::exception& e) {
       dub::log::warn("cannot write the fragment to SEGMENT_DIR", log_fields({{"error", e.what()}}));
     }
@@ -1096,7 +1146,7 @@ struct Worker::Impl {
   // Sends what can be sent, expires timeouts, publishes what is ready.
   void pump() {
     const auto now = Clock::now();
-    std::vector<StsFragment> to_send;
+    std::vector<sts::StsFragment> to_send;
     std::vector<ReadyFragment> ready;
     {
       const std::lock_guard lock(mutex);
@@ -1135,14 +1185,14 @@ struct Worker::Impl {
     for (auto& r : ready) publish(r);
   }
 
-  void dump_input(const StsFragment& f) const {
+  void dump_input(const sts::StsFragment& f) const {
     try {
-      const auto dir = std::filesystem::path(o.segment_dir) / protocol::sanitize_id(o.name);
+      const auto dir = std::filesystem::path(o.segment_dir) / sts::protocol::sanitize_id(o.name);
       std::filesystem::create_directories(dir);
       std::vector<std::int16_t> pcm(f.audio.size() / sizeof(std::int16_t));
       std::memcpy(pcm.data(), f.audio.data(), pcm.size() * sizeof(std::int16_t));
-      write_wav((dir / fmt::format("{:06d}-in.wav", f.sequence_number)).string(), pcm, segmenter->sample_rate(),
-                segmenter->channels());
+      media::write_wav((dir / fmt::format("{:06d}-in.wav", f.sequence_number)).string(), pcm, segmenter->sample_rate(),
+                       segmenter->channels());
     } catch (const std::exception& e) {
       dub::log::warn("cannot write the fragment to SEGMENT_DIR", log_fields({{"error", e.what()}}));
     }
@@ -1400,7 +1450,7 @@ struct Worker::Impl {
 
 // =============================================================================================
 
-Worker::Worker(WorkerOptions options, StsClientFactory sts_factory, std::shared_ptr<MediaMetrics> metrics)
+Worker::Worker(WorkerOptions options, sts::StsClientFactory sts_factory, std::shared_ptr<MediaMetrics> metrics)
     : options_(std::move(options)) {
   if (options_.name.empty()) throw Error("a worker needs a stream name");
   if (options_.segment_ns <= 0) throw Error("SEGMENT_DURATION must be positive");

@@ -27,10 +27,10 @@
 
 #include "av_pairing.hpp"
 #include "backoff.hpp"
+#include "dub/sts/client.hpp"
 #include "fragment_tracker.hpp"
 #include "media_metrics.hpp"
 #include "segmenter.hpp"
-#include "sts_client.hpp"
 
 namespace dub::media_service {
 
@@ -57,6 +57,9 @@ struct WorkerOptions {
   // Output pacing: render at the clock (live-like RTMP) instead of as fast as possible.
   // Default: on for rtmp:// sinks, off for files.
   std::optional<bool> sync_output;
+  // Silent audio before the program, so that an RTMP server's track probe drops no program media
+  // (leadin.hpp). Set for rtmp:// sinks from RTMP_LEADIN; 0 = none.
+  std::chrono::milliseconds output_leadin{0};
   // Play a file source at real time (appsinks synchronised to the clock), to simulate a live feed.
   bool pace_input = false;
   // After the source ends: how long to wait for the output to finish writing.
@@ -73,7 +76,7 @@ struct WorkerOptions {
 
 class Worker {
  public:
-  Worker(WorkerOptions options, StsClientFactory sts_factory, std::shared_ptr<MediaMetrics> metrics);
+  Worker(WorkerOptions options, sts::StsClientFactory sts_factory, std::shared_ptr<MediaMetrics> metrics);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

@@ -11,6 +11,11 @@
 namespace {
 
 using namespace dub::media_service;
+using dub::sts::StsClient;
+using dub::sts::StsError;
+using dub::sts::StsFragment;
+using dub::sts::StsResult;
+using dub::sts::StsStreamConfig;
 
 struct Collector {
   std::mutex m;

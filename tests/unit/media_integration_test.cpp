@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace dub::media_service;
+using dub::sts::StsClientFactory;
 
 std::string fixture(const std::string& name) {
   return std::string(DUB_SOURCE_DIR) + "/fixtures/test_streams/" + name;

@@ -5,8 +5,8 @@
 #include <numeric>
 #include <vector>
 
+#include "dub/sts/protocol.hpp"
 #include "dub/util/error.hpp"
-#include "sts_protocol.hpp"
 
 namespace {
 
@@ -33,7 +33,7 @@ TEST(Segmenter, SampleExactFragmentsFromOddSizedBuffers) {
     const std::size_t n = sizes[k++ % std::size(sizes)];
     const auto buf = ramp(n, static_cast<int>(frames));
     all.insert(all.end(), buf.begin(), buf.end());
-    const auto pts = dub::media_service::protocol::frames_to_ns(frames, rate);
+    const auto pts = dub::sts::protocol::frames_to_ns(frames, rate);
     for (auto& f : seg.push(pts, buf)) out.push_back(std::move(f));
     frames += n;
   }
@@ -57,7 +57,7 @@ TEST(Segmenter, SampleExactFragmentsFromOddSizedBuffers) {
   // No gap, no overlap: the concatenation is the input, sample for sample.
   EXPECT_EQ(joined, all);
   EXPECT_EQ(out.back().frames(), frames - 5 * per);
-  EXPECT_EQ(expected_pts, dub::media_service::protocol::frames_to_ns(frames, rate));
+  EXPECT_EQ(expected_pts, dub::sts::protocol::frames_to_ns(frames, rate));
   EXPECT_EQ(seg.stats().frames_in, frames);
   EXPECT_EQ(seg.stats().frames_out, frames);
   EXPECT_EQ(seg.stats().frames_filled, 0U);
@@ -169,7 +169,7 @@ TEST(Segmenter, DurationsAddUpAtRatesThatDoNotDivideASecond) {
     frames += 777;
   }
   if (auto last = seg.flush()) total += last->duration_ns;
-  EXPECT_EQ(total, dub::media_service::protocol::frames_to_ns(frames, 44100));
+  EXPECT_EQ(total, dub::sts::protocol::frames_to_ns(frames, 44100));
 }
 
 TEST(Segmenter, InvalidConfiguration) {

@@ -12,8 +12,8 @@ using dub::media_service::FragmentTracker;
 using dub::media_service::PassthroughReason;
 using dub::media_service::PcmFragment;
 using dub::media_service::ResultOutcome;
-using dub::media_service::StsFragment;
-using dub::media_service::StsResult;
+using dub::sts::StsFragment;
+using dub::sts::StsResult;
 using Clock = FragmentTracker::Clock;
 using std::chrono::milliseconds;
 

@@ -1,10 +1,12 @@
 #pragma once
-// The worker's view of the speech-to-speech service (docs/protocol.md): open a stream,
-// send fragments, get results back asynchronously. Implementations:
-//   - EchoStsClient (echo_sts_client.hpp): in-process, returns the input audio, with
-//     delay and failure injection; used by the tests and by STS_MODE=echo.
-//   - SocketIoStsClient (socketio_sts_client.hpp): the real service over Socket.IO.
-// Retries, timeouts and passthrough are the worker's business, not the client's.
+// A client's view of the speech-to-speech service (docs/protocol.md): open a stream, send
+// fragments, get results back asynchronously. Used by the media service's workers and by
+// dubctl's `sts:` scenario step. Implementations:
+//   - SocketIoStsClient (dub/sts/socketio_client.hpp): the real service over Socket.IO.
+//   - EchoStsClient (src/media-service/echo_sts_client.hpp): the media service's in-process
+//     stand-in (returns the input audio, with delay and failure injection) for its tests and
+//     STS_MODE=echo.
+// Retries, timeouts and passthrough are the caller's business, not the client's.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -14,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace dub::media_service {
+namespace dub::sts {
 
 struct StsStreamConfig {
   std::string stream_id;
@@ -41,6 +43,14 @@ struct StsFragment {
   std::int64_t pts_ns = 0;
   std::int64_t duration_ns = 0;
   std::vector<std::uint8_t> audio;  // s16le interleaved PCM in the stream's format
+};
+
+// fragment:ack: the service accepted a fragment and queued it.
+struct StsAck {
+  std::string stream_id;
+  std::string fragment_id;
+  std::uint64_t sequence_number = 0;
+  std::size_t inflight = 0;  // the stream's accepted fragments not yet answered, this one included
 };
 
 // fragment:processed, or a local failure of one fragment.
@@ -85,6 +95,8 @@ class StsClient {
     std::function<void(std::string reason)> on_disconnect;
     // stream:complete after end().
     std::function<void(nlohmann::json)> on_complete;
+    // fragment:ack (optional: only callers that measure acceptance need it).
+    std::function<void(StsAck)> on_ack;
   };
 
   StsClient() = default;
@@ -110,4 +122,4 @@ class StsClient {
 
 using StsClientFactory = std::function<std::unique_ptr<StsClient>()>;
 
-}  // namespace dub::media_service
+}  // namespace dub::sts

@@ -2,23 +2,24 @@
 // StsClient over Socket.IO (dub::sio::Client, include/dub/sio/client.hpp) speaking docs/protocol.md:
 //   open():  connect namespace "/", emit stream:init, wait for stream:ready (or an error)
 //   send():  fragment:data with the PCM as a binary attachment
-//   events:  fragment:ack (logged), fragment:processed -> on_result, error -> on_error,
+//   events:  fragment:ack -> on_ack, fragment:processed -> on_result, error -> on_error,
 //            stream:complete -> on_complete, connection lost -> on_disconnect
-// The Socket.IO client's own reconnection is switched off: the worker reconnects (with its
-// backoff policy) and re-opens the stream, since streams die with their connection.
+// The Socket.IO client's own reconnection is switched off: the caller reconnects (the media
+// service's worker, with its backoff policy) and re-opens the stream, since streams die with
+// their connection.
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
 
-#include "sts_client.hpp"
+#include "dub/sts/client.hpp"
 
 namespace dub::sio {
 class Client;
 }  // namespace dub::sio
 
-namespace dub::media_service {
+namespace dub::sts {
 
 struct SocketIoOptions {
   std::string url = "http://sts-service:3000";  // STS_SERVICE_URL
@@ -51,4 +52,4 @@ class SocketIoStsClient : public StsClient {
 
 StsClientFactory make_socketio_factory(SocketIoOptions options);
 
-}  // namespace dub::media_service
+}  // namespace dub::sts

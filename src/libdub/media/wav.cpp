@@ -1,4 +1,4 @@
-#include "wav.hpp"
+#include "dub/media/wav.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 #include "dub/util/error.hpp"
 
-namespace dub::media_service {
+namespace dub::media {
 
 namespace {
 
@@ -43,4 +43,4 @@ void write_wav(const std::string& path, std::span<const std::int16_t> samples, i
   if (!out) throw Error(fmt::format("cannot write {}", path));
 }
 
-}  // namespace dub::media_service
+}  // namespace dub::media

@@ -1,15 +1,15 @@
 #pragma once
 // Payload encoding and decoding for the STS protocol (docs/protocol.md, version 1). Pure
 // functions over nlohmann::json; binary audio is json::binary_t (the Socket.IO layer turns it
-// into an attachment). Decoders are strict about what the worker relies on and throw
+// into an attachment). Decoders are strict about what clients rely on and throw
 // dub::Error naming the event and the field.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "sts_client.hpp"
+#include "dub/sts/client.hpp"
 
-namespace dub::media_service::protocol {
+namespace dub::sts::protocol {
 
 inline constexpr int kVersion = 1;
 
@@ -28,6 +28,7 @@ nlohmann::json encode_fragment_data(const StsFragment& fragment);
 nlohmann::json encode_stream_end(const std::string& stream_id);
 
 StsReady decode_stream_ready(const nlohmann::json& payload);
+StsAck decode_fragment_ack(const nlohmann::json& payload);
 StsResult decode_fragment_processed(const nlohmann::json& payload);
 StsError decode_error(const nlohmann::json& payload);
 
@@ -40,4 +41,4 @@ std::string sanitize_id(const std::string& id);
 // Duration of `frames` frames at `rate` Hz in integer nanoseconds (rounded to nearest).
 std::int64_t frames_to_ns(std::uint64_t frames, int rate);
 
-}  // namespace dub::media_service::protocol
+}  // namespace dub::sts::protocol

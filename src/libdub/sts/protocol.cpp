@@ -1,10 +1,10 @@
-#include "sts_protocol.hpp"
+#include "dub/sts/protocol.hpp"
 
 #include <fmt/format.h>
 
 #include "dub/util/error.hpp"
 
-namespace dub::media_service::protocol {
+namespace dub::sts::protocol {
 
 namespace {
 
@@ -82,6 +82,21 @@ StsReady decode_stream_ready(const nlohmann::json& payload) {
   if (const auto it = payload.find("models"); it != payload.end()) ready.models = *it;
   ready.raw = payload;
   return ready;
+}
+
+StsAck decode_fragment_ack(const nlohmann::json& payload) {
+  const char* ev = kFragmentAck;
+  StsAck a;
+  a.stream_id = str(payload, ev, "stream_id");
+  a.fragment_id = str(payload, ev, "fragment_id");
+  const auto seq = integer(payload, ev, "sequence_number");
+  if (seq < 0) throw Error(fmt::format("{}: negative sequence_number", ev));
+  a.sequence_number = static_cast<std::uint64_t>(seq);
+  const auto inflight = integer(payload, ev, "inflight");
+  if (inflight < 1)
+    throw Error(fmt::format("{}: 'inflight' is {} (at least this fragment is in flight)", ev, inflight));
+  a.inflight = static_cast<std::size_t>(inflight);
+  return a;
 }
 
 StsResult decode_fragment_processed(const nlohmann::json& payload) {
@@ -162,4 +177,4 @@ std::int64_t frames_to_ns(std::uint64_t frames, int rate) {
   return static_cast<std::int64_t>(ns);
 }
 
-}  // namespace dub::media_service::protocol
+}  // namespace dub::sts::protocol

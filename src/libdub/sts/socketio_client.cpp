@@ -1,4 +1,4 @@
-#include "socketio_sts_client.hpp"
+#include "dub/sts/socketio_client.hpp"
 
 #include <fmt/format.h>
 
@@ -6,11 +6,11 @@
 #include <optional>
 
 #include "dub/sio/client.hpp"
+#include "dub/sts/protocol.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
-#include "sts_protocol.hpp"
 
-namespace dub::media_service {
+namespace dub::sts {
 
 // State shared with the Socket.IO client's thread (handlers may outlive a failed open()).
 struct SocketIoStsClient::Shared {
@@ -92,8 +92,20 @@ StsReady SocketIoStsClient::open(const StsStreamConfig& config, Handlers handler
     }
     if (forward) forward(std::move(err));
   });
-  client_->on("/", protocol::kFragmentAck, [](const nlohmann::json& args) {
+  client_->on("/", protocol::kFragmentAck, [shared](const nlohmann::json& args) {
     if (!args.empty()) dub::log::debug("fragment acknowledged", {{"ack", args.front()}});
+    std::function<void(StsAck)> forward;
+    {
+      const std::lock_guard lock(shared->mutex);
+      if (shared->closed) return;
+      forward = shared->handlers.on_ack;
+    }
+    if (!forward) return;
+    try {
+      forward(protocol::decode_fragment_ack(first_arg(args, protocol::kFragmentAck)));
+    } catch (const dub::Error& e) {
+      dub::log::warn("undecodable fragment:ack", {{"error", e.what()}});
+    }
   });
   client_->on("/", protocol::kFragmentProcessed, [shared](const nlohmann::json& args) {
     std::function<void(StsResult)> forward_result;
@@ -195,4 +207,4 @@ StsClientFactory make_socketio_factory(SocketIoOptions options) {
   };
 }
 
-}  // namespace dub::media_service
+}  // namespace dub::sts

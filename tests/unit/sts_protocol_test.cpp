@@ -1,5 +1,6 @@
-// STS protocol payloads against the shared vectors (docs/protocol/vectors/events.json).
-#include "sts_protocol.hpp"
+// STS protocol payloads (libdub, dub/sts/protocol.hpp) against the shared vectors
+// (docs/protocol/vectors/events.json).
+#include "dub/sts/protocol.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +11,7 @@
 
 namespace {
 
-namespace protocol = dub::media_service::protocol;
+namespace protocol = dub::sts::protocol;
 
 std::vector<std::uint8_t> from_hex(const std::string& hex) {
   std::vector<std::uint8_t> out;
@@ -50,7 +51,7 @@ nlohmann::json vector_payload(const std::string& name) {
 }
 
 TEST(Protocol, StreamInitMatchesTheVector) {
-  dub::media_service::StsStreamConfig c;
+  dub::sts::StsStreamConfig c;
   c.stream_id = "live-test-1";
   c.source_language = "en";
   c.target_language = "es";
@@ -68,7 +69,7 @@ TEST(Protocol, StreamInitMatchesTheVector) {
 
 TEST(Protocol, FragmentDataMatchesTheVector) {
   const auto expected = vector_payload("fragment_data_10ms");
-  dub::media_service::StsFragment f;
+  dub::sts::StsFragment f;
   f.stream_id = expected["stream_id"];
   f.fragment_id = expected["fragment_id"];
   f.sequence_number = expected["sequence_number"];
@@ -126,6 +127,19 @@ TEST(Protocol, StreamReadyAndErrors) {
   auto wrong = vector_payload("stream_ready");
   wrong["protocol_version"] = 2;
   EXPECT_THROW(protocol::decode_stream_ready(wrong), dub::Error);
+}
+
+TEST(Protocol, FragmentAck) {
+  const auto ack = protocol::decode_fragment_ack(vector_payload("fragment_ack"));
+  EXPECT_EQ(ack.stream_id, "live-test-1");
+  EXPECT_EQ(ack.fragment_id, "live-test-1-0000");
+  EXPECT_EQ(ack.sequence_number, 0U);
+  EXPECT_EQ(ack.inflight, 1U);
+  auto none = vector_payload("fragment_ack");
+  none["inflight"] = 0;
+  EXPECT_THROW(protocol::decode_fragment_ack(none), dub::Error);
+  none.erase("sequence_number");
+  EXPECT_THROW(protocol::decode_fragment_ack(none), dub::Error);
 }
 
 TEST(Protocol, IdentifiersAndDurations) {
