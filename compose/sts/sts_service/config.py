@@ -87,6 +87,9 @@ class Config:
     log_level: str = "INFO"
     monitor_history: int = 100
     warmup: bool = True
+    # Fault injection (tests only): every fragment is answered no earlier than this many ms after
+    # it was received, whatever the pipeline takes. Simulates a slow service (scenarios/sts_slow.yaml).
+    fault_delay_ms: int = 0
 
     @property
     def transport_max_message_bytes(self) -> int:
@@ -136,4 +139,5 @@ class Config:
             ).upper(),
             monitor_history=_int(env, "MONITOR_HISTORY", 100, 0, 10_000),
             warmup=env.get("STS_WARMUP", "1").strip().lower() not in ("0", "false", "no", "off"),
+            fault_delay_ms=_int(env, "STS_FAULT_DELAY_MS", 0, 0, 600_000),
         )

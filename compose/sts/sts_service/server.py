@@ -109,6 +109,11 @@ class StsServer:
         self._register()
         self._load_thread: Optional[threading.Thread] = None
         self.started_at = time.time()
+        if config.fault_delay_ms > 0:
+            log.warning(
+                "fault injection: every fragment is answered no earlier than %d ms after receipt (STS_FAULT_DELAY_MS)",
+                config.fault_delay_ms,
+            )
 
     # ------------------------------------------------------------ lifecycle
 
@@ -155,6 +160,8 @@ class StsServer:
             body.update(e.describe())
             body["active_streams"] = len(self.streams)
             body["limits"] = self.limits()
+            if self.config.fault_delay_ms > 0:
+                body["fault_delay_ms"] = self.config.fault_delay_ms
         elif e.state == "error":
             body["error"] = e.error
         return web.Response(
@@ -498,6 +505,7 @@ class StsServer:
                 if item is None:
                     break
                 outcome = await item.task
+                await self._fault_delay(item)
                 await self._emit_processed(sid, st, item, outcome)
             complete = {
                 "stream_id": stream_id,
@@ -531,6 +539,24 @@ class StsServer:
                 if item is not None:
                     item.task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
             raise
+
+    async def _fault_delay(self, item: Pending) -> None:
+        """STS_FAULT_DELAY_MS: hold the answer until that long after the fragment was received."""
+        delay_s = self.config.fault_delay_ms / 1000
+        if delay_s <= 0:
+            return
+        remaining = item.received_at + delay_s - time.perf_counter()
+        if remaining > 0:
+            log.info(
+                "fault injection: holding the answer for %.0f ms",
+                remaining * 1000,
+                extra={
+                    "stream_id": item.fragment.stream_id,
+                    "fragment_id": item.fragment.fragment_id,
+                    "sequence_number": item.fragment.sequence_number,
+                },
+            )
+            await asyncio.sleep(remaining)
 
     async def _emit_processed(self, sid: str, st: StreamState, item: Pending, outcome: FragmentOutcome) -> None:
         r = outcome.result

@@ -454,3 +454,55 @@ def test_two_streams_on_one_connection_are_independent(base_config):
         assert run(go()) == {"a": [0, 1], "b": [0, 1]}
     finally:
         srv.stop()
+
+
+def test_fault_delay_holds_every_answer_from_its_receipt(base_config):
+    """STS_FAULT_DELAY_MS: each fragment:processed comes no earlier than the delay after that
+    fragment arrived (a slow service), counted per fragment and not one after the other."""
+    cfg = replace(base_config, fault_delay_ms=400)
+    srv = RunningServer(cfg, checking_engine(cfg))
+
+    async def go():
+        c = Client()
+        await c.connect(srv.url)
+        await c.emit("stream:init", INIT)
+        await c.next()
+        sent = time.perf_counter()
+        for i in range(2):
+            await c.emit("fragment:data", frag(i))
+        answered = []
+        while len(answered) < 2:
+            ev, d = await c.next()
+            if ev == "fragment:processed":
+                answered.append((d["sequence_number"], time.perf_counter() - sent, d["status"]))
+        await c.close()
+        return answered
+
+    try:
+        with urllib.request.urlopen(srv.url + "/health") as r:
+            assert json.loads(r.read())["fault_delay_ms"] == 400
+        answered = run(go())
+    finally:
+        srv.stop()
+    assert [seq for seq, _, _ in answered] == [0, 1]
+    assert all(status == "success" for _, _, status in answered)
+    assert all(after >= 0.4 for _, after, _ in answered), answered
+    assert answered[1][1] < 0.8, answered  # the second waited from its own receipt, not after the first
+
+
+def test_no_fault_delay_by_default(echo_server):
+    with urllib.request.urlopen(echo_server.url + "/health") as r:
+        assert "fault_delay_ms" not in json.loads(r.read())
+
+    async def go():
+        c = Client()
+        await c.connect(echo_server.url)
+        await c.emit("stream:init", INIT)
+        await c.next()
+        sent = time.perf_counter()
+        await c.emit("fragment:data", frag(0))
+        await c.until("fragment:processed")
+        await c.close()
+        return time.perf_counter() - sent
+
+    assert run(go()) < 0.4

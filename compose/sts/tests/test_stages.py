@@ -69,6 +69,14 @@ def test_config_defaults_and_validation():
             Config.from_env(bad)
 
 
+def test_config_fault_delay():
+    assert Config.from_env({}).fault_delay_ms == 0
+    assert Config.from_env({"STS_FAULT_DELAY_MS": "35000"}).fault_delay_ms == 35000
+    for bad in ("-1", "soon", "600001", "1.5"):
+        with pytest.raises(ConfigError, match="STS_FAULT_DELAY_MS"):
+            Config.from_env({"STS_FAULT_DELAY_MS": bad})
+
+
 # ------------------------------------------------------------------ translation
 
 
