@@ -10,6 +10,7 @@ namespace dub::media {
 struct Fingerprint {
   std::vector<std::uint32_t> raw;  // Chromaprint raw fingerprint, one item per ~0.124 s
   double duration_s = 0;           // audio decoded
+  double item_s = 0;               // time between consecutive items (Chromaprint's hop)
   int sample_rate = 0;
 };
 

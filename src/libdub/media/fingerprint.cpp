@@ -32,6 +32,7 @@ Fingerprint fingerprint_pcm(const std::vector<std::int16_t>& samples, int sample
   Fingerprint fp;
   fp.sample_rate = sample_rate;
   fp.duration_s = static_cast<double>(samples.size()) / channels / sample_rate;
+  fp.item_s = chromaprint_get_item_duration_ms(ctx.get()) / 1000.0;
   std::uint32_t* raw = nullptr;
   int size = 0;
   if (chromaprint_get_raw_fingerprint(ctx.get(), &raw, &size) && raw != nullptr) {
