@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "sidecar.hpp"
 #include "wer.hpp"
 
 namespace dubctl {
@@ -69,26 +69,6 @@ std::size_t StsMonitor::wait_for(const std::string& stream_id, std::size_t count
   return it == by_stream_.end() ? 0 : it->second.size();
 }
 
-namespace {
-
-std::string lower_utf8(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c); });
-  return text;
-}
-
-nlohmann::json read_sidecar(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw dub::Error(fmt::format("reference sidecar not found: {}", file.string()));
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw dub::Error(fmt::format("reference sidecar {} is not JSON: {}", file.string(), e.what()));
-  }
-}
-
-}  // namespace
-
 std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<nlohmann::json>& summaries,
                              const std::filesystem::path& root,
                              std::vector<std::pair<std::string, std::string>>& properties) {
@@ -147,26 +127,16 @@ std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<
       problems.push_back(fmt::format("word error rate {:.1f}% > {:.1f}% (heard: \"{}\")", wer.wer * 100,
                                      *step.max_wer * 100, transcripts));
     }
-    const auto expected = sidecar.value("expected_translation_es", nlohmann::json::array());
+    const auto expected =
+        sidecar.value("expected_translation_es", nlohmann::json::array()).get<std::vector<std::string>>();
     if (!expected.empty()) {
-      const auto heard = normalize_words(lower_utf8(translations));
-      std::size_t found = 0;
-      std::vector<std::string> missing;
-      for (const auto& word : expected) {
-        const auto w = lower_utf8(word.get<std::string>());
-        if (std::find(heard.begin(), heard.end(), w) != heard.end()) {
-          ++found;
-        } else {
-          missing.push_back(w);
-        }
-      }
-      const double coverage = static_cast<double>(found) / static_cast<double>(expected.size());
-      properties.emplace_back("translation_coverage", fmt::format("{:.3f}", coverage));
-      detail += fmt::format(", {}/{} Spanish words", found, expected.size());
-      if (coverage < step.min_translation_coverage) {
+      const auto coverage = word_coverage(expected, translations);
+      properties.emplace_back("translation_coverage", fmt::format("{:.3f}", coverage.ratio()));
+      detail += fmt::format(", {}/{} Spanish words", coverage.found, coverage.expected);
+      if (coverage.ratio() < step.min_translation_coverage) {
         problems.push_back(
             fmt::format("translations hold {:.0f}% of the expected Spanish words (< {:.0f}%); missing: {}",
-                        coverage * 100, step.min_translation_coverage * 100, fmt::join(missing, " ")));
+                        coverage.ratio() * 100, step.min_translation_coverage * 100, fmt::join(coverage.missing, " ")));
       }
     }
   }
