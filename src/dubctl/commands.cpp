@@ -11,6 +11,7 @@
 #include "dub/media/probe.hpp"
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
+#include "fixture_check.hpp"
 #include "runner.hpp"
 #include "scenario.hpp"
 #include "stacks.hpp"
@@ -128,8 +129,12 @@ int cmd_validate() {
   for (const auto& file : scenario_files(options().scenario_args)) {
     try {
       const auto s = load_scenario(file);
+      check_fixtures(s, project_root());
       fmt::print("ok      {} ({} steps)\n", file.string(), s.steps.size());
     } catch (const ScenarioError& e) {
+      fmt::print("invalid {}\n", e.what());
+      ++bad;
+    } catch (const dub::Error& e) {  // a missing fixture
       fmt::print("invalid {}\n", e.what());
       ++bad;
     }

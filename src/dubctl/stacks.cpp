@@ -10,6 +10,7 @@
 #include "dub/util/env.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "port_check.hpp"
 #include "progress.hpp"
 
 namespace bp = boost::process;
@@ -96,6 +97,7 @@ void stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
   if (!fs::exists(stack.compose_file)) {
     throw dub::Error(fmt::format("compose file for stack '{}' not found: {}", stack.name, stack.compose_file.string()));
   }
+  check_ports_free(stack, env, services);  // a taken port: say which one and what to do, before compose starts
   dub::log::info("starting stack", {{"stack", stack.name}, {"project", stack.project}});
   auto up_args = compose_args(stack, {"up", "-d"});
   up_args.insert(up_args.end(), services.begin(), services.end());
@@ -104,7 +106,10 @@ void stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
     std::string hint;
     if (up.output.find("port is already allocated") != std::string::npos ||
         up.output.find("address already in use") != std::string::npos) {
-      hint = "\nA published port is taken: stop whatever holds it, or choose other ports (see README, Configuration).";
+      const auto ports = explain_port_error(stack, env, services, up.output);
+      hint = "\n" + (ports.empty() ? "A published port is taken: stop whatever holds it, or choose other ports "
+                                     "(see README, Configuration)."
+                                   : ports);
     } else if (up.output.find("No such image") != std::string::npos ||
                up.output.find("pull access denied") != std::string::npos) {
       hint = "\nAn image is missing: run scripts/provision-images.";

@@ -1,0 +1,52 @@
+#include "fixture_check.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "dub/util/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dubctl {
+
+fs::path fixture_path(const std::string& fixture, const fs::path& root) {
+  fs::path p(fixture);
+  if (p.is_absolute()) return p;
+  if (!p.has_parent_path()) return root / "fixtures" / "test_streams" / p;
+  return root / p;
+}
+
+std::string missing_fixture_message(const fs::path& path, const fs::path& root) {
+  const auto dir = root / "fixtures" / "test_streams";
+  std::vector<std::string> bundled;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".mp4") bundled.push_back(entry.path().filename().string());
+  }
+  std::sort(bundled.begin(), bundled.end());
+  const auto have = bundled.empty() ? std::string("none are there")
+                                    : fmt::format("the bundled ones are {}", fmt::join(bundled, ", "));
+  return fmt::format(
+      "fixture not found: {} (a bare name is looked for in fixtures/test_streams/, where {}; correct the name, "
+      "or regenerate the bundled fixtures with scripts/make-fixtures)",
+      path.string(), have);
+}
+
+void check_fixtures(const Scenario& scenario, const fs::path& root) {
+  for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+    const auto& step = scenario.steps[i];
+    std::string fixture;
+    if (const auto* publish = std::get_if<PublishStep>(&step.action)) fixture = publish->fixture;
+    if (const auto* sts = std::get_if<StsDriveStep>(&step.action)) fixture = sts->fixture;
+    if (fixture.empty() || step.expect_error || fixture.find("${") != std::string::npos) continue;
+    const auto path = fixture_path(fixture, root);
+    if (!fs::exists(path)) {
+      throw dub::Error(fmt::format("{}:{}: steps[{}].{}.fixture: {}", scenario.file.string(), step.line, i, step.kind,
+                                   missing_fixture_message(path, root)));
+    }
+  }
+}
+
+}  // namespace dubctl

@@ -1,0 +1,60 @@
+#pragma once
+// Waiting for a log line of a compose service:
+//   wait: {log: "fragment timed out", stack: media, service: media-service, timeout: 30s}
+// The stack's `compose logs --timestamps` is read every second; only lines logged since the
+// scenario started count, so a line left by an earlier scenario on the shared stacks never matches.
+#include <chrono>
+#include <optional>
+#include <regex>
+#include <string>
+
+#include "scenario.hpp"
+#include "stacks.hpp"
+
+namespace dubctl {
+
+using WallClock = std::chrono::system_clock;
+
+// What a log wait looks for: plain text is a substring; text written /like this/ is an ECMAScript
+// regular expression searched anywhere in the line.
+class LogPattern {
+ public:
+  explicit LogPattern(const std::string& text);  // throws dub::Error when the regular expression is invalid
+  [[nodiscard]] bool matches(const std::string& line) const;
+  [[nodiscard]] std::string describe() const;  // "'text'" or "/regex/"
+
+ private:
+  std::string text_;
+  std::optional<std::regex> regex_;
+};
+
+// Why a pattern as written in a scenario cannot be used (empty, bad regex), or nothing. ${...}
+// references are checked as if they were plain words: they are expanded at run time.
+std::optional<std::string> log_pattern_problem(const std::string& text);
+
+// One line of `compose logs --no-color --timestamps`: "<container>  | <RFC 3339 time> <text>".
+struct ComposeLogLine {
+  std::string container;
+  std::optional<WallClock::time_point> time;
+  std::string text;
+};
+std::optional<ComposeLogLine> parse_compose_log_line(const std::string& line);
+
+// "2025-11-25T11:25:01.123456789Z" (or with a +hh:mm offset) as a time point; nothing if malformed.
+std::optional<WallClock::time_point> parse_rfc3339(const std::string& text);
+
+struct LogSearch {
+  std::optional<std::string> match;  // the first matching line's text
+  std::size_t considered = 0;        // lines logged at or after `since`
+  std::string last;                  // the last of them
+};
+// Searches `compose logs` output for the first line logged at or after `since` that matches.
+LogSearch search_compose_logs(const std::string& output, const LogPattern& pattern, WallClock::time_point since);
+
+// Polls the stack's logs until a line logged since `since` matches, with a progress line.
+// `compose_env` is the stack's compose environment. Returns the matching line; throws dub::Error
+// with what was seen when `timeout` passes or the service does not exist.
+std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env, const EnvMap& vars,
+                     WallClock::time_point since);
+
+}  // namespace dubctl

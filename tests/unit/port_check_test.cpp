@@ -1,0 +1,118 @@
+#include "port_check.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace {
+
+// A TCP listener on an ephemeral port, like a process holding a port the stack wants.
+class Listener {
+ public:
+  Listener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    addr.sin_port = 0;
+    auto* sa = reinterpret_cast<sockaddr*>(&addr);
+    if (::bind(fd_, sa, sizeof addr) != 0 || ::listen(fd_, 1) != 0) throw std::runtime_error("cannot listen");
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, sa, &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  ~Listener() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  [[nodiscard]] int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+std::filesystem::path compose_file(int rtsp_default, int api_default) {
+  auto path = std::filesystem::temp_directory_path() / ("dub-port-check-" + std::to_string(::getpid()) + ".yml");
+  std::ofstream(path) << "services:\n"
+                         "  mediamtx:\n"
+                         "    image: x\n"
+                         "    ports:\n"
+                         "      - \"${DUB_TEST_RTSP_PORT:-"
+                      << rtsp_default
+                      << "}:8554\" # RTSP\n"
+                         "      - \"127.0.0.1:${DUB_TEST_API_PORT:-"
+                      << api_default
+                      << "}:9997/tcp\"\n"
+                         "      - \"5000\"\n"
+                         "  media-service:\n"
+                         "    image: y\n"
+                         "    ports: [\"18080:8080\"]\n"
+                         "  quiet:\n"
+                         "    image: z\n";
+  return path;
+}
+
+TEST(PortCheck, PublishedPortsResolveVariablesAndDefaults) {
+  const auto file = compose_file(8554, 9997);
+  auto ports = dubctl::published_ports(file, {});
+  ASSERT_EQ(ports.size(), 3U);
+  EXPECT_EQ(ports[0].service, "mediamtx");
+  EXPECT_EQ(ports[0].variable, "DUB_TEST_RTSP_PORT");
+  EXPECT_EQ(ports[0].host_port, 8554);
+  EXPECT_EQ(ports[0].container_port, 8554);
+  EXPECT_EQ(ports[1].variable, "DUB_TEST_API_PORT");
+  EXPECT_EQ(ports[1].host_port, 9997);
+  EXPECT_EQ(ports[1].container_port, 9997);
+  EXPECT_EQ(ports[2].service, "media-service");
+  EXPECT_TRUE(ports[2].variable.empty());
+  EXPECT_EQ(ports[2].host_port, 18080);
+  ports = dubctl::published_ports(file, {{"DUB_TEST_RTSP_PORT", "18554"}}, {"mediamtx"});
+  ASSERT_EQ(ports.size(), 2U);  // only the service asked for
+  EXPECT_EQ(ports[0].host_port, 18554);
+  std::filesystem::remove(file);
+}
+
+TEST(PortCheck, ATakenPortIsNamedWithItsVariableAndWhatToDo) {
+  Listener holder;
+  const auto file = compose_file(holder.port(), 9997);
+  const auto ports = dubctl::published_ports(file, {}, {"mediamtx"});
+  EXPECT_TRUE(dubctl::port_in_use(holder.port()));
+  auto taken = dubctl::taken_ports(ports);
+  ASSERT_FALSE(taken.empty());
+  EXPECT_EQ(taken[0].host_port, holder.port());
+  const auto message = dubctl::port_conflict_message("media", taken, {{holder.port(), "the container(s) other_1"}});
+  const auto port = std::to_string(holder.port());
+  EXPECT_NE(message.find("the 'media' stack cannot start: host port " + port +
+                         " (DUB_TEST_RTSP_PORT, mediamtx's port 8554) is already in use by the container(s) other_1"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("ss -ltnp 'sport = :" + port + "'"), std::string::npos) << message;
+  EXPECT_NE(message.find("--env DUB_TEST_RTSP_PORT="), std::string::npos) << message;
+  // Our own running stack publishing the port is no conflict.
+  for (const auto& p : dubctl::taken_ports(ports, {holder.port()})) EXPECT_NE(p.host_port, holder.port());
+  holder.close();
+  EXPECT_FALSE(dubctl::port_in_use(holder.port()));
+  for (const auto& p : dubctl::taken_ports(ports)) EXPECT_NE(p.host_port, holder.port());
+  std::filesystem::remove(file);
+}
+
+TEST(PortCheck, PortsNamedInDockerErrors) {
+  EXPECT_EQ(dubctl::ports_in_compose_error(
+                "ERROR: for mediamtx  Cannot start service mediamtx: driver failed programming external connectivity "
+                "on endpoint dubmedia_mediamtx_1 (5f7d): Error starting userland proxy: listen tcp4 0.0.0.0:8554: "
+                "bind: address already in use\n"
+                "ERROR: for dubmedia_mediamtx_1 ... listen tcp4 0.0.0.0:8554: bind: address already in use\n"),
+            std::vector<int>{8554});
+  EXPECT_EQ(dubctl::ports_in_compose_error("Bind for 0.0.0.0:1935 failed: port is already allocated"),
+            std::vector<int>{1935});
+  EXPECT_TRUE(dubctl::ports_in_compose_error("No such image: dubctl/media-service:dev").empty());
+}
+
+}  // namespace
