@@ -1,0 +1,362 @@
+#include "evidence.hpp"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "dub/http/client.hpp"
+#include "dub/media/decode.hpp"
+#include "dub/media/fingerprint.hpp"
+#include "dub/media/probe.hpp"
+#include "dub/media/remux.hpp"
+#include "dub/util/error.hpp"
+#include "progress.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dubctl {
+
+namespace {
+
+constexpr int kWaveRate = 8000;           // decoding rate for the waveform plot
+constexpr std::size_t kWaveBins = 1200;   // envelope points per track
+constexpr std::size_t kWindowItems = 16;  // fingerprint items per similarity window (~2 s)
+constexpr std::size_t kHopItems = 4;      // window step (~0.5 s)
+
+std::optional<double> number(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+std::string string_of(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return {};
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::vector<report::FragmentRow> fragment_rows(const ScenarioEvidence& ev) {
+  std::map<long long, report::FragmentRow> rows;
+  for (const auto& s : ev.summaries) {
+    if (!s.is_object() || !s.contains("sequence_number") || !s["sequence_number"].is_number()) continue;
+    auto& r = rows[s["sequence_number"].get<long long>()];
+    r.sequence = s["sequence_number"].get<long long>();
+    r.fragment_id = string_of(s, "fragment_id");
+    r.start_s = number(s, "pts_ns").value_or(0) / 1e9;
+    r.end_s = r.start_s + number(s, "duration_ns").value_or(0) / 1e9;
+    r.transcript = string_of(s, "transcript");
+    r.translation = string_of(s, "translated_text");
+    if (s.contains("stage_timings_ms")) {
+      const auto& t = s["stage_timings_ms"];
+      r.asr_ms = number(t, "asr");
+      r.mt_ms = number(t, "translation");
+      r.tts_ms = number(t, "tts");
+    }
+    r.queue_ms = number(s, "queue_time_ms");
+    r.processing_ms = number(s, "processing_time_ms");
+    r.sts_status = string_of(s, "status");
+    if (s.contains("error") && s["error"].is_object()) r.error = string_of(s["error"], "message");
+  }
+  // The media service's side: the round trip it measured and what it published for each fragment.
+  if (ev.worker.is_object() && ev.worker.contains("fragments") && ev.worker["fragments"].is_array()) {
+    for (const auto& f : ev.worker["fragments"]) {
+      if (!f.is_object() || !f.contains("sequence") || !f["sequence"].is_number()) continue;
+      const auto seq = f["sequence"].get<long long>();
+      const bool known = rows.contains(seq);
+      auto& r = rows[seq];
+      r.sequence = seq;
+      if (!known) {
+        r.fragment_id = string_of(f, "fragment_id");
+        r.start_s = number(f, "pts_ns").value_or(0) / 1e9;
+        r.end_s = r.start_s + number(f, "duration_ns").value_or(0) / 1e9;
+        r.transcript = string_of(f, "transcript");
+        r.translation = string_of(f, "translation");
+        r.processing_ms = number(f, "processing_time_ms");
+        r.sts_status = string_of(f, "sts_status");
+      }
+      r.roundtrip_ms = number(f, "latency_ms");
+      r.outcome = string_of(f, "status");
+      if (r.error.empty()) r.error = string_of(f, "error");
+      if (const auto reason = string_of(f, "passthrough_reason"); !reason.empty()) {
+        r.error = r.error.empty() ? "reason: " + reason : r.error + " (reason: " + reason + ")";
+      }
+    }
+  }
+  std::vector<report::FragmentRow> out;
+  out.reserve(rows.size());
+  for (auto& [seq, r] : rows) out.push_back(std::move(r));
+  return out;
+}
+
+// Similarity of ~2 s windows of `dubbed` to the matching stretch of `original` (`offset_s`:
+// dubbed time = original time + offset_s); x is the window's middle on the dubbed timeline.
+std::vector<report::Point> windowed_similarity(const dub::media::Fingerprint& dubbed,
+                                               const dub::media::Fingerprint& original, double offset_s,
+                                               double dubbed_start_s) {
+  std::vector<report::Point> out;
+  if (dubbed.raw.size() < kWindowItems || original.raw.size() < kWindowItems) return out;
+  const double item_d = dubbed.item_s;
+  const double item_o = original.item_s;
+  if (item_d <= 0 || item_o <= 0) return out;
+  for (std::size_t i = 0; i + kWindowItems <= dubbed.raw.size(); i += kHopItems) {
+    const double t_d = static_cast<double>(i) * item_d;
+    const auto j = static_cast<long long>(std::llround((t_d - offset_s) / item_o));
+    if (j < 0 || j + static_cast<long long>(kWindowItems) > static_cast<long long>(original.raw.size())) continue;
+    dub::media::Fingerprint a;
+    dub::media::Fingerprint b;
+    a.raw.assign(dubbed.raw.begin() + static_cast<std::ptrdiff_t>(i),
+                 dubbed.raw.begin() + static_cast<std::ptrdiff_t>(i + kWindowItems));
+    b.raw.assign(original.raw.begin() + j, original.raw.begin() + j + static_cast<long long>(kWindowItems));
+    out.push_back({dubbed_start_s + t_d + item_d * kWindowItems / 2, dub::media::similarity(a, b, 2)});
+  }
+  return out;
+}
+
+std::string relative_to(const fs::path& file, const fs::path& base) {
+  std::error_code ec;
+  const auto rel = fs::relative(file, base, ec);
+  return ec || rel.empty() ? file.string() : rel.generic_string();
+}
+
+}  // namespace
+
+void ScenarioEvidence::fetch_worker(const Scenario& scenario, const EnvMap& vars) {
+  const auto media = scenario.stacks.find("media");
+  if (!has_media() || media == scenario.stacks.end()) return;
+  const auto& services = media->second.services;
+  if (!services.empty() && std::find(services.begin(), services.end(), "media-service") == services.end()) return;
+  std::string url;
+  try {
+    url = expand("http://localhost:${MEDIA_SERVICE_PORT:-8080}/v1/streams/${stream}", vars);
+    const auto r = dub::http::get(url, std::chrono::seconds(3));
+    if (r.status != 200) {
+      notes.push_back(
+          fmt::format("the media service has no record of the stream ({} answered HTTP {}): no round trip "
+                      "or dubbed/passthrough status per fragment",
+                      url, r.status));
+      return;
+    }
+    worker = nlohmann::json::parse(r.body);
+  } catch (const std::exception& e) {
+    notes.push_back(fmt::format("the media service's record of the stream could not be read ({}): {}", url, e.what()));
+  }
+}
+
+fs::path recording_dir(const fs::path& root, const std::string& stream) {
+  return root / "compose" / "media" / "recordings" / "live" / stream / "out";
+}
+
+std::vector<fs::path> recording_segments(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::error_code file_ec;  // a segment may vanish while we look
+    if (entry.is_regular_file(file_ec) && entry.path().extension() == ".mp4" && entry.file_size(file_ec) > 0 &&
+        !file_ec) {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());  // names are start times: %Y-%m-%d_%H-%M-%S-%f
+  return files;
+}
+
+report::ScenarioReport build_scenario_report(const Scenario& scenario, const TestCase& tc, const ScenarioEvidence& ev,
+                                             int iteration, const fs::path& root, const fs::path& artifacts) {
+  report::ScenarioReport r;
+  r.name = tc.name;
+  r.description = scenario.description;
+  r.file = scenario.file.string();
+  r.passed = tc.failure.empty() && !tc.skipped;
+  r.failure = tc.skipped ? "skipped: " + tc.skip_reason : tc.failure;
+  r.time_s = tc.time_s;
+  r.properties = tc.properties;
+  r.notes = ev.notes;
+  r.max_similarity = ev.max_similarity;
+  r.drift_limit_ms = ev.max_drift_ms.value_or(report::kDriftLimitMs);
+  if (ev.drift) r.max_drift_ms = ev.drift->max_abs_drift_s * 1000.0;  // what the scenario verified
+  if (!ev.has_media()) return r;
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const fs::path dir = artifacts / scenario.name;
+  const std::string suffix = iteration > 1 ? fmt::format("-{}", iteration) : "";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+
+  // dubbed.mp4: MediaMTX's recording of the output, every segment, in order, remuxed.
+  const auto rec_dir = recording_dir(root, ev.stream);
+  const auto segments = recording_segments(rec_dir);
+  const auto from_recording = [&rec_dir](const std::string& source) {
+    return !source.empty() &&
+           fs::path(source).lexically_normal().string().starts_with(rec_dir.lexically_normal().string());
+  };
+  // The pipeline's part: shown when STS was watched or the pipeline recorded an output.
+  r.has_media = ev.monitored || !segments.empty();
+  fs::path dubbed;
+  if (segments.empty()) {
+    if (r.has_media) {
+      r.notes.push_back(
+          fmt::format("no recording of the dubbed output in {}: no dubbed.mp4", relative_to(rec_dir, root)));
+    }
+  } else {
+    try {
+      std::vector<std::string> inputs;
+      inputs.reserve(segments.size());
+      for (const auto& s : segments) inputs.push_back(s.string());
+      const auto target = dir / ("dubbed" + suffix + ".mp4");
+      dub::media::remux(inputs, target.string());
+      dubbed = target;
+      r.output_duration_s = dub::media::probe(target.string()).span_s();  // as the verify step measures it
+      r.artifacts.emplace_back("dubbed.mp4", relative_to(target, artifacts));
+      if (segments.size() > 1) {
+        r.notes.push_back(fmt::format("dubbed.mp4 joins {} recording segments", segments.size()));
+      }
+    } catch (const std::exception& e) {
+      r.notes.push_back(fmt::format("dubbed.mp4 could not be made: {}", e.what()));
+    }
+  }
+  // original.mp4: the fixture as it was published (the input path is not recorded).
+  fs::path original;
+  if (!ev.fixture.empty()) {
+    try {
+      const auto target = dir / ("original" + suffix + ".mp4");
+      dub::media::RemuxOptions o;
+      o.max_duration_s = ev.publish_stop_after_s;
+      dub::media::remux({ev.fixture.string()}, target.string(), o);
+      original = target;
+      r.input_duration_s = dub::media::probe(target.string()).span_s();
+      r.artifacts.emplace_back("original.mp4", relative_to(target, artifacts));
+    } catch (const std::exception& e) {
+      r.notes.push_back(fmt::format("original.mp4 could not be made from {}: {}", ev.fixture.string(), e.what()));
+    }
+  }
+  if (!r.has_media) return r;
+  r.fragments = fragment_rows(ev);
+
+  // A/V drift of the output: the verify step's analysis when it was of the recording, else one
+  // made here on dubbed.mp4.
+  std::optional<dub::media::DriftReport> drift;
+  if (ev.drift && from_recording(ev.drift->source)) drift = ev.drift;
+  if (!drift && !dubbed.empty()) {
+    try {
+      drift = dub::media::analyze_drift(dubbed.string());
+    } catch (const std::exception& e) {
+      r.notes.push_back(fmt::format("A/V drift of dubbed.mp4 could not be measured: {}", e.what()));
+    }
+  }
+  std::optional<double> dubbed_audio_start;
+  if (drift) {
+    if (!r.max_drift_ms) r.max_drift_ms = drift->max_abs_drift_s * 1000.0;
+    for (const auto& p : drift->series) r.drift_ms.push_back({p.t_s, p.drift_s * 1000.0});
+    if (drift->audio.present) dubbed_audio_start = drift->audio.start_s;
+  }
+
+  // The two timelines: the media service passes the video through untouched, so its packets
+  // say exactly where the output sits in the input.
+  double offset_s = 0;
+  bool aligned = false;
+  if (!dubbed.empty() && !original.empty()) {
+    try {
+      const auto a = dub::media::align_video(dubbed.string(), original.string());
+      if (a.found) {
+        offset_s = a.offset_s;
+        aligned = true;
+        r.alignment =
+            fmt::format("Aligned on identical video packets ({} of {} matched): output time = input time {} {:.3f} s.",
+                        a.matched, a.compared, a.offset_s < 0 ? "−" : "+", std::abs(a.offset_s));
+      } else {
+        r.alignment = "The video packets of the output were not found in the input; the tracks are drawn from 0.";
+      }
+    } catch (const std::exception& e) {
+      r.alignment = "The timelines could not be aligned; the tracks are drawn from 0.";
+      r.notes.push_back(fmt::format("aligning dubbed.mp4 on original.mp4 failed: {}", e.what()));
+    }
+  }
+  const auto decode = [&r](const fs::path& file, const char* what) -> std::optional<dub::media::Pcm> {
+    try {
+      return dub::media::decode_audio(file.string(), kWaveRate, 1);
+    } catch (const std::exception& e) {
+      r.notes.push_back(fmt::format("the {} audio could not be decoded: {}", what, e.what()));
+      return std::nullopt;
+    }
+  };
+  std::optional<dub::media::Pcm> dubbed_pcm;
+  std::optional<dub::media::Pcm> original_pcm;
+  if (!dubbed.empty()) dubbed_pcm = decode(dubbed, "dubbed");
+  if (!original.empty()) original_pcm = decode(original, "original");
+  if (dubbed_pcm) {
+    r.dubbed_wave = report::make_envelope(dubbed_pcm->samples, dubbed_pcm->sample_rate, dubbed_pcm->channels,
+                                          dubbed_audio_start.value_or(0), kWaveBins);
+  }
+  if (original_pcm) {
+    r.original_wave = report::make_envelope(original_pcm->samples, original_pcm->sample_rate, original_pcm->channels,
+                                            offset_s, kWaveBins);
+  }
+
+  // Fingerprints: the verify step's whole-file figure (when it compared the recording), and ~2 s
+  // windows along the output.
+  if (ev.similarity && from_recording(ev.similarity_source)) r.similarity = ev.similarity;
+  if (dubbed_pcm && original_pcm) {
+    try {
+      const auto fd = dub::media::fingerprint_pcm(dubbed_pcm->samples, dubbed_pcm->sample_rate, 1);
+      const auto fo = dub::media::fingerprint_pcm(original_pcm->samples, original_pcm->sample_rate, 1);
+      if (!r.similarity) r.similarity = dub::media::similarity(fd, fo);
+      if (aligned) {
+        r.similarity_series =
+            windowed_similarity(fd, fo, offset_s - dubbed_audio_start.value_or(0), dubbed_audio_start.value_or(0));
+      }
+    } catch (const std::exception& e) {
+      r.notes.push_back(fmt::format("fingerprinting failed: {}", e.what()));
+    }
+  }
+  std::vector<std::string> made;
+  made.reserve(r.artifacts.size());
+  for (const auto& a : r.artifacts) made.push_back(a.first);
+  fmt::print(stderr, "  {} report data gathered, {} written ({:.1f}s)\n", stderr_is_tty() ? "\u2714" : "ok",
+             made.empty() ? std::string("no media artifact") : fmt::format("{}", fmt::join(made, ", ")),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return r;
+}
+
+void finish_run(const fs::path& artifacts, const fs::path& junit, const std::vector<report::ScenarioReport>& scenarios,
+                const std::string& started_at, double wall_s, const std::string& after_table) {
+  const bool tty = stderr_is_tty();
+  report::RunReport run;
+  run.title = "dubctl run";
+  run.started_at = started_at;
+  run.wall_time_s = wall_s;
+  run.junit = junit.string();
+  run.scenarios = scenarios;
+  const auto html = artifacts / "report.html";
+  const auto png = artifacts / "report.png";
+  std::string report_line;
+  std::string screenshot_line;
+  try {
+    report::write_html(html, run);
+    report_line = html.string();
+    const auto why_not = report::screenshot(html, png, 1280, report::estimated_height(run));
+    screenshot_line = why_not.empty() ? png.string() : "not taken: " + why_not;
+  } catch (const std::exception& e) {
+    report_line = fmt::format("not written: {}", e.what());
+  }
+  fmt::print(stderr, "\n{}", report::terminal_summary(scenarios, tty));
+  fmt::print(stderr, "{}", after_table);
+  const auto label = [tty](const char* text) {
+    return tty ? fmt::format(fmt::emphasis::bold, "{:<13}", text) : fmt::format("{:<13}", text);
+  };
+  fmt::print(stderr, "\n{}{}\n", label("report"), report_line);
+  if (!screenshot_line.empty()) fmt::print(stderr, "{}{}\n", label("screenshot"), screenshot_line);
+  for (const auto& s : scenarios) {
+    for (const auto& [name, rel] : s.artifacts) {
+      fmt::print(stderr, "{}{}\n", label(name.c_str()), (artifacts / rel).string());
+    }
+  }
+  fmt::print(stderr, "{}{}\n{}{}\n", label("junit"), junit.string(), label("artifacts"), artifacts.string());
+}
+
+}  // namespace dubctl

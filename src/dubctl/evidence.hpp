@@ -1,0 +1,58 @@
+#pragma once
+// What a scenario run leaves behind for a person: the figures its steps measured (collected while
+// they run), the media service's record of the stream, and the artifacts made from them after the
+// scenario: dubbed.mp4 (MediaMTX's recording of live/<stream>/out, all segments joined, remuxed),
+// original.mp4 (the fixture as published, remuxed) and the data of report.html.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dub/media/drift.hpp"
+#include "junit.hpp"
+#include "report.hpp"
+#include "scenario.hpp"
+
+namespace dubctl {
+
+struct ScenarioEvidence {
+  std::string stream;                            // the scenario's ${stream}
+  std::filesystem::path fixture;                 // what a publish step sent (resolved path)
+  double publish_stop_after_s = 0;               // the publish step stopped after this much media (0: whole fixture)
+  bool monitored = false;                        // a monitor step watched STS
+  std::optional<dub::media::DriftReport> drift;  // from a verify media step (its source says of what)
+  std::optional<double> similarity;              // from a verify media step (unlike:)
+  std::string similarity_source;                 // what that step compared with the fixture
+  double max_similarity = 0.8;
+  std::optional<double> max_drift_ms;     // the verify media step's bound
+  std::vector<nlohmann::json> summaries;  // STS /monitor fragment summaries of the stream
+  nlohmann::json worker;                  // media service GET /v1/streams/<stream> (null: not fetched)
+  std::vector<std::string> notes;
+
+  [[nodiscard]] bool has_media() const { return !fixture.empty() || monitored; }
+  // When the scenario sent media through a media service, asks it for its record of the stream
+  // (per-fragment round trip and outcome); a failure becomes a note.
+  void fetch_worker(const Scenario& scenario, const EnvMap& vars);
+};
+
+// Where MediaMTX records `stream`'s dubbed output (compose/media/mediamtx.yml: live/<stream>/out).
+std::filesystem::path recording_dir(const std::filesystem::path& root, const std::string& stream);
+
+// The recording segments in `dir`, oldest first (MediaMTX names them after their start time).
+std::vector<std::filesystem::path> recording_segments(const std::filesystem::path& dir);
+
+// Makes the scenario's artifacts under `scenario_dir` (dubbed.mp4, original.mp4; with a suffix
+// for repeats) and everything report.html shows about it. `artifacts` is the report's folder
+// (links are relative to it). Never throws: what cannot be made becomes a note.
+report::ScenarioReport build_scenario_report(const Scenario& scenario, const TestCase& tc, const ScenarioEvidence& ev,
+                                             int iteration, const std::filesystem::path& root,
+                                             const std::filesystem::path& artifacts);
+
+// Writes report.html into `artifacts` (and report.png when Chromium is installed), then prints to
+// stderr the summary table, `after_table`, and the paths of the artifacts.
+void finish_run(const std::filesystem::path& artifacts, const std::filesystem::path& junit,
+                const std::vector<report::ScenarioReport>& scenarios, const std::string& started_at, double wall_s,
+                const std::string& after_table);
+
+}  // namespace dubctl

@@ -1,0 +1,767 @@
+#include "report.hpp"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <map>
+
+#include "dub/util/error.hpp"
+#include "stacks.hpp"
+
+namespace dubctl::report {
+
+namespace fs = std::filesystem;
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        // Control characters other than whitespace have no business in a page.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') break;
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string slug(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 && u < 0x80) {
+      out += static_cast<char>(std::tolower(u));
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? std::string("scenario") : out;
+}
+
+Envelope make_envelope(const std::vector<std::int16_t>& samples, int sample_rate, int channels, double start_s,
+                       std::size_t bins) {
+  Envelope env;
+  env.start_s = start_s;
+  if (sample_rate <= 0 || channels <= 0 || bins == 0) return env;
+  const auto ch = static_cast<std::size_t>(channels);
+  const std::size_t frames = samples.size() / ch;
+  if (frames == 0) return env;
+  bins = std::min(bins, frames);
+  const double per_bin = static_cast<double>(frames) / static_cast<double>(bins);
+  env.step_s = per_bin / sample_rate;
+  env.min.assign(bins, 0.0F);
+  env.max.assign(bins, 0.0F);
+  for (std::size_t b = 0; b < bins; ++b) {
+    const auto first = static_cast<std::size_t>(static_cast<double>(b) * per_bin);
+    const auto last = std::min(frames, static_cast<std::size_t>(static_cast<double>(b + 1) * per_bin));
+    float lo = 1.0F;
+    float hi = -1.0F;
+    for (std::size_t f = first; f < std::max(last, first + 1); ++f) {
+      float v = 0;
+      for (std::size_t c = 0; c < ch; ++c) v += static_cast<float>(samples[f * ch + c]);
+      v /= 32768.0F * static_cast<float>(ch);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    env.min[b] = lo;
+    env.max[b] = hi;
+  }
+  return env;
+}
+
+namespace {
+
+// ---- SVG building blocks -------------------------------------------------------------------
+
+constexpr double kWidth = 1100;
+constexpr const char* kOriginalColour = "#4c78a8";
+constexpr const char* kDubbedColour = "#e45756";
+
+std::string num(double v) {
+  if (!std::isfinite(v)) return "0";
+  return fmt::format("{:.1f}", v);
+}
+
+// Maps data coordinates into a plot rectangle.
+struct Frame {
+  double left = 0, top = 0, width = 0, height = 0;
+  double xmin = 0, xmax = 1, ymin = 0, ymax = 1;
+  [[nodiscard]] double px(double x) const { return left + (xmax > xmin ? (x - xmin) / (xmax - xmin) : 0.0) * width; }
+  [[nodiscard]] double py(double y) const {
+    return top + height - (ymax > ymin ? (y - ymin) / (ymax - ymin) : 0.0) * height;
+  }
+  [[nodiscard]] double right() const { return left + width; }
+  [[nodiscard]] double bottom() const { return top + height; }
+};
+
+// About `target` round tick values (1, 2 or 5 times a power of ten) covering [lo, hi].
+std::vector<double> ticks(double lo, double hi, int target = 8) {
+  std::vector<double> out;
+  if (!(hi > lo) || target < 1) return out;
+  const double raw = (hi - lo) / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (const double m : {1.0, 2.0, 5.0, 10.0}) {
+    step = m * mag;
+    if (step >= raw) break;
+  }
+  for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+    out.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+  }
+  return out;
+}
+
+std::string tick_label(double v, double step) {
+  if (step >= 1 || step == 0) return fmt::format("{:.0f}", v);
+  if (step >= 0.1) return fmt::format("{:.1f}", v);
+  return fmt::format("{:.2f}", v);
+}
+
+std::string svg_open(const std::string& id, double height, const std::string& label) {
+  return fmt::format(
+      "<svg id=\"{}\" class=\"plot\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" "
+      "xmlns=\"http://www.w3.org/2000/svg\">\n",
+      html_escape(id), num(kWidth), num(height), html_escape(label));
+}
+
+std::string text(double x, double y, const std::string& content, const std::string& cls = "",
+                 const std::string& anchor = "start") {
+  return fmt::format("<text x=\"{}\" y=\"{}\"{} text-anchor=\"{}\">{}</text>\n", num(x), num(y),
+                     cls.empty() ? "" : fmt::format(" class=\"{}\"", cls), anchor, html_escape(content));
+}
+
+std::string line(double x1, double y1, double x2, double y2, const std::string& cls) {
+  return fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"{}\"/>\n", num(x1), num(y1), num(x2),
+                     num(y2), cls);
+}
+
+std::string rect(double x, double y, double w, double h, const std::string& attrs) {
+  return fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" {}/>\n", num(x), num(y), num(std::max(0.0, w)),
+                     num(std::max(0.0, h)), attrs);
+}
+
+std::string polyline(const Frame& f, const std::vector<Point>& pts, const std::string& cls) {
+  std::string d;
+  for (const auto& p : pts) d += fmt::format("{},{} ", num(f.px(p.x)), num(f.py(p.y)));
+  return fmt::format("<polyline class=\"{}\" points=\"{}\"/>\n", cls, d);
+}
+
+// Horizontal grid lines with labels on the left, vertical ticks with labels below.
+std::string axes(const Frame& f, const std::string& x_title, const std::string& y_title, int y_ticks = 5) {
+  std::string out;
+  const auto ys = ticks(f.ymin, f.ymax, y_ticks);
+  const double ystep = ys.size() > 1 ? ys[1] - ys[0] : 1;
+  for (const double y : ys) {
+    out += line(f.left, f.py(y), f.right(), f.py(y), "grid");
+    out += text(f.left - 8, f.py(y) + 4, tick_label(y, ystep), "tick", "end");
+  }
+  const auto xs = ticks(f.xmin, f.xmax, 12);
+  const double xstep = xs.size() > 1 ? xs[1] - xs[0] : 1;
+  for (const double x : xs) {
+    out += line(f.px(x), f.bottom(), f.px(x), f.bottom() + 5, "axis");
+    out += text(f.px(x), f.bottom() + 18, tick_label(x, xstep), "tick", "middle");
+  }
+  out += line(f.left, f.bottom(), f.right(), f.bottom(), "axis");
+  if (!x_title.empty()) out += text(f.right(), f.bottom() + 34, x_title, "axis-title", "end");
+  if (!y_title.empty()) {
+    out += fmt::format(
+        "<text class=\"axis-title\" transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
+        num(f.left - 52), num(f.top + f.height / 2), html_escape(y_title));
+  }
+  return out;
+}
+
+std::string outcome_of(const FragmentRow& f) {
+  if (!f.outcome.empty()) return f.outcome;
+  if (f.sts_status == "success") return "dubbed";
+  return f.sts_status.empty() ? "unknown" : f.sts_status;
+}
+
+double total_ms(const FragmentRow& f) {
+  if (f.roundtrip_ms) return *f.roundtrip_ms;
+  return f.processing_ms.value_or(0) + f.queue_ms.value_or(0);
+}
+
+// ---- page pieces ---------------------------------------------------------------------------
+
+std::string fmt_ms(const std::optional<double>& ms) {
+  if (!ms) return "<span class=\"na\">–</span>";
+  if (*ms >= 1000) return fmt::format("{:.2f}&#8239;s", *ms / 1000);
+  return fmt::format("{:.0f}&#8239;ms", *ms);
+}
+
+std::string fmt_time(double s) {
+  const int m = static_cast<int>(s / 60);
+  return fmt::format("{}:{:05.2f}", m, s - 60 * m);
+}
+
+const std::map<std::string, std::string>& property_labels() {
+  static const std::map<std::string, std::string> labels = {
+      {"duration_s", "output duration (s)"},
+      {"max_av_drift_ms", "max A/V drift (ms)"},
+      {"fingerprint_similarity", "fingerprint similarity"},
+      {"sts_fragments", "STS fragments"},
+      {"sts_audio_s", "audio through STS (s)"},
+      {"sts_max_processing_ms", "max STS processing (ms)"},
+      {"asr_wer", "word error rate"},
+      {"translation_coverage", "Spanish words found"},
+      {"wall_time_s", "wall time (s)"},
+      {"scenario_file", "scenario file"},
+  };
+  return labels;
+}
+
+std::string fragments_table(const std::string& id, const ScenarioReport& s) {
+  std::string out = fmt::format(
+      "<table id=\"{}\" class=\"fragments\">\n<thead><tr><th class=\"num\">#</th><th>time</th><th>English (ASR)</th>"
+      "<th>Spanish (MT)</th><th class=\"num\" title=\"speech recognition\">ASR</th>"
+      "<th class=\"num\" title=\"machine translation\">MT</th><th class=\"num\" title=\"speech synthesis\">TTS</th>"
+      "<th class=\"num\" title=\"queue + all stages, inside STS\">STS</th>"
+      "<th class=\"num\" title=\"media service: fragment sent to result received\">round trip</th><th>status</th>"
+      "</tr></thead>\n"
+      "<tbody>\n",
+      html_escape(id));
+  for (const auto& f : s.fragments) {
+    const auto outcome = outcome_of(f);
+    std::optional<double> sts;
+    if (f.processing_ms) sts = *f.processing_ms + f.queue_ms.value_or(0);
+    out += fmt::format(
+        "<tr class=\"{}\"><td class=\"num\">{}</td><td class=\"num nowrap\">{} – {}</td><td>{}</td><td>{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td><span class=\"status status-{}\">{}</span>{}</td></tr>\n",
+        html_escape(slug(outcome)), f.sequence, fmt_time(f.start_s), fmt_time(f.end_s),
+        f.transcript.empty() ? "<span class=\"na\">(no speech)</span>" : html_escape(f.transcript),
+        f.translation.empty() ? "<span class=\"na\">–</span>" : html_escape(f.translation), fmt_ms(f.asr_ms),
+        fmt_ms(f.mt_ms), fmt_ms(f.tts_ms), fmt_ms(sts), fmt_ms(f.roundtrip_ms), html_escape(slug(outcome)),
+        html_escape(outcome), f.error.empty() ? "" : fmt::format("<div class=\"err\">{}</div>", html_escape(f.error)));
+  }
+  if (s.fragments.empty()) {
+    out += "<tr><td colspan=\"10\" class=\"na\">STS reported no fragment for this scenario's stream.</td></tr>\n";
+  }
+  out += "</tbody>\n</table>\n";
+  return out;
+}
+
+std::string figure(const std::string& id, const std::string& title, const std::string& svg, const std::string& caption,
+                   const std::string& missing) {
+  if (svg.empty()) {
+    return fmt::format(
+        "<figure id=\"{}\" class=\"plot-figure empty\"><h3>{}</h3><p class=\"na\">Not available: {}</p></figure>\n",
+        html_escape(id), html_escape(title), html_escape(missing));
+  }
+  return fmt::format("<figure class=\"plot-figure\"><h3>{}</h3>\n{}<figcaption>{}</figcaption></figure>\n",
+                     html_escape(title), svg, html_escape(caption));
+}
+
+std::string summary_cells(const ScenarioReport& s) {
+  const auto passthroughs = std::count_if(s.fragments.begin(), s.fragments.end(),
+                                          [](const FragmentRow& f) { return outcome_of(f) != "dubbed"; });
+  std::string duration = "–";
+  if (s.output_duration_s && s.input_duration_s) {
+    duration = fmt::format("{:.2f} s / {:.2f} s", *s.output_duration_s, *s.input_duration_s);
+  } else if (s.output_duration_s) {
+    duration = fmt::format("{:.2f} s", *s.output_duration_s);
+  }
+  return fmt::format(
+      "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+      s.has_media ? std::to_string(s.fragments.size()) : "–", s.has_media ? std::to_string(passthroughs) : "–",
+      s.max_drift_ms ? fmt::format("{:.1f} ms", *s.max_drift_ms) : "–", duration);
+}
+
+std::string scenario_section(const ScenarioReport& s) {
+  const auto id = slug(s.name);
+  std::string out = fmt::format("<section class=\"scenario {}\" id=\"scenario-{}\">\n", s.passed ? "passed" : "failed",
+                                html_escape(id));
+  out += fmt::format("<h2><span class=\"badge {}\">{}</span> {}</h2>\n", s.passed ? "pass" : "fail",
+                     s.passed ? "PASSED" : "FAILED", html_escape(s.name));
+  out += fmt::format("<p class=\"desc\">{}</p>\n", html_escape(s.description));
+  if (!s.passed) {
+    out += fmt::format("<div class=\"failure\"><strong>Failing assertion</strong><pre>{}</pre></div>\n",
+                       html_escape(s.failure.empty() ? std::string("(no message)") : s.failure));
+  }
+  out += "<dl class=\"props\">\n";
+  out += fmt::format("<div><dt>time</dt><dd>{:.1f} s</dd></div>\n", s.time_s);
+  for (const auto& [k, v] : s.properties) {
+    if (k == "wall_time_s") continue;
+    const auto it = property_labels().find(k);
+    out += fmt::format("<div><dt>{}</dt><dd>{}</dd></div>\n",
+                       html_escape(it == property_labels().end() ? k : it->second), html_escape(v));
+  }
+  out += "</dl>\n";
+  if (!s.artifacts.empty()) {
+    out += "<p class=\"artifacts\">Artifacts: ";
+    bool first = true;
+    for (const auto& [label, path] : s.artifacts) {
+      out += fmt::format("{}<a href=\"{}\">{}</a>", first ? "" : " · ", html_escape(path), html_escape(label));
+      first = false;
+    }
+    out += "</p>\n";
+    std::string videos;
+    for (const auto& [label, path] : s.artifacts) {
+      if (!path.ends_with(".mp4")) continue;
+      videos += fmt::format(
+          "<figure><video controls preload=\"none\" src=\"{}\"></video><figcaption>{}</figcaption></figure>",
+          html_escape(path), html_escape(label));
+    }
+    if (!videos.empty())
+      out += fmt::format("<details class=\"watch\"><summary>Watch</summary><div class=\"videos\">{}</div></details>\n",
+                         videos);
+  }
+  if (s.has_media) {
+    out += "<h3>Fragments</h3>\n" + fragments_table("fragments-" + id, s);
+    out += figure("plot-waveform-" + id, "Audio: original vs dubbed", svg_waveform("plot-waveform-" + id, s),
+                  "Min/max envelope of each track, each scaled to its own peak, on the dubbed output's timeline. " +
+                      s.alignment + " Shaded bands: STS fragments (orange: passthrough).",
+                  "neither the original nor the dubbed audio could be decoded (see the notes)");
+    out += figure("plot-latency-" + id, "Per-fragment latency", svg_latency("plot-latency-" + id, s.fragments),
+                  fmt::format("Stacked: STS stages (ASR, MT, TTS), waiting in STS, and the rest of the round trip "
+                              "measured by the media service (network, its queue). Dashed line: the {:.0f} s budget.",
+                              kLatencyBudgetS),
+                  "no fragment timings were reported");
+    out +=
+        figure("plot-drift-" + id, "A/V drift over time", svg_drift("plot-drift-" + id, s.drift_ms, s.drift_limit_ms),
+               fmt::format("Audio minus video timestamp offset along the dubbed output (positive: audio late). "
+                           "Shaded: the ±{:.0f} ms band.",
+                           s.drift_limit_ms),
+               "the dubbed output was not recorded or could not be analysed");
+    out += figure("plot-similarity-" + id, "Audio fingerprint similarity (dubbed vs original)",
+                  svg_similarity("plot-similarity-" + id, s),
+                  fmt::format("Chromaprint similarity: 1.0 = the same audio, about 0.5 = unrelated audio. The line "
+                              "follows ~2 s windows along the output; the scenario fails above {:.2f}.",
+                              s.max_similarity),
+                  "no fingerprint was computed (no dubbed output or no original)");
+  }
+  if (!s.notes.empty()) {
+    out += "<div class=\"notes\"><strong>Notes</strong><ul>\n";
+    for (const auto& n : s.notes) out += fmt::format("<li>{}</li>\n", html_escape(n));
+    out += "</ul></div>\n";
+  }
+  out += "</section>\n";
+  return out;
+}
+
+constexpr const char* kStyle = R"CSS(
+:root { --ok:#2e7d32; --bad:#c62828; --warn:#ef6c00; --ink:#1f2933; --muted:#616e7c; --line:#d9dee4; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f4f6f8; color: var(--ink);
+  font: 14px/1.45 "DejaVu Sans", "Noto Sans", "Liberation Sans", Arial, sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 20px 40px; }
+header h1 { font-size: 24px; margin: 0 0 4px; }
+header .meta { color: var(--muted); margin: 0 0 14px; }
+.totals { font-size: 16px; margin: 0 0 16px; }
+.totals .n { font-weight: bold; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
+th { background: #eef1f4; font-weight: 600; font-size: 13px; white-space: nowrap; }
+th.num { text-align: right; }
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; text-align: right; }
+td.nowrap { white-space: nowrap; }
+table.summary td:first-child a { color: var(--ink); font-weight: 600; text-decoration: none; }
+section.scenario { background: #fff; border: 1px solid var(--line); border-left: 6px solid var(--ok);
+  border-radius: 6px; padding: 16px 20px; margin: 20px 0; }
+section.scenario.failed { border-left-color: var(--bad); }
+h2 { font-size: 20px; margin: 0 0 4px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+.desc { color: var(--muted); margin: 0 0 10px; }
+.badge { display: inline-block; font-size: 12px; font-weight: bold; color: #fff; border-radius: 3px;
+  padding: 2px 7px; vertical-align: 3px; }
+.badge.pass { background: var(--ok); } .badge.fail { background: var(--bad); }
+.failure { background: #fdecea; border: 1px solid #f5c2c0; border-radius: 4px; padding: 8px 12px; margin: 8px 0; }
+.failure pre { margin: 4px 0 0; white-space: pre-wrap; font-size: 13px; }
+dl.props { display: flex; flex-wrap: wrap; gap: 8px; margin: 10px 0; }
+dl.props div { background: #f4f6f8; border-radius: 4px; padding: 4px 10px; }
+dl.props dt { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
+dl.props dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; max-width: 420px;
+  overflow-wrap: anywhere; }
+.artifacts a { color: #1a5fb4; }
+table.fragments td { font-size: 13px; }
+table.fragments tr.passthrough td { background: #fff4e5; }
+.status { display: inline-block; border-radius: 3px; padding: 1px 6px; font-size: 12px; font-weight: 600; }
+.status-dubbed { background: #e3f2e5; color: var(--ok); }
+.status-passthrough, .status-partial { background: #ffe8cc; color: var(--warn); }
+.status-failed, .status-unknown { background: #fdecea; color: var(--bad); }
+.err { color: var(--bad); font-size: 12px; }
+.na { color: #9aa5b1; }
+figure { margin: 8px 0 0; }
+figure.plot-figure { margin-top: 14px; }
+figcaption { color: var(--muted); font-size: 12px; margin-top: 2px; }
+svg.plot { width: 100%; height: auto; display: block; background: #fff; }
+svg .grid { stroke: #e6e9ed; stroke-width: 1; }
+svg .axis { stroke: #7b8794; stroke-width: 1; }
+svg .tick { fill: #52606d; font-size: 12px; }
+svg .axis-title { fill: #52606d; font-size: 12px; }
+svg .lane { fill: #1f2933; font-size: 13px; font-weight: 600; }
+svg .label { fill: #3e4c59; font-size: 12px; }
+svg .value { fill: #1f2933; font-size: 12px; font-weight: 600; }
+svg .value, svg .label, svg .limit-label { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+svg .limit { stroke: var(--bad); stroke-width: 1.5; stroke-dasharray: 6 4; }
+svg .limit-label { fill: var(--bad); font-size: 12px; font-weight: 600; }
+svg .ref { stroke: #9aa5b1; stroke-width: 1; stroke-dasharray: 2 3; }
+svg .series { fill: none; stroke: #6a3d9a; stroke-width: 1.6; }
+svg .overall { stroke: #1f2933; stroke-width: 1.2; }
+.notes { margin-top: 14px; font-size: 13px; color: var(--muted); }
+.notes ul { margin: 4px 0 0 18px; padding: 0; }
+details.watch { margin: 6px 0; } details.watch summary { cursor: pointer; color: #1a5fb4; }
+.videos { display: flex; gap: 12px; flex-wrap: wrap; } .videos video { width: 420px; background: #000; }
+footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
+)CSS";
+
+}  // namespace
+
+std::string svg_waveform(const std::string& id, const ScenarioReport& s) {
+  if (!s.original_wave && !s.dubbed_wave) return {};
+  constexpr double kLaneH = 92;
+  constexpr double kGap = 14;
+  constexpr double kTop = 24;
+  double xmin = std::numeric_limits<double>::max();
+  double xmax = std::numeric_limits<double>::lowest();
+  for (const auto* w : {&s.original_wave, &s.dubbed_wave}) {
+    if (!*w || (*w)->min.empty()) continue;
+    xmin = std::min(xmin, (*w)->start_s);
+    xmax = std::max(xmax, (*w)->end_s());
+  }
+  for (const auto& f : s.fragments) {
+    xmin = std::min(xmin, f.start_s);
+    xmax = std::max(xmax, f.end_s);
+  }
+  if (!(xmax > xmin)) return {};
+  xmin = std::min(xmin, 0.0);
+  const double height = kTop + 2 * kLaneH + kGap + 44;
+  Frame all{120, kTop, kWidth - 140, 2 * kLaneH + kGap, xmin, xmax, 0, 1};
+  std::string out = svg_open(id, height, "waveforms of the original and the dubbed audio");
+  // Fragment bands behind both lanes.
+  for (std::size_t i = 0; i < s.fragments.size(); ++i) {
+    const auto& f = s.fragments[i];
+    const bool pass = outcome_of(f) != "dubbed";
+    const char* fill = pass ? "#ffe0b2" : (i % 2 == 0 ? "#eef2f7" : "#f8f9fb");
+    out += rect(all.px(f.start_s), all.top, all.px(f.end_s) - all.px(f.start_s), all.height,
+                fmt::format("fill=\"{}\"", fill));
+    out += line(all.px(f.start_s), all.top - 4, all.px(f.start_s), all.bottom(), "ref");
+    if (all.px(f.end_s) - all.px(f.start_s) > 24) {
+      out += text((all.px(f.start_s) + all.px(f.end_s)) / 2, all.top - 8, fmt::format("#{}", f.sequence), "label",
+                  "middle");
+    }
+  }
+  const auto lane = [&](const std::optional<Envelope>& w, double top, const std::string& name, const char* colour) {
+    std::string part;
+    Frame f{all.left, top, all.width, kLaneH, xmin, xmax, -1, 1};
+    part += text(f.left - 12, top + kLaneH / 2 - 2, name, "lane", "end");
+    part += line(f.left, f.py(0), f.right(), f.py(0), "grid");
+    if (!w || w->min.empty()) {
+      part += text(f.left + 10, f.py(0) - 6, "not available", "label");
+      return part;
+    }
+    float peak = 0.05F;
+    for (std::size_t i = 0; i < w->min.size(); ++i) peak = std::max({peak, -w->min[i], w->max[i]});
+    part += text(f.left - 12, top + kLaneH / 2 + 14, fmt::format("peak {:.2f}", peak), "label", "end");
+    std::string d;
+    for (std::size_t i = 0; i < w->max.size(); ++i) {
+      const double x = w->start_s + (static_cast<double>(i) + 0.5) * w->step_s;
+      d += fmt::format("{}{},{} ", i == 0 ? "M" : "L", num(f.px(x)), num(f.py(w->max[i] / peak)));
+    }
+    for (std::size_t i = w->min.size(); i-- > 0;) {
+      const double x = w->start_s + (static_cast<double>(i) + 0.5) * w->step_s;
+      d += fmt::format("L{},{} ", num(f.px(x)), num(f.py(w->min[i] / peak)));
+    }
+    part += fmt::format("<path d=\"{}Z\" fill=\"{}\" stroke=\"{}\" stroke-width=\"0.6\"/>\n", d, colour, colour);
+    return part;
+  };
+  out += lane(s.original_wave, kTop, "Original (en)", kOriginalColour);
+  out += lane(s.dubbed_wave, kTop + kLaneH + kGap, "Dubbed (es)", kDubbedColour);
+  Frame axis = all;
+  out += axes(Frame{axis.left, axis.top, axis.width, axis.height, xmin, xmax, 0, 0}, "time (s)", "", 0);
+  out += "</svg>\n";
+  return out;
+}
+
+std::string svg_latency(const std::string& id, const std::vector<FragmentRow>& fragments) {
+  if (fragments.empty()) return {};
+  const bool any =
+      std::any_of(fragments.begin(), fragments.end(), [](const FragmentRow& f) { return total_ms(f) > 0; });
+  if (!any) return {};
+  double top_s = kLatencyBudgetS;
+  for (const auto& f : fragments) top_s = std::max(top_s, total_ms(f) / 1000.0);
+  const double height = 300;
+  Frame f{80, 40, kWidth - 110, height - 90, 0, static_cast<double>(fragments.size()), 0, top_s * 1.08};
+  std::string out = svg_open(id, height, "per-fragment latency with the budget line");
+  const auto ys = ticks(f.ymin, f.ymax, 5);
+  const double ystep = ys.size() > 1 ? ys[1] - ys[0] : 1;
+  for (const double y : ys) {
+    out += line(f.left, f.py(y), f.right(), f.py(y), "grid");
+    out += text(f.left - 8, f.py(y) + 4, tick_label(y, ystep), "tick", "end");
+  }
+  out += fmt::format(
+      "<text class=\"axis-title\" transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\">"
+      "seconds</text>\n",
+      num(f.left - 52), num(f.top + f.height / 2));
+  struct Part {
+    const char* name;
+    const char* colour;
+  };
+  const Part parts[] = {{"ASR", "#4c78a8"},
+                        {"MT", "#72b7b2"},
+                        {"TTS", "#54a24b"},
+                        {"waiting in STS", "#bab0ac"},
+                        {"rest of round trip", "#d8dee6"}};
+  // Legend
+  double lx = f.left;
+  for (const auto& p : parts) {
+    out += rect(lx, 12, 12, 12, fmt::format("fill=\"{}\"", p.colour));
+    out += text(lx + 17, 22, p.name, "label");
+    lx += 28 + 7.2 * static_cast<double>(std::string_view(p.name).size());
+  }
+  const double slot = f.width / static_cast<double>(fragments.size());
+  const double bar = std::min(64.0, slot * 0.6);
+  for (std::size_t i = 0; i < fragments.size(); ++i) {
+    const auto& fr = fragments[i];
+    const double x = f.left + slot * (static_cast<double>(i) + 0.5) - bar / 2;
+    const double stages = fr.asr_ms.value_or(0) + fr.mt_ms.value_or(0) + fr.tts_ms.value_or(0);
+    const double sts_other = std::max(0.0, fr.processing_ms.value_or(stages) - stages);  // processing outside stages
+    const double values[] = {
+        fr.asr_ms.value_or(0), fr.mt_ms.value_or(0), fr.tts_ms.value_or(0), fr.queue_ms.value_or(0) + sts_other,
+        fr.roundtrip_ms ? std::max(0.0, *fr.roundtrip_ms - fr.processing_ms.value_or(stages) - fr.queue_ms.value_or(0))
+                        : 0.0};
+    double acc = 0;
+    for (std::size_t k = 0; k < std::size(values); ++k) {
+      const double v = values[k] / 1000.0;
+      if (v <= 0) continue;
+      out += rect(x, f.py(acc + v), bar, f.py(acc) - f.py(acc + v),
+                  fmt::format("fill=\"{}\"><title>#{} {}: {:.0f} ms</title></rect", parts[k].colour, fr.sequence,
+                              parts[k].name, values[k]));
+      acc += v;
+    }
+    const double total = total_ms(fr) / 1000.0;
+    out += text(x + bar / 2, f.py(std::max(acc, total)) - 5, fmt::format("{:.2f} s", total), "value", "middle");
+    out += text(x + bar / 2, f.bottom() + 18, fmt::format("#{}", fr.sequence), "tick", "middle");
+    if (outcome_of(fr) != "dubbed") {
+      out += text(x + bar / 2, f.bottom() + 33, outcome_of(fr), "limit-label", "middle");
+    }
+  }
+  out += line(f.left, f.bottom(), f.right(), f.bottom(), "axis");
+  out += line(f.left, f.py(kLatencyBudgetS), f.right(), f.py(kLatencyBudgetS), "limit");
+  out += text(f.right() - 4, f.py(kLatencyBudgetS) - 6, fmt::format("budget {:.0f} s", kLatencyBudgetS), "limit-label",
+              "end");
+  out += text(f.right(), f.bottom() + 40, "fragment", "axis-title", "end");
+  out += "</svg>\n";
+  return out;
+}
+
+std::string svg_drift(const std::string& id, const std::vector<Point>& drift_ms, double limit_ms) {
+  if (drift_ms.empty()) return {};
+  double xmin = drift_ms.front().x;
+  double xmax = drift_ms.front().x;
+  double worst = 0;
+  Point worst_at;
+  for (const auto& p : drift_ms) {
+    xmin = std::min(xmin, p.x);
+    xmax = std::max(xmax, p.x);
+    if (std::abs(p.y) >= worst) {
+      worst = std::abs(p.y);
+      worst_at = p;
+    }
+  }
+  if (!(xmax > xmin)) xmax = xmin + 1;
+  const double span = std::max(limit_ms * 1.5, worst * 1.15);
+  const double height = 260;
+  Frame f{80, 20, kWidth - 110, height - 70, std::min(0.0, xmin), xmax, -span, span};
+  std::string out = svg_open(id, height, "audio/video drift over time with the tolerance band");
+  out += rect(f.left, f.py(limit_ms), f.width, f.py(-limit_ms) - f.py(limit_ms), "fill=\"#e8f5e9\"");
+  out += axes(f, "output time (s)", "drift (ms)", 6);
+  out += line(f.left, f.py(limit_ms), f.right(), f.py(limit_ms), "limit");
+  out += line(f.left, f.py(-limit_ms), f.right(), f.py(-limit_ms), "limit");
+  out += text(f.right() - 4, f.py(limit_ms) - 6, fmt::format("+{:.0f} ms", limit_ms), "limit-label", "end");
+  out += text(f.right() - 4, f.py(-limit_ms) + 16, fmt::format("−{:.0f} ms", limit_ms), "limit-label", "end");
+  out += line(f.left, f.py(0), f.right(), f.py(0), "axis");
+  out += polyline(f, drift_ms, "series");
+  out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\"/>\n", num(f.px(worst_at.x)),
+                     num(f.py(worst_at.y)), worst > limit_ms ? "#c62828" : "#6a3d9a");
+  const bool near_right = f.px(worst_at.x) > f.left + f.width * 0.7;
+  const bool below = worst_at.y < 0 && f.py(worst_at.y) + 24 < f.bottom();  // else above: stay inside the plot
+  out +=
+      text(f.px(worst_at.x) + (near_right ? -10 : 10), f.py(worst_at.y) + (below ? 18 : -10),
+           fmt::format("max |drift| {:.1f} ms at {:.1f} s", worst, worst_at.x), "value", near_right ? "end" : "start");
+  out += "</svg>\n";
+  return out;
+}
+
+std::string svg_similarity(const std::string& id, const ScenarioReport& s) {
+  if (!s.similarity && s.similarity_series.empty()) return {};
+  double xmin = 0;
+  double xmax = 1;
+  if (!s.similarity_series.empty()) {
+    xmin = std::min(0.0, s.similarity_series.front().x);
+    xmax = s.similarity_series.back().x;
+  }
+  if (s.dubbed_wave) xmax = std::max(xmax, s.dubbed_wave->end_s());
+  const double height = 240;
+  Frame f{80, 20, kWidth - 110, height - 70, xmin, xmax, 0, 1};
+  std::string out = svg_open(id, height, "fingerprint similarity of the dubbed audio to the original");
+  out += rect(f.left, f.py(1), f.width, f.py(s.max_similarity) - f.py(1), "fill=\"#fdecea\"");
+  out += axes(f, s.similarity_series.empty() ? "" : "output time (s)", "similarity", 5);
+  out += line(f.left, f.py(s.max_similarity), f.right(), f.py(s.max_similarity), "limit");
+  out += text(f.right() - 4, f.py(s.max_similarity) - 6,
+              fmt::format("fails above {:.2f} (not dubbed)", s.max_similarity), "limit-label", "end");
+  out += line(f.left, f.py(0.5), f.right(), f.py(0.5), "ref");
+  out += text(f.right() - 4, f.py(0.5) + 16, "≈ 0.5: unrelated audio", "label", "end");
+  if (!s.similarity_series.empty()) out += polyline(f, s.similarity_series, "series");
+  if (s.similarity) {
+    out += line(f.left, f.py(*s.similarity), f.right(), f.py(*s.similarity), "overall");
+    out += text(f.left + 6, f.py(*s.similarity) - 6, fmt::format("whole file: {:.3f}", *s.similarity), "value");
+  }
+  out += "</svg>\n";
+  return out;
+}
+
+std::string render_html(const RunReport& run) {
+  const auto passed =
+      std::count_if(run.scenarios.begin(), run.scenarios.end(), [](const ScenarioReport& s) { return s.passed; });
+  const auto failed = static_cast<long>(run.scenarios.size()) - passed;
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += fmt::format("<title>{} — {} passed, {} failed</title>\n", html_escape(run.title), passed, failed);
+  out += fmt::format("<style>{}</style>\n</head>\n<body>\n<main>\n", kStyle);
+  out +=
+      fmt::format("<header>\n<h1>{}</h1>\n<p class=\"meta\">{}{}</p>\n", html_escape(run.title),
+                  html_escape(run.started_at), run.wall_time_s > 0 ? fmt::format(" · {:.1f} s", run.wall_time_s) : "");
+  out += fmt::format(
+      "<p class=\"totals\" id=\"totals\"><span class=\"badge {}\">{}</span> <span class=\"n\">{}</span> passed, "
+      "<span class=\"n\">{}</span> failed</p>\n</header>\n",
+      failed == 0 ? "pass" : "fail", failed == 0 ? "PASSED" : "FAILED", passed, failed);
+  out +=
+      "<table class=\"summary\" id=\"summary\">\n<thead><tr><th>scenario</th><th>result</th><th class=\"num\">time</th>"
+      "<th class=\"num\">fragments</th><th class=\"num\">passthroughs</th><th class=\"num\">max A/V drift</th>"
+      "<th class=\"num\">output / input duration</th></tr></thead>\n"
+      "<tbody>\n";
+  for (const auto& s : run.scenarios) {
+    out += fmt::format(
+        "<tr><td><a href=\"#scenario-{}\">{}</a></td><td><span class=\"badge {}\">{}</span></td>"
+        "<td class=\"num\">{:.1f} s</td>{}</tr>\n",
+        html_escape(slug(s.name)), html_escape(s.name), s.passed ? "pass" : "fail", s.passed ? "PASSED" : "FAILED",
+        s.time_s, summary_cells(s));
+  }
+  out += "</tbody>\n</table>\n";
+  for (const auto& s : run.scenarios) out += scenario_section(s);
+  out += fmt::format("<footer>Generated by dubctl{}.</footer>\n",
+                     run.junit.empty() ? "" : fmt::format(" · JUnit: {}", html_escape(run.junit)));
+  out += "</main>\n</body>\n</html>\n";
+  return out;
+}
+
+std::string terminal_summary(const std::vector<ScenarioReport>& scenarios, bool colour) {
+  std::size_t width = 8;
+  for (const auto& s : scenarios) width = std::max(width, s.name.size());
+  width = std::min<std::size_t>(width, 40);
+  std::string out = fmt::format("{:<{}}  {:<6}  {:>9}  {:>12}  {:>9}  {:>17}  {:>7}\n", "scenario", width, "result",
+                                "fragments", "passthroughs", "max drift", "output / input", "time");
+  for (const auto& s : scenarios) {
+    const auto passthroughs = std::count_if(s.fragments.begin(), s.fragments.end(),
+                                            [](const FragmentRow& f) { return outcome_of(f) != "dubbed"; });
+    std::string duration = "-";
+    if (s.output_duration_s) {
+      duration = s.input_duration_s ? fmt::format("{:.2f}s / {:.2f}s", *s.output_duration_s, *s.input_duration_s)
+                                    : fmt::format("{:.2f}s", *s.output_duration_s);
+    }
+    const std::string result = s.passed ? "passed" : "FAILED";
+    const auto padded = fmt::format("{:<6}", result);
+    const auto shown = !colour    ? padded
+                       : s.passed ? fmt::format(fmt::fg(fmt::terminal_color::green), "{}", padded)
+                                  : fmt::format(fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold, "{}", padded);
+    auto name = s.name.size() > width ? s.name.substr(0, width - 1) + "~" : s.name;
+    out += fmt::format("{:<{}}  {}  {:>9}  {:>12}  {:>9}  {:>17}  {:>6.1f}s\n", name, width, shown,
+                       s.has_media ? std::to_string(s.fragments.size()) : "-",
+                       s.has_media ? std::to_string(passthroughs) : "-",
+                       s.max_drift_ms ? fmt::format("{:.1f}ms", *s.max_drift_ms) : "-", duration, s.time_s);
+  }
+  return out;
+}
+
+void write_html(const fs::path& file, const RunReport& run) {
+  std::ofstream out(file, std::ios::binary);
+  if (!out) throw dub::Error(fmt::format("cannot write the report {}", file.string()));
+  out << render_html(run);
+  if (!out) throw dub::Error(fmt::format("cannot write the report {}", file.string()));
+}
+
+int estimated_height(const RunReport& run) {
+  int h = 200 + 40 * static_cast<int>(run.scenarios.size());
+  for (const auto& s : run.scenarios) {
+    h += 200;
+    if (!s.passed) h += 60 + 20 * static_cast<int>(std::count(s.failure.begin(), s.failure.end(), '\n'));
+    if (s.has_media) h += 1420 + 62 * static_cast<int>(std::max<std::size_t>(1, s.fragments.size()));
+    h += 22 * static_cast<int>(s.notes.size());
+  }
+  return std::clamp(h, 600, 16000);
+}
+
+namespace {
+
+std::string find_program(const std::vector<std::string>& names) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    const auto end = std::min(dirs.find(':', start), dirs.size());
+    const fs::path dir = dirs.substr(start, end - start);
+    for (const auto& n : names) {
+      const auto candidate = dir / n;
+      if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string screenshot(const fs::path& html, const fs::path& png, int width, int height) {
+  try {
+    const auto browser = find_program({"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"});
+    if (browser.empty()) return "no Chromium found (install the Debian package chromium, as scripts/bootstrap does)";
+    std::error_code ec;
+    const auto profile = fs::temp_directory_path() / fmt::format("dubctl-chromium-{}", ::getpid());
+    fs::create_directories(profile, ec);
+    std::vector<std::string> argv;
+    // run_command looks programs up on PATH by name.
+    if (!find_program({"timeout"}).empty()) argv = {"timeout", "90"};
+    argv.insert(argv.end(), {fs::path(browser).filename().string(), "--headless", "--no-sandbox", "--disable-gpu",
+                             "--hide-scrollbars", "--no-first-run", "--force-device-scale-factor=1",
+                             "--user-data-dir=" + profile.string(), fmt::format("--window-size={},{}", width, height),
+                             "--screenshot=" + png.string(), "file://" + fs::absolute(html).string()});
+    fs::remove(png, ec);
+    const auto r = run_command(argv);
+    fs::remove_all(profile, ec);
+    if (r.exit_code != 0 || !fs::exists(png) || fs::file_size(png, ec) == 0) {
+      auto said = r.output;
+      if (said.size() > 400) said = "..." + said.substr(said.size() - 400);
+      return fmt::format("{} exited with {}: {}", browser, r.exit_code, said);
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+}  // namespace dubctl::report

@@ -1,0 +1,120 @@
+#pragma once
+// report.html: one self-contained page per run (inline CSS and SVG, no script, no network) that
+// shows what happened: every scenario's verdict, each STS fragment, and plots of the audio, the
+// per-fragment latency, the A/V drift and how unlike the original the dubbed audio is.
+// Rendering is pure (data in, text out); the data is gathered by evidence.hpp from the real run.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dubctl::report {
+
+inline constexpr double kLatencyBudgetS = 15.0;  // spec: a fragment's dub must be back within 15 s
+inline constexpr double kDriftLimitMs = 120.0;   // spec: A/V drift within +-120 ms
+
+struct FragmentRow {
+  long long sequence = 0;
+  std::string fragment_id;
+  double start_s = 0;  // media-service stream timeline
+  double end_s = 0;
+  std::string transcript;                       // English, from STS
+  std::string translation;                      // Spanish, from STS
+  std::optional<double> asr_ms, mt_ms, tts_ms;  // STS stage timings
+  std::optional<double> queue_ms;               // waiting in STS before processing
+  std::optional<double> processing_ms;          // STS, all stages
+  std::optional<double> roundtrip_ms;           // media service: sent -> result received
+  std::string sts_status;                       // STS: success / failed / ...
+  std::string outcome;                          // media service: dubbed / passthrough / partial ("" unknown)
+  std::string error;
+};
+
+// Min/max envelope of an audio signal in [-1, 1], one bin every `step_s` from `start_s`.
+struct Envelope {
+  double start_s = 0;
+  double step_s = 0;
+  std::vector<float> min;
+  std::vector<float> max;
+  [[nodiscard]] double end_s() const { return start_s + step_s * static_cast<double>(min.size()); }
+};
+
+// `bins` min/max pairs over interleaved 16-bit PCM (channels mixed), placed at `start_s`.
+Envelope make_envelope(const std::vector<std::int16_t>& samples, int sample_rate, int channels, double start_s,
+                       std::size_t bins);
+
+struct Point {
+  double x = 0;
+  double y = 0;
+};
+
+struct ScenarioReport {
+  std::string name;
+  std::string description;
+  std::string file;
+  bool passed = false;
+  std::string failure;  // the failing assertion, verbatim
+  double time_s = 0;
+  std::vector<std::pair<std::string, std::string>> properties;  // JUnit properties (measured figures)
+  std::vector<std::pair<std::string, std::string>> artifacts;   // label -> path relative to report.html
+  std::vector<std::string> notes;                               // what could not be gathered, and why
+
+  bool has_media = false;  // the scenario sent media through the pipeline (a publish or STS monitor step)
+  std::vector<FragmentRow> fragments;
+
+  std::optional<Envelope> original_wave;  // on the dubbed output's timeline (shifted by the alignment)
+  std::optional<Envelope> dubbed_wave;
+  std::string alignment;  // how the two timelines were lined up
+
+  std::vector<Point> drift_ms;  // x: output time (s), y: audio minus video (ms)
+  std::optional<double> max_drift_ms;
+  double drift_limit_ms = kDriftLimitMs;  // the scenario's bound (the spec's when it sets none)
+
+  std::optional<double> similarity;      // whole-file fingerprint similarity, dubbed vs original
+  double max_similarity = 0.8;           // the scenario's bound
+  std::vector<Point> similarity_series;  // x: output time (s), y: similarity of a ~2 s window
+
+  std::optional<double> input_duration_s;
+  std::optional<double> output_duration_s;
+};
+
+struct RunReport {
+  std::string title = "dubctl run";
+  std::string started_at;  // local time, human readable
+  double wall_time_s = 0;
+  std::string junit;  // path as given to the user
+  std::vector<ScenarioReport> scenarios;
+};
+
+std::string html_escape(std::string_view text);
+// A string usable in an HTML id: lower-case letters, digits and '-'.
+std::string slug(std::string_view text);
+
+// The plots, each an <svg> element with the given id (exposed for tests).
+std::string svg_waveform(const std::string& id, const ScenarioReport& s);
+std::string svg_latency(const std::string& id, const std::vector<FragmentRow>& fragments);
+std::string svg_drift(const std::string& id, const std::vector<Point>& drift_ms, double limit_ms = kDriftLimitMs);
+std::string svg_similarity(const std::string& id, const ScenarioReport& s);
+
+// The whole page. Element ids per scenario (slug = slug(name)): "scenario-<slug>", "fragments-<slug>"
+// (the fragment table), "plot-waveform-<slug>", "plot-latency-<slug>", "plot-drift-<slug>",
+// "plot-similarity-<slug>" (a plot without data is a figure with a note instead of an <svg>).
+std::string render_html(const RunReport& run);
+
+// The closing table of `dubctl run`: one row per scenario run (result, fragments, passthroughs,
+// max drift, output vs input duration, time), coloured when `colour`.
+std::string terminal_summary(const std::vector<ScenarioReport>& scenarios, bool colour);
+
+// Writes render_html(run) to `file`; throws dub::Error naming the file.
+void write_html(const std::filesystem::path& file, const RunReport& run);
+
+// A PNG of the page rendered by headless Chromium; returns an empty string on success, else why
+// not (no browser installed, or what it said). Never throws.
+std::string screenshot(const std::filesystem::path& html, const std::filesystem::path& png, int width, int height);
+
+// Roughly how tall the rendered page is (for the screenshot's window size).
+int estimated_height(const RunReport& run);
+
+}  // namespace dubctl::report
