@@ -11,4 +11,8 @@ namespace dubctl {
 // answer or connection error when `timeout` passes.
 std::string wait_http(const std::string& url, int status, const std::string& body_contains, Duration timeout);
 
+// Polls MediaMTX's API at `api` (http://host:port) until the path `path` (e.g. live/x/in) has a
+// reader. Throws dub::Error saying who should have read it when `timeout` passes.
+std::string wait_reader(const std::string& api, const std::string& path, Duration timeout);
+
 }  // namespace dubctl

@@ -14,15 +14,21 @@
 #include <memory>
 #include <thread>
 
+#include "dub/http/client.hpp"
 #include "dub/media/drift.hpp"
 #include "dub/media/fingerprint.hpp"
 #include "dub/media/probe.hpp"
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "evidence.hpp"
+#include "expect_error.hpp"
+#include "fixture_check.hpp"
 #include "http_wait.hpp"
+#include "log_wait.hpp"
 #include "progress.hpp"
 #include "stacks.hpp"
+#include "sts_drive.hpp"
 #include "sts_monitor.hpp"
 
 namespace fs = std::filesystem;
@@ -177,23 +183,38 @@ fs::path resolve_fixture(const std::string& fixture, const fs::path& root) {
   return root / p;
 }
 
+// "rtsp://host:port/live/x/in?q" -> "live/x/in" (a MediaMTX path name).
+std::string url_path(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto slash = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
+  if (slash == std::string::npos) throw StepFailure(fmt::format("wait_reader: '{}' names no stream path", url));
+  auto path = url.substr(slash + 1);
+  if (const auto q = path.find('?'); q != std::string::npos) path.resize(q);
+  return path;
+}
+
 std::string publish_step(const PublishStep& step, const fs::path& root, const EnvMap& vars, Tasks& tasks) {
   const auto input = resolve_fixture(expand(step.fixture, vars), root);
   if (!fs::exists(input)) {
-    throw StepFailure(
-        fmt::format("fixture not found: {} (bundled fixtures are in fixtures/test_streams/; "
-                    "regenerate them with scripts/make-fixtures)",
-                    input.string()));
+    throw StepFailure(missing_fixture_message(input, root));
   }
   const auto url = expand(step.to, vars);
   dub::media::PublishOptions options;
   options.realtime = step.realtime;
   options.stop_after_s = std::chrono::duration<double>(step.stop_after).count();
+  std::string reader_path;  // the published path, e.g. live/<stream>/in
+  if (step.wait_reader.count() > 0) reader_path = url_path(url);
+  const auto api = expand(step.mediamtx_api, vars);
+  const auto wait_reader_for = step.wait_reader;
   auto task = std::make_unique<BackgroundTask>(
-      "publish", [input, url, options](const std::atomic<bool>& cancel, const std::function<void()>& started) {
+      "publish", [input, url, options, reader_path, api, wait_reader_for](const std::atomic<bool>& cancel,
+                                                                          const std::function<void()>& started) {
         auto o = options;
         o.cancel = &cancel;
-        o.on_started = started;
+        o.on_started = [&] {
+          if (!reader_path.empty()) wait_reader(api, reader_path, wait_reader_for);
+          started();
+        };
         const auto r = dub::media::publish(input.string(), url, o);
         return fmt::format("{:.1f}s of media sent to {}", r.media_s, url);
       });
@@ -286,7 +307,7 @@ std::string wait_fragments(const WaitFragmentsStep& step, StsMonitor& monitor, c
 }
 
 std::string verify_media(const VerifyMediaStep& step, const fs::path& root, const EnvMap& vars,
-                         std::vector<std::pair<std::string, std::string>>& properties) {
+                         std::vector<std::pair<std::string, std::string>>& properties, ScenarioEvidence& evidence) {
   auto source = expand(step.source, vars);
   if (source.find("://") == std::string::npos && fs::path(source).is_relative()) source = (root / source).string();
   if (source.find("://") == std::string::npos && fs::is_directory(source)) {
@@ -344,6 +365,8 @@ std::string verify_media(const VerifyMediaStep& step, const fs::path& root, cons
   }
   if (x.max_drift_ms) {
     const auto drift = dub::media::analyze_drift(source);
+    evidence.drift = drift;
+    evidence.max_drift_ms = *x.max_drift_ms;
     const double max_ms = drift.max_abs_drift_s * 1000.0;
     properties.emplace_back("max_av_drift_ms", fmt::format("{:.1f}", max_ms));
     if (max_ms > *x.max_drift_ms) {
@@ -354,6 +377,9 @@ std::string verify_media(const VerifyMediaStep& step, const fs::path& root, cons
     const auto other = resolve_fixture(expand(x.unlike, vars), root);
     const double sim = dub::media::similarity(dub::media::fingerprint(source), dub::media::fingerprint(other.string()));
     properties.emplace_back("fingerprint_similarity", fmt::format("{:.3f}", sim));
+    evidence.similarity = sim;
+    evidence.similarity_source = source;
+    evidence.max_similarity = x.max_similarity;
     if (sim > x.max_similarity) {
       problems.push_back(
           fmt::format("audio fingerprint similarity to {} is {:.3f} (> {:.2f}): the audio was not dubbed",
@@ -392,22 +418,31 @@ std::string describe(const Step& step, const EnvMap& vars) {
         }
         if constexpr (std::is_same_v<T, VerifyFragmentsStep>)
           return fmt::format("verify STS results for {}", x(a.stream));
+        if constexpr (std::is_same_v<T, WaitLogStep>) {
+          return fmt::format("wait for a log line {} from {}", x(a.pattern), a.service.empty() ? a.stack : a.service);
+        }
+        if constexpr (std::is_same_v<T, StsDriveStep>) {
+          return fmt::format("drive STS at {} with {} ({:g}s fragments{})", x(a.url), x(a.fixture),
+                             std::chrono::duration<double>(a.fragment).count(), a.concurrent ? ", all at once" : "");
+        }
       },
       step.action);
 }
 
 TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::path& root, const RunOptions& options,
-                 const fs::path& artifacts) {
+                 const fs::path& artifacts, ScenarioEvidence& evidence) {
   TestCase tc;
   tc.classname = "dubctl.scenarios";
   tc.name = options.repeat > 1 ? fmt::format("{}#{}", s.name, iteration) : s.name;
   const auto start = std::chrono::steady_clock::now();
+  const auto started_at = WallClock::now();  // log waits only look at lines logged from here on
   const bool tty = stderr_is_tty();
   fmt::print(stderr, "\n{} {} — {}\n", tty ? fmt::format(fmt::emphasis::bold, "▶") : ">", s.name, s.description);
 
   EnvMap vars = options.env;
   vars["stream"] = fmt::format("{}-{}-{}", s.name, ::getpid(), iteration);  // unique per run (FR-031a)
   vars["scenario"] = s.name;
+  evidence.stream = vars["stream"];
   vars["artifacts"] = (artifacts / s.name).string();
   for (const auto& [name, use] : s.stacks) {
     for (const auto& [k, v] : use.env) vars.try_emplace(k, v);
@@ -424,6 +459,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
       }
       const auto t0 = std::chrono::steady_clock::now();
       std::string detail;
+      std::optional<std::string> error;  // the step's failure, kept when it is marked `expect_error`
       try {
         std::visit(
             [&](const auto& a) {
@@ -433,10 +469,12 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
               } else if constexpr (std::is_same_v<T, DownStep>) {
                 for (const auto& name : a.stacks) session.down(name);
               } else if constexpr (std::is_same_v<T, WaitHttpStep>) {
-                detail = wait_http(expand(a.url, vars), a.status, a.body_contains, a.timeout);
+                detail = wait_http(expand(a.url, vars), a.status, expand(a.body_contains, vars), a.timeout);
               } else if constexpr (std::is_same_v<T, VerifyMediaStep>) {
-                detail = verify_media(a, root, vars, tc.properties);
+                detail = verify_media(a, root, vars, tc.properties, evidence);
               } else if constexpr (std::is_same_v<T, PublishStep>) {
+                evidence.fixture = resolve_fixture(expand(a.fixture, vars), root);
+                evidence.publish_stop_after_s = std::chrono::duration<double>(a.stop_after).count();
                 detail = publish_step(a, root, vars, tasks);
               } else if constexpr (std::is_same_v<T, WaitPublishStep>) {
                 detail = wait_tasks(a.what, a.timeout, tasks);
@@ -444,19 +482,33 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
                 detail = record_step(a, artifacts / s.name, vars, tasks);
               } else if constexpr (std::is_same_v<T, MonitorStep>) {
                 monitor = std::make_unique<StsMonitor>(expand(a.sts_url, vars));
+                evidence.monitored = true;
                 detail = "connected to /monitor";
               } else if constexpr (std::is_same_v<T, WaitFragmentsStep>) {
                 detail = wait_fragments(a, need_monitor(monitor), vars);
+              } else if constexpr (std::is_same_v<T, WaitLogStep>) {
+                EnvMap compose_env = options.env;
+                if (const auto use = s.stacks.find(a.stack); use != s.stacks.end()) {
+                  for (const auto& [k, v] : use->second.env) compose_env[k] = v;
+                }
+                detail = wait_log(a, stacks_for(a.stack, root).front(), compose_env, vars, started_at);
               } else if constexpr (std::is_same_v<T, VerifyFragmentsStep>) {
                 detail =
                     verify_fragments(a, need_monitor(monitor).summaries(expand(a.stream, vars)), root, tc.properties);
+              } else if constexpr (std::is_same_v<T, StsDriveStep>) {
+                detail = drive_sts(a, resolve_fixture(expand(a.fixture, vars), root), root, vars, tc.properties,
+                                   check_interrupted);
               }
             },
             step.action);
-      } catch (const StepFailure&) {
-        throw;
       } catch (const dub::Error& e) {
-        throw StepFailure(e.what());
+        if (!step.expect_error) throw StepFailure(e.what());
+        error = e.what();
+      }
+      if (step.expect_error) {
+        const auto verdict = judge_expected_error(*step.expect_error, error);
+        if (!verdict.passed) throw StepFailure(verdict.message);
+        detail = verdict.message;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const auto line = fmt::format("  {} {} ({:.1f}s){}", tty ? "✔" : "ok", describe(step, vars), secs,
@@ -472,6 +524,9 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
     log += session.save_logs(artifacts / s.name / "logs");
   }
   for (auto& t : tasks) t->stop();  // a fixture still playing or a recording ends with its scenario
+  // For report.html: what STS and the media service recorded about this scenario's stream.
+  if (monitor) evidence.summaries = monitor->summaries(vars["stream"]);
+  evidence.fetch_worker(s, vars);
   tc.time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tc.properties.emplace_back("scenario_file", s.file.string());
   tc.properties.emplace_back("wall_time_s", fmt::format("{:.1f}", tc.time_s));
@@ -488,6 +543,7 @@ int run_scenarios(const RunOptions& options) {
   if (scenarios.empty()) throw dub::Error("no scenarios found in the given paths");
 
   const auto root = project_root();
+  for (const auto& s : scenarios) check_fixtures(s, root);  // a missing fixture stops the run before anything starts
   const fs::path artifacts = options.artifacts.empty() ? root / "out" / timestamp_dir() : options.artifacts;
   const fs::path junit = options.junit.empty() ? artifacts / "junit.xml" : options.junit;
   fs::create_directories(artifacts);
@@ -498,10 +554,15 @@ int run_scenarios(const RunOptions& options) {
 
   Session session(root, options.env);
   std::vector<TestCase> cases;
+  std::vector<report::ScenarioReport> reports;  // report.html
+  const auto run_start = std::chrono::steady_clock::now();
+  const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
   for (int i = 1; i <= options.repeat && g_signal == 0; ++i) {
     for (const auto& s : scenarios) {
       if (g_signal != 0) break;
-      cases.push_back(run_one(s, i, session, root, options, artifacts));
+      ScenarioEvidence evidence;
+      cases.push_back(run_one(s, i, session, root, options, artifacts, evidence));
+      reports.push_back(build_scenario_report(s, cases.back(), evidence, i, root, artifacts));
     }
   }
   if (!options.keep_up || g_signal != 0) session.down_all();
@@ -509,15 +570,14 @@ int run_scenarios(const RunOptions& options) {
 
   const auto passed = std::count_if(cases.begin(), cases.end(), [](const TestCase& c) { return c.failure.empty(); });
   const auto failed = static_cast<long>(cases.size()) - passed;
-  fmt::print(stderr, "\n{:<40} {:>8} {:>9}\n", "scenario", "result", "time");
-  for (const auto& c : cases) {
-    fmt::print(stderr, "{:<40} {:>8} {:>8.1f}s\n", c.name, c.failure.empty() ? "passed" : "FAILED", c.time_s);
-  }
+  std::string pass_rate;
   if (options.repeat > 1) {
-    fmt::print(stderr, "pass rate: {}/{} ({:.0f}%)\n", passed, cases.size(),
-               100.0 * static_cast<double>(passed) / static_cast<double>(cases.size()));
+    pass_rate = fmt::format("pass rate: {}/{} ({:.0f}%)\n", passed, cases.size(),
+                            100.0 * static_cast<double>(passed) / static_cast<double>(cases.size()));
   }
-  fmt::print(stderr, "JUnit: {}\nartifacts: {}\n", junit.string(), artifacts.string());
+  // report.html (+ report.png), the summary table and the artifact paths.
+  finish_run(artifacts, junit, reports, started_at,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count(), pass_rate);
   // The plain closing line CI reads.
   fmt::print("{} passed, {} failed\n", passed, failed);
   if (g_signal != 0) return 130;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "dub/util/env.hpp"
+#include "log_wait.hpp"
 
 namespace fs = std::filesystem;
 
@@ -176,18 +177,112 @@ T parse_stack_step(const YAML::Node& value, const std::string& path, const fs::p
   return step;
 }
 
+// `wait: {log: TEXT, stack: media, service: media-service, timeout: 30s}` (log_wait.hpp).
+WaitLogStep parse_wait_log(Reader& r) {
+  WaitLogStep wait;
+  wait.pattern = r.string("log");
+  if (const auto problem = log_pattern_problem(wait.pattern)) r.fail(r.get("log"), r.key_path("log"), *problem);
+  wait.stack = r.string("stack");
+  if (!kStacks.contains(wait.stack)) {
+    r.fail(r.get("stack"), r.key_path("stack"), fmt::format("unknown stack '{}' (use media or sts)", wait.stack));
+  }
+  wait.service = r.string_or("service", "");
+  static const std::regex service_re("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+  if (r.has("service") && !std::regex_match(wait.service, service_re)) {
+    r.fail(r.get("service"), r.key_path("service"),
+           fmt::format("'{}' is not a compose service name (e.g. media-service, mediamtx, sts-service)", wait.service));
+  }
+  wait.timeout = r.duration("timeout", wait.timeout);
+  r.finish();
+  return wait;
+}
+
+// `sts: {fixture: ..., fragment: 6s, concurrent: true, expect: {...}}` (StsDriveStep, sts_drive.hpp).
+StsDriveStep parse_sts_step(const YAML::Node& value, const std::string& step_path, const fs::path& file) {
+  Reader r(value, step_path, file);
+  StsDriveStep sts;
+  sts.url = r.string_or("url", sts.url);
+  sts.fixture = r.string("fixture");
+  sts.fragment = r.duration("fragment", sts.fragment);
+  if (sts.fragment < std::chrono::milliseconds(100) || sts.fragment > std::chrono::seconds(30)) {
+    r.fail(r.get("fragment"), r.key_path("fragment"), "must be between 100ms and 30s (the STS limit)");
+  }
+  if (r.has("concurrent")) sts.concurrent = r.boolean("concurrent", r.get("concurrent"));
+  sts.sample_rate = r.integer("sample_rate", sts.sample_rate, 8000, 48000);
+  static const std::set<int> kRates = {8000, 16000, 22050, 24000, 32000, 44100, 48000};
+  if (!kRates.contains(sts.sample_rate)) {
+    r.fail(r.get("sample_rate"), r.key_path("sample_rate"),
+           "use a rate STS accepts: 8000, 16000, 22050, 24000, 32000, 44100 or 48000");
+  }
+  sts.channels = r.integer("channels", sts.channels, 1, 2);
+  sts.source_language = r.string_or("source_language", sts.source_language);
+  sts.target_language = r.string_or("target_language", sts.target_language);
+  sts.stream = r.string_or("stream", sts.stream);
+  sts.timeout = r.duration("timeout", sts.timeout);
+  if (r.has("expect")) {
+    const auto en = r.get("expect");
+    Reader e(en, r.key_path("expect"), file);
+    auto& x = sts.expect;
+    x.status = e.string_or("status", x.status);
+    if (x.status != "success" && x.status != "partial" && x.status != "failed" && x.status != "any") {
+      e.fail(e.get("status"), e.key_path("status"), "use success, partial, failed or any");
+    }
+    if (e.has("fragments")) x.fragments = e.integer("fragments", 0, 1, 100000);
+    if (e.has("min_fragments")) x.min_fragments = e.integer("min_fragments", 0, 1, 100000);
+    if (e.has("transcript_contains")) x.transcript_contains = e.string_list("transcript_contains");
+    if (e.has("translation_contains")) x.translation_contains = e.string_list("translation_contains");
+    x.reference = e.string_or("reference", "");
+    if (e.has("max_wer")) x.max_wer = e.number("max_wer", e.get("max_wer"));
+    if (e.has("min_translation_coverage")) {
+      x.min_translation_coverage = e.number("min_translation_coverage", e.get("min_translation_coverage"));
+    }
+    if (e.has("dubbed")) x.dubbed = e.boolean("dubbed", e.get("dubbed"));
+    if (e.has("no_speech")) x.no_speech = e.boolean("no_speech", e.get("no_speech"));
+    if (e.has("min_inflight")) x.min_inflight = e.integer("min_inflight", 0, 1, 64);
+    if (e.has("max_processing")) x.max_processing = e.duration("max_processing", Duration{0});
+    e.finish();
+    if ((x.max_wer || x.min_translation_coverage > 0) && x.reference.empty()) {
+      e.fail(en, r.key_path("expect"), "max_wer and min_translation_coverage need a `reference:` sidecar");
+    }
+    if (x.no_speech && x.dubbed) {
+      e.fail(en, r.key_path("expect"),
+             "no_speech expects silence back, which is not a dub: add `dubbed: false` (silent input, silent output)");
+    }
+    if (x.no_speech && (!x.transcript_contains.empty() || !x.translation_contains.empty())) {
+      e.fail(en, r.key_path("expect"), "no_speech contradicts transcript_contains / translation_contains");
+    }
+    if (x.min_inflight && *x.min_inflight > 1 && !sts.concurrent) {
+      e.fail(e.get("min_inflight"), e.key_path("min_inflight"),
+             "one fragment at a time never has more than 1 in flight: set `concurrent: true`");
+    }
+  }
+  r.finish();
+  return sts;
+}
+
 Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file) {
   const std::string path = fmt::format("steps[{}]", index);
   Reader outer(item, path, file);
-  if (item.size() != 1)
+  std::optional<std::string> expect_error;  // `expect_error: TEXT` beside the step key
+  if (item["expect_error"].IsDefined()) {
+    expect_error = outer.has("expect_error") ? outer.scalar(outer.get("expect_error"), path + ".expect_error") : "";
+    if (expect_error->empty()) {
+      outer.fail(item["expect_error"], path + ".expect_error", "give the text the step's error message must contain");
+    }
+  }
+  if (item.size() != (expect_error ? 2U : 1U))
     outer.fail(item, path,
-               "each step is a mapping with exactly one key: up, down, publish, record, monitor, wait or verify");
-  const auto kind = item.begin()->first.Scalar();
-  const YAML::Node value = item.begin()->second;
+               "each step is a mapping with exactly one key: up, down, publish, record, monitor, wait, verify or sts "
+               "(and optionally expect_error)");
+  auto step_key = item.begin();
+  if (step_key->first.Scalar() == "expect_error") ++step_key;
+  const auto kind = step_key->first.Scalar();
+  const YAML::Node value = step_key->second;
   const std::string step_path = path + "." + kind;
   Step step;
   step.kind = kind;
   step.line = item.Mark().line + 1;
+  step.expect_error = expect_error;
 
   if (kind == "up") {
     step.action = parse_stack_step<UpStep>(value, step_path, file, kind);
@@ -217,8 +312,11 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       wait.timeout = r.duration("timeout", wait.timeout);
       r.finish();
       step.action = wait;
+    } else if (r.has("log")) {
+      step.action = parse_wait_log(r);
     } else {
-      r.fail(value, step_path, "say what to wait for: `http: URL`, `publish: done`, `record: done` or `fragments: N`");
+      r.fail(value, step_path,
+             "say what to wait for: `http: URL`, `publish: done`, `record: done`, `fragments: N` or `log: TEXT`");
     }
   } else if (kind == "verify") {
     Reader r(value, step_path, file);
@@ -298,11 +396,15 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
     if (r.has("background")) publish.background = r.boolean("background", r.get("background"));
     if (r.has("realtime")) publish.realtime = r.boolean("realtime", r.get("realtime"));
     publish.stop_after = r.duration("stop_after", publish.stop_after);
+    publish.wait_reader = r.duration("wait_reader", publish.wait_reader);
+    publish.mediamtx_api = r.string_or("mediamtx_api", publish.mediamtx_api);
     r.finish();
     step.action = publish;
+  } else if (kind == "sts") {
+    step.action = parse_sts_step(value, step_path, file);
   } else {
     outer.fail(item, path,
-               fmt::format("unknown step '{}' (known: up, down, publish, record, monitor, wait, verify)", kind));
+               fmt::format("unknown step '{}' (known: up, down, publish, record, monitor, wait, verify, sts)", kind));
   }
   return step;
 }
@@ -358,6 +460,11 @@ Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
     const std::vector<std::string>* names = nullptr;
     if (const auto* up = std::get_if<UpStep>(&step.action)) names = &up->stacks;
     if (const auto* down = std::get_if<DownStep>(&step.action)) names = &down->stacks;
+    std::vector<std::string> log_stack;
+    if (const auto* log = std::get_if<WaitLogStep>(&step.action)) {
+      log_stack = {log->stack};
+      names = &log_stack;
+    }
     if (names == nullptr) continue;
     for (const auto& name : *names) {
       if (!s.stacks.contains(name)) {

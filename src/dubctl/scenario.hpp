@@ -64,6 +64,11 @@ struct PublishStep {
   bool background = true;  // go on with the next steps while the fixture plays
   bool realtime = true;    // pace packets like a live source
   Duration stop_after{0};  // > 0: cut the source after this much media (a source disconnect)
+  // > 0: once MediaMTX accepted the stream, hold the media until its path has a reader (the
+  // media-service worker), at most this long, so the pipeline sees the stream from its first
+  // keyframe; like an encoder that goes live on the go-ahead. Fails the step when nobody reads.
+  Duration wait_reader{0};
+  std::string mediamtx_api = "http://localhost:${MEDIAMTX_API_PORT:-9997}";
 };
 
 // Waits until every background task of a kind has ended: "publish" (the fixture was sent
@@ -107,13 +112,54 @@ struct VerifyFragmentsStep {
   bool dubbed = true;                   // dubbed audio differs from the input (sha256) in every fragment
 };
 
+// Waits for a line in a stack's container logs (`compose logs`) logged since the scenario started
+// (log_wait.hpp).
+struct WaitLogStep {
+  std::string pattern;  // a substring, or /an ECMAScript regex/; ${...} expanded at run time
+  std::string stack;    // media or sts
+  std::string service;  // a compose service of that stack; empty: all of them
+  Duration timeout{std::chrono::seconds(30)};
+};
+
+// Drives the STS service directly over Socket.IO, no media service (sts_drive.hpp): a fixture's
+// audio cut into consecutive fragments, sent one at a time or all at once, every answer checked.
+struct StsDriveStep {
+  std::string url = "http://localhost:${STS_PORT:-3000}";
+  std::string fixture;  // a name under fixtures/test_streams/, or a path relative to the project root
+  Duration fragment{std::chrono::seconds(6)};  // fragment length (the last one may be shorter)
+  bool concurrent = false;                     // all fragments in flight together (else one at a time)
+  int sample_rate = 48000;
+  int channels = 1;
+  std::string source_language = "en";
+  std::string target_language = "es";
+  std::string stream = "${stream}";  // stream_id
+  Duration timeout{std::chrono::seconds(120)};
+  struct Expect {
+    std::string status = "success";  // every fragment must have it ("any": no check)
+    std::optional<int> fragments;    // exactly this many fragments sent and answered
+    std::optional<int> min_fragments;
+    std::vector<std::string> transcript_contains;   // words or phrases, in the joined transcripts
+    std::vector<std::string> translation_contains;  // same, in the joined translations
+    std::string reference;                          // fixture sidecar (.json), as in verify fragments
+    std::optional<double> max_wer;
+    double min_translation_coverage = 0;
+    bool dubbed = true;                      // every fragment's dubbed audio differs from its input
+    bool no_speech = false;                  // every transcript and translation empty, dubbed audio silent
+    std::optional<int> min_inflight;         // STS acknowledged this many fragments in flight at once
+    std::optional<Duration> max_processing;  // processing_time_ms of every fragment
+  } expect;
+};
+
 using StepAction = std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, WaitFragmentsStep, VerifyMediaStep,
-                                VerifyFragmentsStep, PublishStep, MonitorStep, RecordStep>;
+                                VerifyFragmentsStep, PublishStep, MonitorStep, RecordStep, WaitLogStep, StsDriveStep>;
 
 struct Step {
   std::string kind;  // "up", "down", "publish", "monitor", "wait", "verify"
   int line = 0;      // 1-based line in the scenario file
   StepAction action;
+  // `expect_error: TEXT` beside the step: it passes only if it fails with a message containing TEXT
+  // (expect_error.hpp).
+  std::optional<std::string> expect_error;
 };
 
 struct Scenario {

@@ -120,4 +120,127 @@ TEST(Scenario, ShippedScenariosAreValid) {
   for (const auto& file : files) EXPECT_NO_THROW(dubctl::load_scenario(file)) << file;
 }
 
+constexpr const char* kStsDrive = R"(name: a
+description: d
+stacks: {sts: {env: {MAX_INFLIGHT: "5"}}}
+steps:
+  - up: sts
+  - sts:
+      url: "http://localhost:${STS_PORT:-3000}"
+      fixture: 30s-english-speech.mp4
+      fragment: 6s
+      concurrent: true
+      sample_rate: 16000
+      channels: 1
+      stream: direct-1
+      timeout: 90s
+      expect:
+        status: success
+        fragments: 5
+        min_fragments: 5
+        transcript_contains: [one, "twenty five"]
+        translation_contains: uno
+        reference: fixtures/test_streams/30s-english-speech.json
+        max_wer: 0.3
+        min_translation_coverage: 0.6
+        dubbed: true
+        min_inflight: 5
+        max_processing: 15s
+)";
+
+TEST(Scenario, StsDriveStep) {
+  const auto s = parse_scenario(kStsDrive, "x.yaml");
+  ASSERT_EQ(s.steps.size(), 2U);
+  EXPECT_EQ(s.steps[1].kind, "sts");
+  EXPECT_EQ(s.steps[1].line, 6);
+  const auto& d = std::get<dubctl::StsDriveStep>(s.steps[1].action);
+  EXPECT_EQ(d.url, "http://localhost:${STS_PORT:-3000}");
+  EXPECT_EQ(d.fixture, "30s-english-speech.mp4");
+  EXPECT_EQ(d.fragment, std::chrono::seconds(6));
+  EXPECT_TRUE(d.concurrent);
+  EXPECT_EQ(d.sample_rate, 16000);
+  EXPECT_EQ(d.stream, "direct-1");
+  EXPECT_EQ(d.timeout, std::chrono::seconds(90));
+  EXPECT_EQ(d.expect.fragments, 5);
+  EXPECT_EQ(d.expect.transcript_contains, (std::vector<std::string>{"one", "twenty five"}));
+  EXPECT_EQ(d.expect.translation_contains, std::vector<std::string>{"uno"});
+  EXPECT_EQ(d.expect.max_wer, 0.3);
+  EXPECT_EQ(d.expect.min_translation_coverage, 0.6);
+  EXPECT_EQ(d.expect.min_inflight, 5);
+  EXPECT_EQ(d.expect.max_processing, std::chrono::seconds(15));
+
+  // Defaults: one 6 s fragment at a time, 48 kHz mono en->es, a success that is a dub.
+  const auto m = parse_scenario("name: a\ndescription: d\nsteps:\n  - sts: {fixture: 6s-hello-world.mp4}\n", "x.yaml");
+  const auto& def = std::get<dubctl::StsDriveStep>(m.steps[0].action);
+  EXPECT_EQ(def.fragment, std::chrono::seconds(6));
+  EXPECT_FALSE(def.concurrent);
+  EXPECT_EQ(def.sample_rate, 48000);
+  EXPECT_EQ(def.channels, 1);
+  EXPECT_EQ(def.source_language, "en");
+  EXPECT_EQ(def.target_language, "es");
+  EXPECT_EQ(def.stream, "${stream}");
+  EXPECT_EQ(def.expect.status, "success");
+  EXPECT_TRUE(def.expect.dubbed);
+  EXPECT_FALSE(def.expect.no_speech);
+}
+
+TEST(Scenario, MalformedStsDriveStepsNameLineAndKey) {
+  auto broken = [](const std::string& from, const std::string& to) {
+    std::string yaml = kStsDrive;
+    const auto at = yaml.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    yaml.replace(at, from.size(), to);
+    return yaml;
+  };
+  expect_error(broken("      fragment: 6s", "      fragmnet: 6s"), 9, "steps[1].sts.fragmnet");
+  expect_error(broken("fragment: 6s", "fragment: soon"), 9, "steps[1].sts.fragment");
+  expect_error(broken("fragment: 6s", "fragment: 45s"), 9, "between 100ms and 30s");
+  expect_error(broken("fragment: 6s", "fragment: 50ms"), 9, "steps[1].sts.fragment");
+  expect_error(broken("concurrent: true", "concurrent: often"), 10, "steps[1].sts.concurrent");
+  expect_error(broken("sample_rate: 16000", "sample_rate: 12345"), 11, "steps[1].sts.sample_rate");
+  expect_error(broken("channels: 1", "channels: 3"), 12, "steps[1].sts.channels");
+  expect_error(broken("timeout: 90s", "timeout: [90s]"), 14, "steps[1].sts.timeout");
+  expect_error(broken("        status: success", "        status: great"), 16, "steps[1].sts.expect.status");
+  expect_error(broken("fragments: 5\n", "fragments: five\n"), 17, "steps[1].sts.expect.fragments");
+  expect_error(broken("translation_contains: uno", "translation_contains: {es: uno}"), 20,
+               "steps[1].sts.expect.translation_contains");
+  expect_error(broken("max_wer: 0.3", "max_wer: low"), 22, "steps[1].sts.expect.max_wer");
+  expect_error(broken("        dubbed: true", "        dubed: true"), 24, "steps[1].sts.expect.dubed");
+  expect_error(broken("max_processing: 15s", "max_processing: fast"), 26, "steps[1].sts.expect.max_processing");
+  expect_error(broken("      fixture: 30s-english-speech.mp4\n", ""), 7, "steps[1].sts.fixture");
+  // Contradictions and missing context.
+  expect_error(broken("        reference: fixtures/test_streams/30s-english-speech.json\n", ""), 16, "reference");
+  expect_error(broken("      concurrent: true\n", ""), 24, "set `concurrent: true`");
+  expect_error("name: a\ndescription: d\nsteps:\n  - sts: {fixture: f.mp4, expect: {no_speech: true}}\n", 4,
+               "add `dubbed: false`");
+  expect_error(
+      "name: a\ndescription: d\nsteps:\n  - sts: {fixture: f.mp4, expect: {no_speech: true, dubbed: false, "
+      "transcript_contains: [hi]}}\n",
+      4, "no_speech contradicts");
+  expect_error("name: a\ndescription: d\nsteps:\n  - sts: 6s-hello-world.mp4\n", 4, "steps[0].sts");
+}
+
 }  // namespace
+
+TEST(Scenario, PublishWaitReader) {
+  const auto s = parse_scenario(R"(name: p
+description: d
+stacks: {media: {}}
+steps:
+  - publish: {fixture: 6s-hello-world.mp4, wait_reader: 10s, mediamtx_api: "http://localhost:19997"}
+  - publish: {fixture: 6s-hello-world.mp4}
+)",
+                                "scenarios/x.yaml");
+  const auto& held = std::get<dubctl::PublishStep>(s.steps.at(0).action);
+  EXPECT_EQ(held.wait_reader, std::chrono::seconds(10));
+  EXPECT_EQ(held.mediamtx_api, "http://localhost:19997");
+  const auto& plain = std::get<dubctl::PublishStep>(s.steps.at(1).action);
+  EXPECT_EQ(plain.wait_reader.count(), 0);  // media goes out at once unless asked
+  expect_error(R"(name: p
+description: d
+stacks: {media: {}}
+steps:
+  - publish: {fixture: 6s-hello-world.mp4, wait_reader: soon}
+)",
+               5, "wait_reader");
+}
