@@ -8,9 +8,9 @@
 
 namespace dubctl {
 
-std::string xml_escape(const std::string& text) {
+std::string xml_escape(std::string_view text) {
   std::string out;
-  out.reserve(text.size());
+  out.reserve(text.size() + text.size() / 8);
   for (const char c : text) {
     switch (c) {
       case '&':
@@ -26,7 +26,7 @@ std::string xml_escape(const std::string& text) {
         out += "&quot;";
         break;
       case '\'':
-        out += "&apos;";
+        out += "&#39;";  // the numeric form, which HTML (report.html) reads too
         break;
       default:
         // XML 1.0 forbids most control characters even when escaped; drop them.

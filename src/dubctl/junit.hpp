@@ -3,6 +3,7 @@
 // measured figures as <properties>, logs as <system-out>.
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct TestCase {
 
 std::string junit_xml(const std::string& suite, const std::vector<TestCase>& cases);
 void write_junit(const std::filesystem::path& file, const std::string& suite, const std::vector<TestCase>& cases);
-std::string xml_escape(const std::string& text);
+// Escapes text for XML and HTML alike (& < > " ' as entities); drops control characters but tab and newlines.
+std::string xml_escape(std::string_view text);
 
 }  // namespace dubctl

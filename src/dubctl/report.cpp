@@ -12,6 +12,7 @@
 #include <map>
 
 #include "dub/util/error.hpp"
+#include "junit.hpp"
 #include "stacks.hpp"
 
 namespace dubctl::report {
@@ -19,32 +20,7 @@ namespace dubctl::report {
 namespace fs = std::filesystem;
 
 std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        // Control characters other than whitespace have no business in a page.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') break;
-        out += c;
-    }
-  }
-  return out;
+  return xml_escape(text);
 }
 
 std::string slug(std::string_view text) {
