@@ -5,8 +5,14 @@
 
 namespace dub::media_service {
 
-void VideoQueue::push(VideoUnit unit) {
+bool VideoQueue::push(VideoUnit unit) {
+  if (!keyframe_seen_ && !unit.keyframe) {
+    ++dropped_before_keyframe_;
+    return false;
+  }
+  keyframe_seen_ = true;
   units_.push_back(std::move(unit));
+  return true;
 }
 
 std::vector<VideoUnit> VideoQueue::release_until(std::int64_t audio_end_ns) {

@@ -18,6 +18,7 @@ struct VideoUnit {
   std::int64_t duration_ns = 0;
   std::chrono::steady_clock::time_point arrival{};
   std::shared_ptr<void> payload;  // the media buffer (a GstSample in the worker)
+  bool keyframe = true;           // decodable on its own (not a GStreamer DELTA_UNIT)
 
   // Decode-order key: DTS when known, PTS otherwise.
   [[nodiscard]] std::int64_t decode_ns() const { return dts_ns.value_or(pts_ns); }
@@ -25,7 +26,11 @@ struct VideoUnit {
 
 class VideoQueue {
  public:
-  void push(VideoUnit unit);
+  // Queues a unit. Until the first keyframe, units are dropped (and counted): a worker that joins
+  // a live source mid-GOP gets frames that reference a picture it never saw, which no player can
+  // decode; the output's picture starts at the first keyframe instead. Returns false when dropped.
+  bool push(VideoUnit unit);
+  [[nodiscard]] std::size_t dropped_before_keyframe() const { return dropped_before_keyframe_; }
   // Units (in arrival = decode order) whose decode time is before `audio_end_ns`.
   std::vector<VideoUnit> release_until(std::int64_t audio_end_ns);
   // Everything left (end of stream).
@@ -40,6 +45,8 @@ class VideoQueue {
 
  private:
   std::deque<VideoUnit> units_;
+  bool keyframe_seen_ = false;
+  std::size_t dropped_before_keyframe_ = 0;
 };
 
 // Running A/V drift figures for one output: each audio fragment's placement error (segmenter

@@ -378,6 +378,7 @@ struct Worker::Impl {
     chunk.unit.dts_ns = running_ns(sample, GST_BUFFER_DTS(buf));
     if (GST_BUFFER_DURATION_IS_VALID(buf)) chunk.unit.duration_ns = static_cast<std::int64_t>(GST_BUFFER_DURATION(buf));
     chunk.unit.arrival = Clock::now();
+    chunk.unit.keyframe = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
     chunk.unit.payload = std::shared_ptr<void>(sample, [](void* p) { gst_sample_unref(static_cast<GstSample*>(p)); });
     self->post(std::move(chunk));
     return GST_FLOW_OK;
@@ -796,7 +797,13 @@ struct Worker::Impl {
       // Seconds of video and not even an audio stream: the source has none.
       if (!audio) throw Error("audio track required for dubbing");
     }
-    video.push(std::move(c.unit));
+    if (!video.push(std::move(c.unit))) {
+      if (video.dropped_before_keyframe() == 1) {
+        dub::log::warn("joined the source mid-GOP: video before its first keyframe is dropped",
+                       log_fields({{"source", o.source}}));
+      }
+      return;
+    }
     metrics->video_buffered.labels({o.name}).set(static_cast<double>(video.buffered_ns()) / 1e9);
     const std::lock_guard lock(mutex);
     ++video_units_received;

@@ -57,3 +57,22 @@ TEST(Pairing, DriftIsOutputMinusInputPlacement) {
 }
 
 }  // namespace
+
+TEST(Pairing, JoiningMidGopDropsVideoUntilTheFirstKeyframe) {
+  VideoQueue q;
+  // Joined 0.9 s into a 1 s GOP at 25 fps: P-frames 900..960 ms, then the keyframe at 1000 ms.
+  for (const std::int64_t pts : {900, 940, 980}) {
+    auto u = unit(pts, pts);
+    u.keyframe = false;
+    EXPECT_FALSE(q.push(u));
+  }
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.dropped_before_keyframe(), 3U);
+  EXPECT_TRUE(q.push(unit(1000, 1000)));  // keyframe
+  auto later = unit(1040, 1040);
+  later.keyframe = false;
+  EXPECT_TRUE(q.push(later));  // after a keyframe, delta frames are kept
+  EXPECT_EQ(q.size(), 2U);
+  EXPECT_EQ(*q.first_decode_ns(), 1'000'000'000);
+  EXPECT_EQ(q.dropped_before_keyframe(), 3U);
+}
