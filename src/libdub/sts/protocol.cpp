@@ -32,6 +32,12 @@ std::int64_t integer(const nlohmann::json& payload, const char* event, const cha
   return v.get<std::int64_t>();
 }
 
+std::uint64_t sequence_number(const nlohmann::json& payload, const char* event) {
+  const auto seq = integer(payload, event, "sequence_number");
+  if (seq < 0) throw Error(fmt::format("{}: negative sequence_number", event));
+  return static_cast<std::uint64_t>(seq);
+}
+
 double number_or(const nlohmann::json& payload, const char* key, double fallback) {
   const auto it = payload.find(key);
   return (it != payload.end() && it->is_number()) ? it->get<double>() : fallback;
@@ -89,9 +95,7 @@ StsAck decode_fragment_ack(const nlohmann::json& payload) {
   StsAck a;
   a.stream_id = str(payload, ev, "stream_id");
   a.fragment_id = str(payload, ev, "fragment_id");
-  const auto seq = integer(payload, ev, "sequence_number");
-  if (seq < 0) throw Error(fmt::format("{}: negative sequence_number", ev));
-  a.sequence_number = static_cast<std::uint64_t>(seq);
+  a.sequence_number = sequence_number(payload, ev);
   const auto inflight = integer(payload, ev, "inflight");
   if (inflight < 1)
     throw Error(fmt::format("{}: 'inflight' is {} (at least this fragment is in flight)", ev, inflight));
@@ -104,9 +108,7 @@ StsResult decode_fragment_processed(const nlohmann::json& payload) {
   StsResult r;
   r.stream_id = str(payload, ev, "stream_id");
   r.fragment_id = str(payload, ev, "fragment_id");
-  const auto seq = integer(payload, ev, "sequence_number");
-  if (seq < 0) throw Error(fmt::format("{}: negative sequence_number", ev));
-  r.sequence_number = static_cast<std::uint64_t>(seq);
+  r.sequence_number = sequence_number(payload, ev);
   r.pts_ns = integer(payload, ev, "pts_ns");
   r.duration_ns = integer(payload, ev, "duration_ns");
   r.status = str(payload, ev, "status");
