@@ -9,23 +9,11 @@
 #include "expect_error.hpp"
 #include "fixture_check.hpp"
 #include "scenario.hpp"
+#include "scenario_reject.hpp"
 
 namespace {
 
 using dubctl::parse_scenario;
-using dubctl::ScenarioError;
-
-// Asserts that parsing fails and that the message names the line and contains `text`.
-void expect_rejected(const std::string& yaml, int line, const std::string& text) {
-  try {
-    parse_scenario(yaml, "scenarios/x.yaml");
-    FAIL() << "accepted:\n" << yaml;
-  } catch (const ScenarioError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("scenarios/x.yaml:" + std::to_string(line) + ":"), std::string::npos) << msg;
-    EXPECT_NE(msg.find(text), std::string::npos) << msg;
-  }
-}
 
 std::string with_steps(const std::string& steps) {
   return "name: a\ndescription: d\nstacks: {media: {}}\nsteps:\n" + steps;

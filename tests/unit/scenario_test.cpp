@@ -1,4 +1,5 @@
 #include "scenario.hpp"
+#include "scenario_reject.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +8,6 @@
 namespace {
 
 using dubctl::parse_scenario;
-using dubctl::ScenarioError;
 
 constexpr const char* kValid = R"(name: media-alone
 description: MediaMTX answers on its published API port
@@ -24,18 +24,6 @@ steps:
       expect: {streams: 2, video_codec: h264, audio_codec: aac, duration_s: 30}
   - down: [media]
 )";
-
-// Asserts that parsing fails and that the message names the line and the key.
-void expect_error(const std::string& yaml, int line, const std::string& key) {
-  try {
-    parse_scenario(yaml, "scenarios/x.yaml");
-    FAIL() << "accepted:\n" << yaml;
-  } catch (const ScenarioError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("scenarios/x.yaml:" + std::to_string(line) + ":"), std::string::npos) << msg;
-    EXPECT_NE(msg.find(key), std::string::npos) << msg;
-  }
-}
 
 TEST(Scenario, ParsesEveryStepKind) {
   const auto s = parse_scenario(kValid, "scenarios/x.yaml");
@@ -57,32 +45,32 @@ TEST(Scenario, ParsesEveryStepKind) {
 TEST(Scenario, UnknownKeyNamesFileLineAndKey) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("timeout: 30s"), 12, "timout: 30s");
-  expect_error(yaml, 10, "steps[1].wait.timout");
+  expect_rejected(yaml, 10, "steps[1].wait.timout");
 }
 
 TEST(Scenario, BadDurationIsRejected) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("timeout: 3m"), 11, "timeout: soon");
-  expect_error(yaml, 3, "timeout");
+  expect_rejected(yaml, 3, "timeout");
 }
 
 TEST(Scenario, WrongTypeIsRejected) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("streams: 2"), 10, "streams: two");
-  expect_error(yaml, 13, "steps[2].verify.expect.streams");
+  expect_rejected(yaml, 13, "steps[2].verify.expect.streams");
 }
 
 TEST(Scenario, UnknownStepAndUndeclaredStack) {
-  expect_error("name: a\ndescription: d\nsteps:\n  - dance: media\n", 4, "unknown step 'dance'");
-  expect_error("name: a\ndescription: d\nsteps:\n  - up: sts\n", 4, "not declared");
-  expect_error("name: a\ndescription: d\nstacks: {media: {}}\nsteps:\n  - up: cloud\n", 5, "unknown stack 'cloud'");
+  expect_rejected("name: a\ndescription: d\nsteps:\n  - dance: media\n", 4, "unknown step 'dance'");
+  expect_rejected("name: a\ndescription: d\nsteps:\n  - up: sts\n", 4, "not declared");
+  expect_rejected("name: a\ndescription: d\nstacks: {media: {}}\nsteps:\n  - up: cloud\n", 5, "unknown stack 'cloud'");
 }
 
 TEST(Scenario, RequiredFieldsAndYamlSyntax) {
-  expect_error("description: d\nsteps: [{down: media}]\n", 1, "name");
-  expect_error("name: a\ndescription: d\n", 1, "steps");
-  expect_error("name: a\n  description: : d\n", 2, "not valid YAML");
-  expect_error("name: Has Spaces\ndescription: d\nsteps: [{up: media}]\n", 1, "name");
+  expect_rejected("description: d\nsteps: [{down: media}]\n", 1, "name");
+  expect_rejected("name: a\ndescription: d\n", 1, "steps");
+  expect_rejected("name: a\n  description: : d\n", 2, "not valid YAML");
+  expect_rejected("name: Has Spaces\ndescription: d\nsteps: [{up: media}]\n", 1, "name");
 }
 
 TEST(Scenario, MonitorAndFragmentSteps) {
@@ -101,8 +89,8 @@ steps:
   const auto& v = std::get<dubctl::VerifyFragmentsStep>(s.steps[2].action);
   EXPECT_EQ(v.max_wer, 0.2);
   EXPECT_EQ(v.status, "success");
-  expect_error("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {max_wer: 0.2}}\n", 4, "reference");
-  expect_error("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {status: great}}\n", 4, "status");
+  expect_rejected("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {max_wer: 0.2}}\n", 4, "reference");
+  expect_rejected("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {status: great}}\n", 4, "status");
 }
 
 TEST(Expand, VariablesDefaultsAndErrors) {
@@ -192,32 +180,32 @@ TEST(Scenario, MalformedStsDriveStepsNameLineAndKey) {
     yaml.replace(at, from.size(), to);
     return yaml;
   };
-  expect_error(broken("      fragment: 6s", "      fragmnet: 6s"), 9, "steps[1].sts.fragmnet");
-  expect_error(broken("fragment: 6s", "fragment: soon"), 9, "steps[1].sts.fragment");
-  expect_error(broken("fragment: 6s", "fragment: 45s"), 9, "between 100ms and 30s");
-  expect_error(broken("fragment: 6s", "fragment: 50ms"), 9, "steps[1].sts.fragment");
-  expect_error(broken("concurrent: true", "concurrent: often"), 10, "steps[1].sts.concurrent");
-  expect_error(broken("sample_rate: 16000", "sample_rate: 12345"), 11, "steps[1].sts.sample_rate");
-  expect_error(broken("channels: 1", "channels: 3"), 12, "steps[1].sts.channels");
-  expect_error(broken("timeout: 90s", "timeout: [90s]"), 14, "steps[1].sts.timeout");
-  expect_error(broken("        status: success", "        status: great"), 16, "steps[1].sts.expect.status");
-  expect_error(broken("fragments: 5\n", "fragments: five\n"), 17, "steps[1].sts.expect.fragments");
-  expect_error(broken("translation_contains: uno", "translation_contains: {es: uno}"), 20,
-               "steps[1].sts.expect.translation_contains");
-  expect_error(broken("max_wer: 0.3", "max_wer: low"), 22, "steps[1].sts.expect.max_wer");
-  expect_error(broken("        dubbed: true", "        dubed: true"), 24, "steps[1].sts.expect.dubed");
-  expect_error(broken("max_processing: 15s", "max_processing: fast"), 26, "steps[1].sts.expect.max_processing");
-  expect_error(broken("      fixture: 30s-english-speech.mp4\n", ""), 7, "steps[1].sts.fixture");
+  expect_rejected(broken("      fragment: 6s", "      fragmnet: 6s"), 9, "steps[1].sts.fragmnet");
+  expect_rejected(broken("fragment: 6s", "fragment: soon"), 9, "steps[1].sts.fragment");
+  expect_rejected(broken("fragment: 6s", "fragment: 45s"), 9, "between 100ms and 30s");
+  expect_rejected(broken("fragment: 6s", "fragment: 50ms"), 9, "steps[1].sts.fragment");
+  expect_rejected(broken("concurrent: true", "concurrent: often"), 10, "steps[1].sts.concurrent");
+  expect_rejected(broken("sample_rate: 16000", "sample_rate: 12345"), 11, "steps[1].sts.sample_rate");
+  expect_rejected(broken("channels: 1", "channels: 3"), 12, "steps[1].sts.channels");
+  expect_rejected(broken("timeout: 90s", "timeout: [90s]"), 14, "steps[1].sts.timeout");
+  expect_rejected(broken("        status: success", "        status: great"), 16, "steps[1].sts.expect.status");
+  expect_rejected(broken("fragments: 5\n", "fragments: five\n"), 17, "steps[1].sts.expect.fragments");
+  expect_rejected(broken("translation_contains: uno", "translation_contains: {es: uno}"), 20,
+                  "steps[1].sts.expect.translation_contains");
+  expect_rejected(broken("max_wer: 0.3", "max_wer: low"), 22, "steps[1].sts.expect.max_wer");
+  expect_rejected(broken("        dubbed: true", "        dubed: true"), 24, "steps[1].sts.expect.dubed");
+  expect_rejected(broken("max_processing: 15s", "max_processing: fast"), 26, "steps[1].sts.expect.max_processing");
+  expect_rejected(broken("      fixture: 30s-english-speech.mp4\n", ""), 7, "steps[1].sts.fixture");
   // Contradictions and missing context.
-  expect_error(broken("        reference: fixtures/test_streams/30s-english-speech.json\n", ""), 16, "reference");
-  expect_error(broken("      concurrent: true\n", ""), 24, "set `concurrent: true`");
-  expect_error("name: a\ndescription: d\nsteps:\n  - sts: {fixture: f.mp4, expect: {no_speech: true}}\n", 4,
-               "add `dubbed: false`");
-  expect_error(
+  expect_rejected(broken("        reference: fixtures/test_streams/30s-english-speech.json\n", ""), 16, "reference");
+  expect_rejected(broken("      concurrent: true\n", ""), 24, "set `concurrent: true`");
+  expect_rejected("name: a\ndescription: d\nsteps:\n  - sts: {fixture: f.mp4, expect: {no_speech: true}}\n", 4,
+                  "add `dubbed: false`");
+  expect_rejected(
       "name: a\ndescription: d\nsteps:\n  - sts: {fixture: f.mp4, expect: {no_speech: true, dubbed: false, "
       "transcript_contains: [hi]}}\n",
       4, "no_speech contradicts");
-  expect_error("name: a\ndescription: d\nsteps:\n  - sts: 6s-hello-world.mp4\n", 4, "steps[0].sts");
+  expect_rejected("name: a\ndescription: d\nsteps:\n  - sts: 6s-hello-world.mp4\n", 4, "steps[0].sts");
 }
 
 }  // namespace
@@ -236,11 +224,11 @@ steps:
   EXPECT_EQ(held.mediamtx_api, "http://localhost:19997");
   const auto& plain = std::get<dubctl::PublishStep>(s.steps.at(1).action);
   EXPECT_EQ(plain.wait_reader.count(), 0);  // media goes out at once unless asked
-  expect_error(R"(name: p
+  expect_rejected(R"(name: p
 description: d
 stacks: {media: {}}
 steps:
   - publish: {fixture: 6s-hello-world.mp4, wait_reader: soon}
 )",
-               5, "wait_reader");
+                  5, "wait_reader");
 }
