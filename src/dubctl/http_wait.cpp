@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "dub/http/client.hpp"
@@ -10,54 +12,68 @@
 
 namespace dubctl {
 
-std::string wait_http(const std::string& url, int status, const std::string& body_contains, Duration timeout) {
-  Progress progress(fmt::format("waiting for HTTP {} from {}", status, url), timeout);
-  std::string last = "no answer yet";
+namespace {
+
+// Polls `url` with a progress line until `accept` takes an answer (returning what to report);
+// otherwise `accept` says in `last` why not. Returns nullopt when `timeout` passes, with
+// `last` the final answer or connection error.
+using Accept = std::function<std::optional<std::string>(const dub::http::ClientResponse&, std::string& last)>;
+std::optional<std::string> poll_http(const std::string& what, const std::string& url, Duration timeout,
+                                     std::chrono::milliseconds interval, const Accept& accept, std::string& last) {
+  Progress progress(what, timeout);
+  last = "no answer yet";
   while (!progress.expired()) {
     try {
       const auto response = dub::http::request("GET", url, "", std::chrono::seconds(3));
-      last = fmt::format("HTTP {}", response.status);
-      if (response.status == status &&
-          (body_contains.empty() || response.body.find(body_contains) != std::string::npos)) {
-        progress.done(last);
-        return last;
+      if (auto done = accept(response, last)) {
+        progress.done(*done);
+        return done;
       }
-      if (response.status == status) last += fmt::format(" but the body lacks '{}'", body_contains);
     } catch (const dub::Error& e) {
       last = e.what();
     }
     progress.tick(last);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::this_thread::sleep_for(interval);
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string wait_http(const std::string& url, int status, const std::string& body_contains, Duration timeout) {
+  std::string last;
+  const auto done = poll_http(
+      fmt::format("waiting for HTTP {} from {}", status, url), url, timeout, std::chrono::milliseconds(500),
+      [&](const dub::http::ClientResponse& response, std::string& why) -> std::optional<std::string> {
+        why = fmt::format("HTTP {}", response.status);
+        if (response.status != status) return std::nullopt;
+        if (body_contains.empty() || response.body.find(body_contains) != std::string::npos) return why;
+        why += fmt::format(" but the body lacks '{}'", body_contains);
+        return std::nullopt;
+      },
+      last);
+  if (done) return *done;
   throw dub::Error(fmt::format("{} did not answer HTTP {} within {:.0f}s (last: {})", url, status,
                                std::chrono::duration<double>(timeout).count(), last));
 }
 
 std::string wait_reader(const std::string& api, const std::string& path, Duration timeout) {
-  const auto url = fmt::format("{}/v3/paths/get/{}", api, path);
-  Progress progress(fmt::format("waiting for a reader on {}", path), timeout);
-  std::string last = "no answer yet";
-  while (!progress.expired()) {
-    try {
-      const auto response = dub::http::request("GET", url, "", std::chrono::seconds(3));
-      if (response.status == 200) {
-        const auto body = response.json();
-        const auto readers = body.value("readers", nlohmann::json::array());
-        if (readers.is_array() && !readers.empty()) {
-          auto what = fmt::format("{} reader(s)", readers.size());
-          progress.done(what);
-          return what;
+  std::string last;
+  const auto done = poll_http(
+      fmt::format("waiting for a reader on {}", path), fmt::format("{}/v3/paths/get/{}", api, path), timeout,
+      std::chrono::milliseconds(50),
+      [](const dub::http::ClientResponse& response, std::string& why) -> std::optional<std::string> {
+        if (response.status != 200) {
+          why = fmt::format("HTTP {}", response.status);
+          return std::nullopt;
         }
-        last = "the path has no reader yet";
-      } else {
-        last = fmt::format("HTTP {}", response.status);
-      }
-    } catch (const dub::Error& e) {
-      last = e.what();
-    }
-    progress.tick(last);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+        const auto readers = response.json().value("readers", nlohmann::json::array());
+        if (readers.is_array() && !readers.empty()) return fmt::format("{} reader(s)", readers.size());
+        why = "the path has no reader yet";
+        return std::nullopt;
+      },
+      last);
+  if (done) return *done;
   throw dub::Error(
       fmt::format("nothing read {} within {:.0f}s (last: {}): the media service did not start a worker "
                   "for it; check its log and MediaMTX's runOnReady hook",
