@@ -4,7 +4,9 @@
 #include <cstddef>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dubctl {
@@ -24,6 +26,22 @@ struct WordCoverage {
 // Which of the `expected` words (compared lower-case; accented letters kept as they are) occur
 // among the words of `text`.
 WordCoverage word_coverage(const std::vector<std::string>& expected, const std::string& text);
+
+// The sidecar checks of a set of STS results: the word error rate of `transcript` against the
+// sidecar's `transcript` (property asr_wer; a problem above `max_wer`), and which of its
+// `expected_translation_es` words `translation` holds (property translation_coverage; a problem
+// below `min_coverage`). Returns the figures for the caller's summary.
+struct SidecarFigures {
+  double wer = 0;
+  std::optional<WordCoverage> coverage;  // none when the sidecar expects no Spanish words
+};
+SidecarFigures check_against_sidecar(const nlohmann::json& sidecar, const std::string& transcript,
+                                     const std::string& translation, std::optional<double> max_wer, double min_coverage,
+                                     std::vector<std::pair<std::string, std::string>>& properties,
+                                     std::vector<std::string>& problems);
+
+// `"text"`, or `nothing` when it is empty: how a failure message quotes what was heard.
+std::string quoted_or_nothing(const std::string& text);
 
 // Whether the words of `phrase` occur one after the other among the words of `text`, both
 // normalised like the word error rate (normalize_words: case, punctuation, numbers as words).

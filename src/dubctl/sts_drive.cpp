@@ -20,7 +20,6 @@
 #include "dub/util/error.hpp"
 #include "progress.hpp"
 #include "sidecar.hpp"
-#include "wer.hpp"
 
 namespace fs = std::filesystem;
 
@@ -83,10 +82,6 @@ std::string joined(const std::vector<const dub::sts::StsResult*>& answers, std::
 
 double max_of(const std::vector<double>& values) {
   return values.empty() ? 0.0 : *std::max_element(values.begin(), values.end());
-}
-
-std::string quoted_or_nothing(const std::string& text) {
-  return text.empty() ? "nothing" : fmt::format("\"{}\"", text);
 }
 
 }  // namespace
@@ -246,23 +241,8 @@ std::vector<std::string> expectation_problems(const StsDriveStep::Expect& expect
                                    x.peak_inflight, *expect.min_inflight));
   }
   if (sidecar.is_object()) {
-    const auto wer = word_error_rate(sidecar.value("transcript", ""), transcript);
-    properties.emplace_back("asr_wer", fmt::format("{:.3f}", wer.wer));
-    if (expect.max_wer && wer.wer > *expect.max_wer) {
-      problems.push_back(fmt::format("word error rate {:.1f}% > {:.1f}% (heard {})", wer.wer * 100,
-                                     *expect.max_wer * 100, quoted_or_nothing(transcript)));
-    }
-    const auto expected =
-        sidecar.value("expected_translation_es", nlohmann::json::array()).get<std::vector<std::string>>();
-    if (!expected.empty()) {
-      const auto coverage = word_coverage(expected, translation);
-      properties.emplace_back("translation_coverage", fmt::format("{:.3f}", coverage.ratio()));
-      if (coverage.ratio() < expect.min_translation_coverage) {
-        problems.push_back(fmt::format(
-            "translations hold {:.0f}% of the expected Spanish words (< {:.0f}%); missing: {}", coverage.ratio() * 100,
-            expect.min_translation_coverage * 100, fmt::join(coverage.missing, " ")));
-      }
-    }
+    check_against_sidecar(sidecar, transcript, translation, expect.max_wer, expect.min_translation_coverage, properties,
+                          problems);
   }
   return problems;
 }

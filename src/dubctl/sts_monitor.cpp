@@ -7,7 +7,6 @@
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 #include "sidecar.hpp"
-#include "wer.hpp"
 
 namespace dubctl {
 
@@ -118,26 +117,11 @@ std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<
   std::string detail =
       fmt::format("{} fragment(s), {:.3f}s of audio", sorted.size(), static_cast<double>(total_ns) / 1e9);
   if (!step.reference.empty()) {
-    const auto sidecar = read_sidecar(root / step.reference);
-    const auto reference = sidecar.value("transcript", "");
-    const auto wer = word_error_rate(reference, transcripts);
-    properties.emplace_back("asr_wer", fmt::format("{:.3f}", wer.wer));
-    detail += fmt::format(", WER {:.1f}%", wer.wer * 100);
-    if (step.max_wer && wer.wer > *step.max_wer) {
-      problems.push_back(fmt::format("word error rate {:.1f}% > {:.1f}% (heard: \"{}\")", wer.wer * 100,
-                                     *step.max_wer * 100, transcripts));
-    }
-    const auto expected =
-        sidecar.value("expected_translation_es", nlohmann::json::array()).get<std::vector<std::string>>();
-    if (!expected.empty()) {
-      const auto coverage = word_coverage(expected, translations);
-      properties.emplace_back("translation_coverage", fmt::format("{:.3f}", coverage.ratio()));
-      detail += fmt::format(", {}/{} Spanish words", coverage.found, coverage.expected);
-      if (coverage.ratio() < step.min_translation_coverage) {
-        problems.push_back(
-            fmt::format("translations hold {:.0f}% of the expected Spanish words (< {:.0f}%); missing: {}",
-                        coverage.ratio() * 100, step.min_translation_coverage * 100, fmt::join(coverage.missing, " ")));
-      }
+    const auto figures = check_against_sidecar(read_sidecar(root / step.reference), transcripts, translations,
+                                               step.max_wer, step.min_translation_coverage, properties, problems);
+    detail += fmt::format(", WER {:.1f}%", figures.wer * 100);
+    if (figures.coverage) {
+      detail += fmt::format(", {}/{} Spanish words", figures.coverage->found, figures.coverage->expected);
     }
   }
   if (!problems.empty())
