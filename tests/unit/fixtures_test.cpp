@@ -1,6 +1,7 @@
 // Checks the committed test fixtures (fixtures/test_streams/, made by scripts/make-fixtures):
 // what libav reads from each file must agree with its JSON sidecar, and both must obey the
-// invariants the end-to-end tests rely on (codecs, 48 kHz, 30 words a second apart, 6 s segments).
+// invariants the end-to-end tests rely on (codecs, 48 kHz, 30 words a second apart, 6 s segments,
+// whole recorded prompts inside each segment of the human-voice fixture).
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -53,13 +54,53 @@ std::vector<std::string> counting_words() {
   return words;
 }
 
+// The words of a text, split at spaces.
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  std::string word;
+  while (in >> word) words.push_back(word);
+  return words;
+}
+
+// The recorded prompts of 30s-human-voice.mp4 (Allison Smith, Debian asterisk-core-sounds-en-wav),
+// lower-case without punctuation, as the transcript file of the package spells them.
+const std::vector<std::string>& human_prompts() {
+  static const std::vector<std::string> prompts = {
+      "nobody is available to take your call at the moment",
+      "please try your call again later",
+      "please enter your phone number starting with the area code",
+      "the number is not answering",
+      "that feature is not available on this line",
+      "information about your last call",
+      "your message has been saved",
+      "the echo test has been completed",
+      "your call is now first in line and will be answered by the next available representative",
+  };
+  return prompts;
+}
+
+std::vector<std::string> human_words() {
+  std::vector<std::string> words;
+  for (const auto& p : human_prompts()) {
+    for (auto& w : split_words(p)) words.push_back(std::move(w));
+  }
+  return words;
+}
+
 enum class Content { Speech, SpeechOverNoise, Silence, NoAudio };
+
+// Synthetic: every word synthesised and measured on its own, one Spanish word per English word.
+// Human: whole recorded prompts; only a prompt's span is measured (its words' times are split from
+// it), and the Spanish is the machine translation of each prompt, so it lines up per prompt, not per word.
+enum class Voice { Synthetic, Human };
 
 struct Fixture {
   std::string file;
   double duration_s;
   Content content;
   std::vector<std::string> words;  // expected word texts, in order
+  Voice voice = Voice::Synthetic;
 };
 
 std::ostream& operator<<(std::ostream& os, const Fixture& f) {
@@ -73,6 +114,7 @@ const std::vector<Fixture>& fixtures() {
       {"30s-silence.mp4", 30.0, Content::Silence, {}},
       {"30s-no-audio.mp4", 30.0, Content::NoAudio, {}},
       {"6s-hello-world.mp4", 6.0, Content::Speech, {"hello", "world"}},
+      {"30s-human-voice.mp4", 30.0, Content::Speech, human_words(), Voice::Human},
   };
   return all;
 }
@@ -189,9 +231,13 @@ TEST_P(FixtureTest, SixSecondSegmentsHoldTheirWords) {
   const json& words = side_.at("words");
   const json& es = side_.at("expected_translation_es");
   const bool has_es = !es.empty();
-  if (has_es) {
+  // Synthetic speech: word k of the Spanish translates word k. A recording: the segments' Spanish,
+  // in order, is the whole list.
+  const bool es_per_word = has_es && f.voice == Voice::Synthetic;
+  if (es_per_word) {
     ASSERT_EQ(es.size(), words.size());
   }
+  std::vector<std::string> es_of_segments;
   ASSERT_EQ(segs.size(), static_cast<std::size_t>(std::lround(f.duration_s / 6.0)));
   std::size_t seen = 0;
   for (std::size_t i = 0; i < segs.size(); ++i) {
@@ -208,7 +254,7 @@ TEST_P(FixtureTest, SixSecondSegmentsHoldTheirWords) {
       const double start = words[k].at("start_s").get<double>();
       if (start < lo || start >= hi) continue;
       inside.push_back(words[k].at("word").get<std::string>());
-      if (has_es) {
+      if (es_per_word) {
         inside_es.push_back(es[k].get<std::string>());
       }
       // No word may straddle a segment boundary: the pipeline cuts audio every 6 s.
@@ -216,14 +262,21 @@ TEST_P(FixtureTest, SixSecondSegmentsHoldTheirWords) {
     }
     seen += inside.size();
     EXPECT_EQ(s.at("text").get<std::string>(), join(inside));
-    if (has_es) {
+    if (es_per_word) {
       EXPECT_EQ(s.at("expected_translation_es").get<std::string>(), join(inside_es));
+    } else if (has_es) {
+      const auto seg_es = split_words(s.at("expected_translation_es").get<std::string>());
+      EXPECT_EQ(seg_es.empty(), inside.empty()) << "Spanish exactly where there is English";
+      es_of_segments.insert(es_of_segments.end(), seg_es.begin(), seg_es.end());
     }
     if (f.words.size() == 30) {
       EXPECT_EQ(inside.size(), 6U) << "six numbers per 6 s segment";
     }
   }
   EXPECT_EQ(seen, words.size()) << "every word belongs to exactly one segment";
+  if (has_es && !es_per_word) {
+    EXPECT_EQ(es.get<std::vector<std::string>>(), es_of_segments);
+  }
 }
 
 // The counting fixtures only.
@@ -262,6 +315,68 @@ TEST(NoiseFixture, StatesItsSnrAndReusesTheCleanSpeech) {
   // Same speech as the clean fixture, sample for sample.
   const json clean = read_sidecar("30s-english-speech.mp4");
   EXPECT_EQ(side_.at("words"), clean.at("words"));
+}
+
+// 30s-human-voice.mp4: a real recording, its licence, and whole prompts inside each 6 s segment.
+TEST(HumanVoiceFixture, NamesItsRecordingAndLicence) {
+  const json side = read_sidecar("30s-human-voice.mp4");
+  EXPECT_EQ(side.at("voice").get<std::string>(), "real human recording");
+  EXPECT_FALSE(side.contains("tts")) << "a recording, not synthesised speech";
+  const json& source = side.at("source");
+  EXPECT_EQ(source.at("package").get<std::string>(), "asterisk-core-sounds-en-wav");
+  EXPECT_FALSE(source.at("version").get<std::string>().empty());
+  EXPECT_EQ(source.at("licence").get<std::string>(), "CC-BY-SA-3.0");
+  EXPECT_NE(source.at("attribution").get<std::string>().find("Allison Smith"), std::string::npos);
+  EXPECT_EQ(source.at("files").size(), human_prompts().size());
+}
+
+TEST(HumanVoiceFixture, WholePromptsInsideEachSegment) {
+  const json side = read_sidecar("30s-human-voice.mp4");
+  const json& prompts = side.at("prompts");
+  const json& words = side.at("words");
+  const json& segs = side.at("segments_6s");
+  ASSERT_EQ(prompts.size(), human_prompts().size());
+  constexpr double kMargin = 0.15;  // seconds of silence kept next to every 6 s boundary
+  std::vector<double> speech(segs.size(), 0.0);
+  std::vector<std::string> seg_text(segs.size());
+  std::vector<std::string> seg_es(segs.size());
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    const json& p = prompts[i];
+    SCOPED_TRACE("prompt " + std::to_string(i + 1));
+    EXPECT_EQ(p.at("words").get<std::string>(), human_prompts()[i]);
+    const double start = p.at("start_s").get<double>();
+    const double end = p.at("end_s").get<double>();
+    const auto seg = static_cast<std::size_t>(std::floor(start / 6.0));
+    ASSERT_LT(seg, segs.size());
+    EXPECT_EQ(p.at("segment").get<std::size_t>(), seg);
+    EXPECT_GE(start, 6.0 * static_cast<double>(seg) + kMargin);
+    EXPECT_LE(end, 6.0 * static_cast<double>(seg + 1) - kMargin) << "a prompt straddles a 6 s boundary";
+    EXPECT_NEAR(p.at("start_sample").get<double>() / kRate, start, 1e-6);
+    EXPECT_NEAR(p.at("end_sample").get<double>() / kRate, end, 1e-6);
+    // The prompt's first word starts where it starts and its last word ends where it ends.
+    const auto first = p.at("first_word").get<std::size_t>();
+    const auto last = p.at("last_word").get<std::size_t>();
+    ASSERT_TRUE(first >= 1 && first <= last && last <= words.size());
+    EXPECT_EQ(words[first - 1].at("start_sample"), p.at("start_sample"));
+    EXPECT_EQ(words[last - 1].at("end_sample"), p.at("end_sample"));
+    EXPECT_EQ(last - first + 1, split_words(human_prompts()[i]).size());
+    EXPECT_FALSE(p.at("expected_translation_es").get<std::string>().empty());
+    speech[seg] += end - start;
+    for (auto* out : {&seg_text[seg], &seg_es[seg]}) {
+      if (!out->empty()) *out += ' ';
+    }
+    seg_text[seg] += p.at("words").get<std::string>();
+    seg_es[seg] += p.at("expected_translation_es").get<std::string>();
+  }
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    SCOPED_TRACE("segment " + std::to_string(i));
+    EXPECT_GE(speech[i], 3.5) << "every 6 s segment has speech";
+    EXPECT_LE(speech[i], 5.5);
+    EXPECT_EQ(segs[i].at("text").get<std::string>(), seg_text[i]);
+    EXPECT_EQ(segs[i].at("expected_translation_es").get<std::string>(), seg_es[i]);
+  }
+  EXPECT_EQ(side.at("expected_translation_es_text").get<std::string>(),
+            join(side.at("expected_translation_es").get<std::vector<std::string>>()));
 }
 
 std::vector<Fixture> counting_fixtures() {
