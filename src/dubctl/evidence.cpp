@@ -235,6 +235,12 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
       r.notes.push_back(fmt::format("original.mp4 could not be made from {}: {}", ev.fixture.string(), e.what()));
     }
   }
+  if (ev.heard) {
+    for (const auto& w : ev.heard->windows) {
+      r.heard.push_back({w.index, w.start_s, w.end_s, w.silent ? std::string() : w.language, w.probability,
+                         w.expected_language, w.passthrough, w.text, w.expected_text, w.verdict});
+    }
+  }
   if (!r.has_media) return r;
   r.fragments = fragment_rows(ev);
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dub/media/drift.hpp"
+#include "heard.hpp"
 #include "junit.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
@@ -28,6 +29,7 @@ struct ScenarioEvidence {
   std::optional<double> max_drift_ms;     // the verify media step's bound
   std::vector<nlohmann::json> summaries;  // STS /monitor fragment summaries of the stream
   nlohmann::json worker;                  // media service GET /v1/streams/<stream> (null: not fetched)
+  std::optional<HeardVerdict> heard;      // from a verify heard step: what the independent judge heard
   std::vector<std::string> notes;
 
   [[nodiscard]] bool has_media() const { return !fixture.empty() || monitored; }

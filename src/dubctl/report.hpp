@@ -45,6 +45,23 @@ struct Envelope {
 Envelope make_envelope(const std::vector<std::int16_t>& samples, int sample_rate, int channels, double start_s,
                        std::size_t bins);
 
+// One window of the dubbed output as the independent judge heard it (verify heard).
+struct HeardRow {
+  int index = 0;
+  double start_s = 0;
+  double end_s = 0;
+  std::string language;  // "" when silent
+  double probability = 0;
+  std::string expected_language;  // "" when not judged
+  bool passthrough = false;
+  std::string text;           // what the judge transcribed
+  std::string expected_text;  // the original's words there
+  std::string verdict;        // "ok" or what is wrong
+};
+
+// The table of those windows ("" when there are none). Element id "heard-<slug>".
+std::string heard_table(const std::string& id, const std::vector<HeardRow>& rows);
+
 struct Point {
   double x = 0;
   double y = 0;
@@ -58,6 +75,7 @@ struct ScenarioReport {
   std::string failure;  // the failing assertion, verbatim
   double time_s = 0;
   std::vector<std::pair<std::string, std::string>> properties;  // JUnit properties (measured figures)
+  std::vector<HeardRow> heard;                                  // verify heard: the judge's windows
   std::vector<std::pair<std::string, std::string>> artifacts;   // label -> path relative to report.html
   std::vector<std::string> notes;                               // what could not be gathered, and why
 

@@ -24,6 +24,7 @@
 #include "evidence.hpp"
 #include "expect_error.hpp"
 #include "fixture_check.hpp"
+#include "heard.hpp"
 #include "http_wait.hpp"
 #include "log_wait.hpp"
 #include "progress.hpp"
@@ -409,6 +410,8 @@ std::string describe(const Step& step, const EnvMap& vars) {
         if constexpr (std::is_same_v<T, WaitHttpStep>)
           return fmt::format("wait for HTTP {} from {}", a.status, x(a.url));
         if constexpr (std::is_same_v<T, VerifyMediaStep>) return fmt::format("verify {}", x(a.source));
+        if constexpr (std::is_same_v<T, VerifyHeardStep>)
+          return fmt::format("listen to {} (judge: Whisper {})", x(a.media), a.model);
         if constexpr (std::is_same_v<T, PublishStep>) return fmt::format("publish {}", a.fixture);
         if constexpr (std::is_same_v<T, WaitPublishStep>) return fmt::format("wait for {} to finish", a.what);
         if constexpr (std::is_same_v<T, RecordStep>) return fmt::format("record {}", x(a.from));
@@ -472,6 +475,8 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
                 detail = wait_http(expand(a.url, vars), a.status, expand(a.body_contains, vars), a.timeout);
               } else if constexpr (std::is_same_v<T, VerifyMediaStep>) {
                 detail = verify_media(a, root, vars, tc.properties, evidence);
+              } else if constexpr (std::is_same_v<T, VerifyHeardStep>) {
+                detail = verify_heard(a, root, artifacts / s.name, vars, tc.properties, evidence.heard.emplace());
               } else if constexpr (std::is_same_v<T, PublishStep>) {
                 evidence.fixture = resolve_fixture(expand(a.fixture, vars), root);
                 evidence.publish_stop_after_s = std::chrono::duration<double>(a.stop_after).count();

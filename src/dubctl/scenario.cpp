@@ -260,6 +260,32 @@ StsDriveStep parse_sts_step(const YAML::Node& value, const std::string& step_pat
   return sts;
 }
 
+VerifyHeardStep parse_heard(const YAML::Node& node, const std::string& path, const fs::path& file) {
+  Reader h(node, path, file);
+  VerifyHeardStep v;
+  v.media = h.string("media");
+  v.language = h.string_or("language", v.language);
+  if (h.has("min_probability")) {
+    v.min_probability = h.number("min_probability", h.get("min_probability"));
+    if (v.min_probability < 0 || v.min_probability > 1) {
+      h.fail(h.get("min_probability"), h.key_path("min_probability"), "must be between 0 and 1");
+    }
+  }
+  v.passthrough_language = h.string_or("passthrough_language", "");
+  v.reference = h.string_or("reference", "");
+  if (h.has("min_coverage")) v.min_coverage = h.number("min_coverage", h.get("min_coverage"));
+  if (h.has("window")) v.window = h.duration("window", Duration{0});
+  if (v.window && v.window->count() < 1000) h.fail(h.get("window"), h.key_path("window"), "must be at least 1s");
+  v.media_service = h.string_or("media_service", v.media_service);
+  v.stream = h.string_or("stream", v.stream);
+  v.image = h.string_or("image", v.image);
+  v.model = h.string_or("model", v.model);
+  v.timeout = h.duration("timeout", v.timeout);
+  h.finish();
+  if (v.min_coverage > 0 && v.reference.empty()) h.fail(node, path, "min_coverage needs a `reference:` sidecar");
+  return v;
+}
+
 Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file) {
   const std::string path = fmt::format("steps[{}]", index);
   Reader outer(item, path, file);
@@ -343,6 +369,11 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       }
       r.finish();
       step.action = v;
+      return step;
+    }
+    if (r.has("heard")) {
+      step.action = parse_heard(r.get("heard"), r.key_path("heard"), file);
+      r.finish();
       return step;
     }
     VerifyMediaStep verify;

@@ -112,6 +112,27 @@ struct VerifyFragmentsStep {
   bool dubbed = true;                   // dubbed audio differs from the input (sha256) in every fragment
 };
 
+// Listens to a recording with an independent judge (heard.hpp): Whisper, multilingual, in its own
+// container (`python -m dub_judge` in the STS image, not the STS service under test). Per window of
+// `window` (the pipeline's fragments): every dubbed window must be heard in `language` with at least
+// `min_probability`; a window the media service passed through (original audio) must be heard in
+// `passthrough_language`; with a `reference` sidecar, a window where the original has speech must not
+// be silent, and the heard Spanish must hold `min_coverage` of the sidecar's expected Spanish words.
+struct VerifyHeardStep {
+  std::string media;                 // a recording file or a folder of segments (joined); ${...} expanded
+  std::string language = "es";       // what every dubbed window must be heard as
+  double min_probability = 0.5;      // the judge's probability of `language`, per dubbed window
+  std::string passthrough_language;  // default: the reference's `language`, else "en"
+  std::string reference;             // fixture sidecar (.json) with segments_6s and expected Spanish
+  double min_coverage = 0;           // share of the expected Spanish words heard in the dubbed windows
+  std::optional<Duration> window;    // default: the reference's segment_duration_s, else 6 s
+  std::string media_service = "http://localhost:${MEDIA_SERVICE_PORT:-8080}";  // which windows were passed through
+  std::string stream = "${stream}";
+  std::string image = "dubctl/sts-service:dev";  // where dub_judge and the Whisper weights are
+  std::string model = "base";
+  Duration timeout{std::chrono::seconds(120)};
+};
+
 // Waits for a line in a stack's container logs (`compose logs`) logged since the scenario started
 // (log_wait.hpp).
 struct WaitLogStep {
@@ -150,8 +171,9 @@ struct StsDriveStep {
   } expect;
 };
 
-using StepAction = std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, WaitFragmentsStep, VerifyMediaStep,
-                                VerifyFragmentsStep, PublishStep, MonitorStep, RecordStep, WaitLogStep, StsDriveStep>;
+using StepAction =
+    std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, WaitFragmentsStep, VerifyMediaStep,
+                 VerifyFragmentsStep, VerifyHeardStep, PublishStep, MonitorStep, RecordStep, WaitLogStep, StsDriveStep>;
 
 struct Step {
   std::string kind;  // "up", "down", "publish", "monitor", "wait", "verify"

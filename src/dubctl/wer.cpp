@@ -30,8 +30,11 @@ std::string number_to_words(long long n) {
   return out;
 }
 
-std::vector<std::string> normalize_words(const std::string& text) {
-  // Hyphens and punctuation separate words; digits stay together as numbers.
+namespace {
+
+// Lower-case words: hyphens and punctuation separate them, apostrophes are dropped, digits stay
+// together as numbers (spelled out by the callers, each in its language).
+std::vector<std::string> normalize_words_ascii(const std::string& text) {
   std::string cleaned;
   cleaned.reserve(text.size());
   for (const char c : text) {
@@ -46,13 +49,76 @@ std::vector<std::string> normalize_words(const std::string& text) {
   std::istringstream in(cleaned);
   std::string word;
   while (in >> word) {
+    word.erase(std::remove(word.begin(), word.end(), '\''), word.end());
+    if (!word.empty()) words.push_back(word);
+  }
+  return words;
+}
+
+}  // namespace
+
+std::vector<std::string> normalize_words(const std::string& text) {
+  std::vector<std::string> words;
+  for (auto& word : normalize_words_ascii(text)) {
     if (std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); }) && word.size() < 7) {
       std::istringstream spelled(number_to_words(std::stoll(word)));
       std::string part;
       while (spelled >> part) words.push_back(part);
     } else {
-      word.erase(std::remove(word.begin(), word.end(), '\''), word.end());
-      if (!word.empty()) words.push_back(word);
+      words.push_back(std::move(word));
+    }
+  }
+  return words;
+}
+
+std::string spanish_number_words(long long n) {
+  static const std::array<const char*, 30> small = {
+      "cero",         "uno",         "dos",        "tres",        "cuatro",     "cinco",      "seis",      "siete",
+      "ocho",         "nueve",       "diez",       "once",        "doce",       "trece",      "catorce",   "quince",
+      "dieciseis",    "diecisiete",  "dieciocho",  "diecinueve",  "veinte",     "veintiuno",  "veintidos", "veintitres",
+      "veinticuatro", "veinticinco", "veintiseis", "veintisiete", "veintiocho", "veintinueve"};
+  static const std::array<const char*, 10> tens = {"",          "",        "",        "treinta", "cuarenta",
+                                                   "cincuenta", "sesenta", "setenta", "ochenta", "noventa"};
+  static const std::array<const char*, 10> hundreds = {
+      "",           "ciento",      "doscientos",  "trescientos", "cuatrocientos",
+      "quinientos", "seiscientos", "setecientos", "ochocientos", "novecientos"};
+  if (n < 0 || n > 999) return std::to_string(n);
+  if (n < 30) return small[static_cast<std::size_t>(n)];
+  if (n < 100) {
+    std::string out = tens[static_cast<std::size_t>(n / 10)];
+    if (n % 10 != 0) out += std::string(" y ") + small[static_cast<std::size_t>(n % 10)];
+    return out;
+  }
+  if (n == 100) return "cien";
+  std::string out = hundreds[static_cast<std::size_t>(n / 100)];
+  if (n % 100 != 0) out += " " + spanish_number_words(n % 100);
+  return out;
+}
+
+std::vector<std::string> normalize_words_es(const std::string& text) {
+  // Two-byte UTF-8 letters of Spanish (lead byte 0xC3) folded to ASCII; ¿ and ¡ (lead 0xC2) dropped.
+  static const std::string kFrom = "\xA1\xA9\xAD\xB3\xBA\xBC\xB1\x81\x89\x8D\x93\x9A\x9C\x91";
+  static const std::string kTo = "aeiouunaeiouun";
+  std::string folded;
+  folded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c == 0xC3 || c == 0xC2) && i + 1 < text.size()) {
+      const auto pos = c == 0xC3 ? kFrom.find(text[i + 1]) : std::string::npos;
+      folded += pos == std::string::npos ? ' ' : kTo[pos];
+      ++i;
+    } else {
+      folded += (c & 0x80U) != 0 ? ' ' : static_cast<char>(c);
+    }
+  }
+  std::vector<std::string> words;
+  for (auto& word : normalize_words_ascii(folded)) {
+    if (std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); }) && word.size() < 4) {
+      std::istringstream spelled(spanish_number_words(std::stoll(word)));
+      std::string part;
+      while (spelled >> part) words.push_back(part);
+    } else {
+      words.push_back(std::move(word));
     }
   }
   return words;

@@ -12,6 +12,13 @@ std::vector<std::string> normalize_words(const std::string& text);
 // English words for 0..999999 ("twenty one"); other numbers are returned as digits.
 std::string number_to_words(long long n);
 
+// Spanish words for 0..999 with accents folded ("veintidos", "ciento tres"); other numbers as digits.
+std::string spanish_number_words(long long n);
+
+// Spanish text as comparable words: lower-case, accents folded (á -> a, ñ -> n), punctuation
+// (including ¿ and ¡) removed, numbers written as digits spelled out in Spanish ("21" -> "veintiuno").
+std::vector<std::string> normalize_words_es(const std::string& text);
+
 struct WerResult {
   double wer = 0;  // (substitutions + deletions + insertions) / reference words
   int substitutions = 0;
