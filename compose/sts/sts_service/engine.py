@@ -104,6 +104,7 @@ class Engine:
             workers=c.asr_workers,
             beam_size=c.asr_beam_size,
             repetition_penalty=c.asr_repetition_penalty,
+            silence_gate=c.asr_silence_gate,
         )
         self.pairs = [p for p in mt.pairs() if p == ("en", "es")] or mt.pairs()
         self.pipeline = Pipeline(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import MODEL_DIR, have_model, require_tools
+from conftest import IMAGE_MODELS, MODEL_DIR, require_model, require_tools
 
 from sts_service.audio import PcmFormat, decode_pcm, encode_pcm, rms_dbfs
 from sts_service.config import Config, ConfigError
@@ -52,11 +52,16 @@ def test_config_defaults_and_validation():
         3000,
         "0.0.0.0",
         "real",
-        "small",
+        "base",
         3,
         30.0,
     )
     assert Config.from_env({"ASR_MODEL": "whisper-base"}).asr_model == "base"
+    assert Config.from_env({"ASR_MODEL": "Whisper-Small"}).asr_model == "small"
+    assert Config.from_env({"ASR_MODEL": "tiny.en"}).asr_model == "tiny.en"
+    assert Config.from_env({}).asr_silence_gate is True
+    assert Config.from_env({"ASR_SILENCE_GATE": "0"}).asr_silence_gate is False
+    assert Config.from_env({"ASR_SILENCE_GATE": "on"}).asr_silence_gate is True
     for bad in (
         {"PORT": "x"},
         {"MAX_INFLIGHT": "0"},
@@ -64,6 +69,7 @@ def test_config_defaults_and_validation():
         {"DEVICE": "cuda"},
         {"TRANSLATION_PROVIDER": "deepl"},
         {"ASR_MODEL": "../etc"},
+        {"ASR_SILENCE_GATE": "maybe"},
     ):
         with pytest.raises(ConfigError):
             Config.from_env(bad)
@@ -178,26 +184,14 @@ def test_tts_unknown_provider_or_voice_fails_clearly():
 # ------------------------------------------------------------------ ASR (needs weights)
 
 
-INSTALLED = [m for m in ("small", "base", "tiny.en") if have_model(m)]
-
-
 @pytest.mark.real_model
-@pytest.mark.parametrize(
-    "name",
-    INSTALLED
-    or [
-        pytest.param(
-            "none",
-            marks=pytest.mark.skip(
-                reason=f"no Whisper weights in {MODEL_DIR} (installed in the image; set ASR_MODEL_DIR)"
-            ),
-        )
-    ],
-)
+@pytest.mark.parametrize("name", IMAGE_MODELS)
 def test_asr_silence_gives_empty_transcript(name):
+    """With the energy gate on (the default): silence and very low noise give no words."""
     from sts_service.asr import AsrProcessor, WhisperAsr
     from sts_service.pipeline import InputAudioFrame
 
+    require_model(name)
     asr = WhisperAsr(str(MODEL_DIR), name)
     fmt = PcmFormat(48000, 1, "s16le")
     for x in (
@@ -209,7 +203,16 @@ def test_asr_silence_gives_empty_transcript(name):
 
 
 def test_missing_model_fails_clearly(tmp_path):
-    from sts_service.asr import ModelNotFound, model_path
+    from sts_service.asr import ModelNotFound, installed_models, model_path
 
-    with pytest.raises(ModelNotFound, match="no Whisper 'small' model"):
+    with pytest.raises(ModelNotFound, match="no Whisper 'small' model") as exc:
+        model_path(str(tmp_path), "small")
+    assert f"Installed in {tmp_path}: none." in str(exc.value)
+    assert f"at {tmp_path}/<name>" in str(exc.value) and "set ASR_MODEL=<name>" in str(exc.value)
+    for name in ("base", "tiny.en"):  # what counts as installed: a directory holding a model.bin
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.bin").write_bytes(b"")
+    (tmp_path / "empty").mkdir()
+    assert installed_models(str(tmp_path)) == ["base", "tiny.en"]
+    with pytest.raises(ModelNotFound, match=f"Installed in {tmp_path}: base, tiny.en"):
         model_path(str(tmp_path), "small")
