@@ -50,6 +50,12 @@ ServiceConfig ServiceConfig::from_env() {
   c.metrics_enabled = env::get_bool("METRICS_ENABLED", c.metrics_enabled);
   c.sts_connect_retries = static_cast<int>(env::get_int("STS_CONNECT_RETRIES", c.sts_connect_retries, 0, 100));
   c.sts_backoff_initial = env::get_duration("STS_BACKOFF_INITIAL", c.sts_backoff_initial);
+  c.sts_reconnect_max_backoff = env::get_duration("STS_RECONNECT_MAX_BACKOFF", c.sts_reconnect_max_backoff);
+  if (c.sts_reconnect_max_backoff < std::chrono::milliseconds(100) ||
+      c.sts_reconnect_max_backoff > std::chrono::minutes(10)) {
+    throw Error(
+        fmt::format("STS_RECONNECT_MAX_BACKOFF={} ms is outside 100 ms..10 min", c.sts_reconnect_max_backoff.count()));
+  }
   c.sts_connect_timeout = env::get_duration("STS_CONNECT_TIMEOUT", c.sts_connect_timeout);
   c.sts_health_interval = env::get_duration("STS_HEALTH_INTERVAL", c.sts_health_interval);
   c.sample_rate = static_cast<int>(env::get_int("AUDIO_SAMPLE_RATE", c.sample_rate, 8000, 48000));
@@ -116,6 +122,7 @@ nlohmann::json ServiceConfig::to_json() const {
           {"metrics_enabled", metrics_enabled},
           {"sts_connect_retries", sts_connect_retries},
           {"sts_backoff_initial_ms", sts_backoff_initial.count()},
+          {"sts_reconnect_max_backoff_ms", sts_reconnect_max_backoff.count()},
           {"sts_connect_timeout_ms", sts_connect_timeout.count()},
           {"audio_sample_rate", sample_rate},
           {"audio_channels", channels},

@@ -28,6 +28,7 @@ struct ServiceConfig {
   bool metrics_enabled = true;
   int sts_connect_retries = 3;
   std::chrono::milliseconds sts_backoff_initial{1000};
+  std::chrono::milliseconds sts_reconnect_max_backoff{5000};  // once on air: retried without limit, capped delay
   std::chrono::milliseconds sts_connect_timeout{10000};
   std::chrono::milliseconds sts_health_interval{10000};
   int sample_rate = 48000;

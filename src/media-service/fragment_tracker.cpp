@@ -41,6 +41,8 @@ const char* to_string(PassthroughReason reason) {
       return "bad_audio";
     case PassthroughReason::NoSts:
       return "no_sts";
+    case PassthroughReason::StsUnavailable:
+      return "sts_unavailable";
   }
   return "unknown";
 }

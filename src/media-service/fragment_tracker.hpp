@@ -21,7 +21,10 @@
 namespace dub::media_service {
 
 enum class FragmentState { Queued, InFlight, Dubbed, Partial, Passthrough };
-enum class PassthroughReason { None, Timeout, Failed, Rejected, Disconnected, BadAudio, NoSts };
+// Why a fragment kept its original audio: no result in time, the service said `failed`, refused it,
+// lost the connection while it was in flight, sent unusable audio, was not there at all (the worker
+// stopping or failing), or was unavailable (reconnecting) when the fragment was ready to go.
+enum class PassthroughReason { None, Timeout, Failed, Rejected, Disconnected, BadAudio, NoSts, StsUnavailable };
 
 const char* to_string(FragmentState state);
 const char* to_string(PassthroughReason reason);

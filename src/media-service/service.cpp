@@ -112,6 +112,7 @@ nlohmann::json Service::start_stream(const nlohmann::json& request) {
   o.max_inflight = static_cast<std::size_t>(config_.max_inflight);
   o.fragment_timeout = config_.fragment_timeout;
   o.sts_backoff = config_.sts_backoff();
+  o.sts_reconnect_max_backoff = config_.sts_reconnect_max_backoff;
   o.sts_open_timeout = config_.sts_connect_timeout;
   o.sample_rate = config_.sample_rate;
   o.channels = config_.channels;

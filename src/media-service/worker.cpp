@@ -18,6 +18,7 @@
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 #include "leadin.hpp"
+#include "sts_link.hpp"
 
 namespace dub::media_service {
 
@@ -84,12 +85,16 @@ struct StsCompleteEvent {
   int generation = 0;
   nlohmann::json payload;
 };
+struct StsReopenedEvent {
+  int generation = 0;
+  sts::StsReady ready;
+};
 struct StopEvent {
   std::string reason;
   bool fast = false;
 };
 using Event = std::variant<AudioChunk, VideoChunk, SourceStreams, BusEvent, Fatal, StsResultEvent, StsErrorEvent,
-                           StsDisconnectEvent, StsCompleteEvent, StopEvent>;
+                           StsDisconnectEvent, StsCompleteEvent, StsReopenedEvent, StopEvent>;
 
 // ---- GStreamer helpers ----------------------------------------------------------------------
 
@@ -197,7 +202,8 @@ struct Worker::Impl {
       : o(options),
         sts_factory(std::move(factory)),
         metrics(std::move(metrics)),
-        tracker(sts::protocol::sanitize_id(options.name), options.max_inflight, options.fragment_timeout) {}
+        tracker(sts::protocol::sanitize_id(options.name), options.max_inflight, options.fragment_timeout),
+        link(std::make_unique<StsLink>(sts_factory, link_options(options), link_hooks())) {}
 
   const WorkerOptions& o;
   sts::StsClientFactory sts_factory;
@@ -231,10 +237,10 @@ struct Worker::Impl {
   std::string video_caps;
   int rate = 0;
   int channels = 0;
-  std::string sts_description;
   std::string sts_mode;
   bool sts_connected = false;
   int sts_attempts = 0;
+  std::optional<Clock::time_point> sts_lost_at;  // dubbing paused since (connection lost)
   std::uint64_t frames_received = 0;
   std::uint64_t video_units_received = 0;
   std::uint64_t video_units_published = 0;
@@ -267,9 +273,6 @@ struct Worker::Impl {
   std::unique_ptr<Segmenter> segmenter;
   VideoQueue video;
   AvDrift drift;
-  std::unique_ptr<sts::StsClient> sts;
-  bool sts_open = false;
-  int sts_generation = 0;
   std::optional<std::int64_t> base_ns;
   std::optional<std::int64_t> first_video_decode_ns;
   bool streams_known = false;
@@ -284,6 +287,7 @@ struct Worker::Impl {
   std::atomic<bool> finished{false};
   std::mutex join_mutex;
   std::thread thread;
+  std::unique_ptr<StsLink> link;  // last: its hooks use the members above
 
   // ---------------------------------------------------------------------------------------
   nlohmann::json log_fields(const nlohmann::json& extra = nlohmann::json::object()) const {
@@ -674,24 +678,39 @@ struct Worker::Impl {
 
   // ---- STS ---------------------------------------------------------------------------------
 
-  sts::StsClient::Handlers sts_handlers(int generation) {
-    sts::StsClient::Handlers h;
-    h.on_result = [this, generation](sts::StsResult r) { post(StsResultEvent{generation, std::move(r)}); };
-    h.on_error = [this, generation](sts::StsError e) { post(StsErrorEvent{generation, std::move(e)}); };
-    h.on_disconnect = [this, generation](std::string reason) {
-      post(StsDisconnectEvent{generation, std::move(reason)});
+  static StsLinkOptions link_options(const WorkerOptions& o) {
+    StsLinkOptions l;
+    l.stream = o.name;
+    l.connect = o.sts_backoff;
+    l.reconnect_max_backoff = o.sts_reconnect_max_backoff;
+    l.open_timeout = o.sts_open_timeout;
+    return l;
+  }
+
+  // The link's hooks only count and post events: everything else happens on the worker thread.
+  StsLink::Hooks link_hooks() {
+    StsLink::Hooks h;
+    h.handlers = [this](int generation) {
+      sts::StsClient::Handlers handlers;
+      handlers.on_result = [this, generation](sts::StsResult r) { post(StsResultEvent{generation, std::move(r)}); };
+      handlers.on_error = [this, generation](sts::StsError e) { post(StsErrorEvent{generation, std::move(e)}); };
+      handlers.on_disconnect = [this, generation](std::string reason) {
+        post(StsDisconnectEvent{generation, std::move(reason)});
+      };
+      handlers.on_complete = [this, generation](nlohmann::json p) { post(StsCompleteEvent{generation, std::move(p)}); };
+      return handlers;
     };
-    h.on_complete = [this, generation](nlohmann::json p) { post(StsCompleteEvent{generation, std::move(p)}); };
+    h.on_attempt = [this](const StsAttempt& a) {
+      metrics->sts_connects.labels({o.name, a.ok ? "ok" : "failed"}).inc();
+      const std::lock_guard lock(mutex);
+      ++sts_attempts;
+    };
+    h.on_reopen = [this](int generation, const sts::StsReady& ready) { post(StsReopenedEvent{generation, ready}); };
     return h;
   }
 
-  // Connects (with retries and backoff) and opens the stream. Throws dub::Error when it gives up.
-  void open_sts(const std::string& why) {
-    if (sts) {
-      sts->close();
-      sts.reset();
-    }
-    sts_open = false;
+  // The stream's first connection (retries with backoff; throws dub::Error when it gives up).
+  void connect_sts() {
     sts::StsStreamConfig config;
     config.stream_id = sts::protocol::sanitize_id(o.name);
     config.source_language = o.source_language;
@@ -699,41 +718,20 @@ struct Worker::Impl {
     config.sample_rate = segmenter->sample_rate();
     config.channels = segmenter->channels();
     config.fragment_duration_ns = o.segment_ns;
-    const auto stream = o.name;
-    retry_with_backoff(
-        o.sts_backoff, fmt::format("{} to the STS service", why),
-        [&] {
-          auto client = sts_factory();
-          {
-            const std::lock_guard lock(mutex);
-            sts_description = client->describe();
-            ++sts_attempts;
-          }
-          const int generation = ++sts_generation;
-          try {
-            const auto ready = client->open(config, sts_handlers(generation), o.sts_open_timeout);
-            metrics->sts_connects.labels({stream, "ok"}).inc();
-            const std::lock_guard lock(mutex);
-            if (ready.max_inflight > 0) tracker.set_max_inflight(std::min(o.max_inflight, ready.max_inflight));
-            sts_mode = ready.mode;
-            sts_connected = true;
-            dub::log::info("sts stream open", log_fields({{"sts", sts_description},
-                                                          {"mode", ready.mode},
-                                                          {"max_inflight", tracker.max_inflight()},
-                                                          {"models", ready.models}}));
-          } catch (...) {
-            metrics->sts_connects.labels({stream, "failed"}).inc();
-            client->close();
-            throw;
-          }
-          sts = std::move(client);
-          sts_open = true;
-        },
-        [&](int retry, std::chrono::milliseconds delay, const std::string& err) {
-          dub::log::warn("sts connection failed, retrying",
-                         log_fields({{"retry", retry}, {"delay_ms", delay.count()}, {"error", err}}));
-          return sleep_unless_stopped(delay);
-        });
+    const auto ready = link->connect(config, [this](std::chrono::milliseconds d) { return sleep_unless_stopped(d); });
+    sts_ready(ready);
+    dub::log::info("sts stream open", log_fields({{"stage", "sts"},
+                                                  {"sts", link->description()},
+                                                  {"mode", ready.mode},
+                                                  {"max_inflight", tracker.max_inflight()},
+                                                  {"models", ready.models}}));
+  }
+
+  void sts_ready(const sts::StsReady& ready) {
+    const std::lock_guard lock(mutex);
+    if (ready.max_inflight > 0) tracker.set_max_inflight(std::min(o.max_inflight, ready.max_inflight));
+    sts_mode = ready.mode;
+    sts_connected = true;
   }
 
   // Sleeps `d` unless a stop is requested first (returns false then).
@@ -763,7 +761,7 @@ struct Worker::Impl {
       dub::log::info("audio format", log_fields({{"sample_rate", c.rate},
                                                  {"channels", c.channels},
                                                  {"fragment_frames", segmenter->frames_per_fragment()}}));
-      open_sts("connecting");
+      connect_sts();
     }
     if (c.rate != segmenter->sample_rate() || c.channels != segmenter->channels()) {
       throw Error(fmt::format("the source's audio format changed mid-stream ({} Hz {} ch -> {} Hz {} ch)",
@@ -871,7 +869,7 @@ struct Worker::Impl {
   void on_event(Fatal& f) { throw Error(f.message); }
 
   void on_event(StsResultEvent& e) {
-    if (e.generation != sts_generation) return;
+    if (e.generation != link->generation()) return;
     const auto now = Clock::now();
     const std::lock_guard lock(mutex);
     const auto outcome = tracker.on_result(e.result, now);
@@ -897,7 +895,7 @@ struct Worker::Impl {
   }
 
   void on_event(StsErrorEvent& e) {
-    if (e.generation != sts_generation) return;
+    if (e.generation != link->generation()) return;
     const auto& err = e.error;
     dub::log::warn("sts error", log_fields({{"code", err.code},
                                             {"error", err.message},
@@ -912,33 +910,44 @@ struct Worker::Impl {
     }
     if (err.event == sts::protocol::kStreamInit || err.code == "STREAM_NOT_INITIALIZED") {
       // The service lost our stream: start over on a fresh connection.
-      reconnect_sts(fmt::format("{}: {}", err.code, err.message));
+      sts_lost(e.generation, fmt::format("{}: {}", err.code, err.message));
     }
   }
 
   void on_event(StsDisconnectEvent& e) {
-    if (e.generation != sts_generation) return;
-    reconnect_sts(e.reason);
+    if (e.generation != link->generation()) return;
+    sts_lost(e.generation, e.reason);
   }
 
-  void reconnect_sts(const std::string& reason) {
-    sts_open = false;
+  // Once on air, a lost STS connection never ends the stream: the fragments in flight go out with
+  // their original audio (disconnected), so do the following ones while the link reconnects in the
+  // background (sts_unavailable, in pump()), and dubbing resumes once it is open again.
+  void sts_lost(int generation, const std::string& reason) {
     std::vector<std::uint64_t> lost;
     {
       const std::lock_guard lock(mutex);
       sts_connected = false;
       lost = tracker.fail_in_flight(PassthroughReason::Disconnected, fmt::format("STS connection lost: {}", reason));
     }
-    dub::log::warn("sts connection lost", log_fields({{"error", reason}, {"fragments_lost", lost}}));
-    try {
-      open_sts("reconnecting");
-    } catch (const dub::Error& err) {
-      throw Error(fmt::format("STS connection lost ({}) and {}", reason, err.what()));
-    }
+    if (!sts_lost_at) sts_lost_at = Clock::now();
+    dub::log::warn("sts connection lost: original audio until it is back, reconnecting in the background",
+                   log_fields({{"stage", "sts"}, {"error", reason}, {"fragments_lost", lost}}));
+    link->lost(generation, reason);
+  }
+
+  void on_event(StsReopenedEvent& e) {
+    if (e.generation != link->generation()) return;
+    sts_ready(e.ready);
+    const double down_s = sts_lost_at ? static_cast<double>(ns_since(*sts_lost_at, Clock::now())) / 1e9 : 0.0;
+    sts_lost_at.reset();
+    dub::log::info("sts stream reopened", log_fields({{"stage", "sts"},
+                                                      {"sts", link->description()},
+                                                      {"reconnections", link->reconnections()},
+                                                      {"unavailable_s", down_s}}));
   }
 
   void on_event(StsCompleteEvent& e) {
-    if (e.generation != sts_generation) return;
+    if (e.generation != link->generation()) return;
     dub::log::info("sts stream complete", log_fields({{"summary", e.payload}}));
   }
 
@@ -1155,19 +1164,30 @@ struct Worker::Impl {
     const auto now = Clock::now();
     std::vector<sts::StsFragment> to_send;
     std::vector<ReadyFragment> ready;
+    std::vector<std::uint64_t> unavailable;
+    const auto link_state = link->state();
     {
       const std::lock_guard lock(mutex);
       for (const auto seq : tracker.expire(now)) {
         dub::log::warn("fragment timed out: using its original audio",
                        log_fields({{"fragment", seq}, {"timeout_ms", o.fragment_timeout.count()}}));
       }
-      if (sts_open && !fast_stop) to_send = tracker.take_sendable(now);
+      if (link_state == StsLinkState::Open && !fast_stop) to_send = tracker.take_sendable(now);
+      if (link_state == StsLinkState::Reconnecting) {
+        // The program stays on air: no waiting for the STS to come back.
+        unavailable = tracker.fail_all_pending(PassthroughReason::StsUnavailable,
+                                               "the STS service is unavailable (reconnecting in the background)");
+      }
+    }
+    for (const auto seq : unavailable) {
+      dub::log::warn("sts unavailable: the fragment keeps its original audio",
+                     log_fields({{"fragment", seq}, {"stage", "sts"}, {"reason", "sts_unavailable"}}));
     }
     for (std::size_t i = 0; i < to_send.size(); ++i) {
       auto& f = to_send[i];
       try {
         if (!o.segment_dir.empty()) dump_input(f);
-        sts->send(f);
+        link->send(f);
         metrics->fragments_sent.labels({o.name}).inc();
         dub::log::info("fragment sent", log_fields({{"fragment", f.sequence_number},
                                                     {"fragment_id", f.fragment_id},
@@ -1175,12 +1195,12 @@ struct Worker::Impl {
                                                     {"duration_ns", f.duration_ns},
                                                     {"bytes", f.audio.size()}}));
       } catch (const dub::Error& e) {
-        // Not sent: this one and the rest go again on the new connection.
+        // Not sent: this one and the rest are queued again (and pass through while reconnecting).
         {
           const std::lock_guard lock(mutex);
           for (std::size_t k = i; k < to_send.size(); ++k) tracker.unsend(to_send[k].sequence_number);
         }
-        reconnect_sts(e.what());
+        sts_lost(link->generation(), e.what());
         break;
       }
     }
@@ -1265,17 +1285,7 @@ struct Worker::Impl {
   }
 
   void finish_sts() {
-    if (!sts) return;
-    if (sts_open) {
-      try {
-        sts->end();
-      } catch (const std::exception& e) {
-        dub::log::debug("stream:end not sent", log_fields({{"error", e.what()}}));
-      }
-    }
-    sts->close();
-    sts.reset();
-    sts_open = false;
+    link->close(true);  // also stops a reconnection under way
     const std::lock_guard lock(mutex);
     sts_connected = false;
   }
@@ -1422,13 +1432,11 @@ struct Worker::Impl {
                   {"source_caps", video_caps},
                   {"units_received", video_units_received},
                   {"units_published", video_units_published}};
-    j["sts"] = {{"client", sts_description},
-                {"mode", sts_mode},
-                {"connected", sts_connected},
-                {"open_attempts", sts_attempts},
-                {"max_inflight", tracker.max_inflight()},
-                {"in_flight", tracker.in_flight()},
-                {"queued", tracker.queued()}};
+    j["sts"] = {{"client", link->description()},    {"mode", sts_mode},
+                {"connected", sts_connected},       {"link", to_string(link->state())},
+                {"open_attempts", sts_attempts},    {"reconnections", link->reconnections()},
+                {"last_error", link->last_error()}, {"max_inflight", tracker.max_inflight()},
+                {"in_flight", tracker.in_flight()}, {"queued", tracker.queued()}};
     j["segmenter"] = {{"frames_in", seg_stats.frames_in},
                       {"frames_out", seg_stats.frames_out},
                       {"frames_filled", seg_stats.frames_filled},

@@ -44,7 +44,10 @@ struct WorkerOptions {
   std::int64_t segment_ns = 6'000'000'000;
   std::size_t max_inflight = 3;
   std::chrono::milliseconds fragment_timeout{30000};
-  BackoffPolicy sts_backoff;  // STS (re)connection: 3 retries, 1 s doubling
+  BackoffPolicy sts_backoff;  // the first STS connection: 3 retries, 1 s doubling
+  // Once on air, a lost STS connection is retried without limit in the background, the backoff
+  // doubling from sts_backoff's initial delay up to this (sts_link.hpp).
+  std::chrono::milliseconds sts_reconnect_max_backoff{5000};
   std::chrono::milliseconds sts_open_timeout{10000};
   std::string source_language = "en";
   std::string target_language = "es";

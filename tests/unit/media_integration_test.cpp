@@ -4,9 +4,15 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "dub/media/drift.hpp"
 #include "dub/media/probe.hpp"
@@ -184,19 +190,98 @@ TEST_F(MediaWorker, StsUnreachableFailsAfterThreeRetries) {
       << status["error"];
 }
 
-TEST_F(MediaWorker, StsConnectionLostMidStreamReconnectsAndGoesOn) {
+// The STS goes away mid-stream and stays away: the program stays on air. Fragments in flight pass
+// through (disconnected), the following ones at once (sts_unavailable), the worker completes.
+TEST_F(MediaWorker, StsLostMidStreamKeepsTheProgramOnAir) {
   EchoOptions echo;
-  echo.disconnect_at = 2;  // the connection drops when fragment 2 arrives
-  auto stats = std::make_shared<EchoStats>();
-  const auto status = run(options("30s-english-speech.mp4"), make_echo_factory(echo, stats));
+  echo.disconnect_at = 2;  // the connection drops when fragment 2 arrives; later sends fail
+  auto first = make_echo_factory(echo);
+  EchoOptions down;
+  down.fail_opens = 1000;  // and every reconnection is refused
+  auto refused_stats = std::make_shared<EchoStats>();
+  auto refused = make_echo_factory(down, refused_stats);
+  std::atomic<int> made{0};
+  auto o = options("30s-english-speech.mp4");
+  o.sts_reconnect_max_backoff = std::chrono::milliseconds(20);
+  const auto status = run(o, [&]() { return made++ == 0 ? first() : refused(); });
   ASSERT_EQ(status["state"], "completed") << status.dump(2);
-  EXPECT_EQ(stats->opens.load(), 2);
   const auto& f = status["fragments"];
   ASSERT_EQ(f.size(), 5U);
-  EXPECT_EQ(f[2]["status"], "passthrough");
+  EXPECT_EQ(f[0]["status"], "dubbed");
+  EXPECT_EQ(f[1]["status"], "dubbed");
   EXPECT_EQ(f[2]["passthrough_reason"], "disconnected");
-  EXPECT_EQ(f[3]["status"], "dubbed");
-  EXPECT_EQ(f[4]["status"], "dubbed");
+  for (int i = 3; i < 5; ++i) {
+    EXPECT_EQ(f[i]["status"], "passthrough") << f[i].dump();
+    EXPECT_EQ(f[i]["passthrough_reason"], "sts_unavailable") << f[i].dump();
+    EXPECT_TRUE(f[i]["published"].get<bool>());
+  }
+  EXPECT_GE(refused_stats->opens.load(), 1);  // it kept trying in the background
+  EXPECT_EQ(status["sts"]["reconnections"], 0);
+  const auto text = registry_.render();
+  EXPECT_NE(text.find("media_fragments_passthrough_total{stream=\"it\",reason=\"sts_unavailable\"} 2"),
+            std::string::npos)
+      << text;
+  const auto drift = dub::media::analyze_drift((dir_ / "out.flv").string());
+  EXPECT_NEAR(drift.duration_s, 30.0, 0.5);
+  EXPECT_LT(drift.max_abs_drift_s, 0.120);
+}
+
+// The STS comes back while the (real-time) program goes on: dubbing resumes on a new connection.
+// The first reconnection hangs until a fragment has passed through as sts_unavailable, which also
+// shows that a hanging attempt does not hold up the worker.
+TEST_F(MediaWorker, StsBackMidStreamDubsAgain) {
+  EchoOptions echo;
+  echo.disconnect_at = 1;
+  auto first = make_echo_factory(echo);
+  auto back = make_echo_factory(EchoOptions{});
+  std::mutex gate_mutex;
+  std::condition_variable gate_cv;
+  bool gate_open = false;
+  auto open_gate = [&] {
+    {
+      const std::lock_guard lock(gate_mutex);
+      gate_open = true;
+    }
+    gate_cv.notify_all();
+  };
+  std::atomic<int> made{0};
+  auto factory = [&]() {
+    if (made++ == 0) return first();
+    std::unique_lock lock(gate_mutex);
+    gate_cv.wait(lock, [&] { return gate_open; });
+    return back();
+  };
+  auto o = options("6s-hello-world.mp4");
+  o.segment_ns = 1'000'000'000;
+  o.pace_input = true;
+  Worker w(o, factory, metrics_);
+  w.start();
+  const auto unavailable = [](const nlohmann::json& status) {
+    const auto& fs = status["fragments"];
+    return std::any_of(fs.begin(), fs.end(),
+                       [](const auto& f) { return f["passthrough_reason"] == "sts_unavailable"; });
+  };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!unavailable(w.to_json()) && !w.finished() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  open_gate();
+  ASSERT_TRUE(w.wait(std::chrono::minutes(1)));
+  const auto status = w.to_json();
+  ASSERT_EQ(status["state"], "completed") << status.dump(2);
+  std::vector<std::string> seen;
+  for (const auto& f : status["fragments"]) {
+    seen.push_back(f["passthrough_reason"].is_null() ? f["status"].get<std::string>()
+                                                     : f["passthrough_reason"].get<std::string>());
+  }
+  ASSERT_GE(seen.size(), 5U) << status.dump(2);
+  EXPECT_EQ(seen[0], "dubbed");
+  EXPECT_EQ(seen[1], "disconnected");
+  EXPECT_EQ(seen[2], "sts_unavailable");
+  EXPECT_EQ(seen.back(), "dubbed") << status.dump(2);
+  EXPECT_EQ(seen[seen.size() - 2], "dubbed") << status.dump(2);
+  EXPECT_EQ(status["sts"]["reconnections"], 1);
+  EXPECT_EQ(status["sts"]["link"], "closed");
 }
 
 TEST_F(MediaWorker, MissingSourceFileIsAClearError) {
