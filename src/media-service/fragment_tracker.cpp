@@ -43,6 +43,8 @@ const char* to_string(PassthroughReason reason) {
       return "no_sts";
     case PassthroughReason::StsUnavailable:
       return "sts_unavailable";
+    case PassthroughReason::ProtocolError:
+      return "protocol_error";
   }
   return "unknown";
 }
@@ -209,7 +211,9 @@ void FragmentTracker::on_refused(std::uint64_t sequence, const std::string& code
     }
     return;
   }
-  finish_passthrough(sequence, PassthroughReason::Rejected, fmt::format("{}: {}", code, message));
+  const auto reason =
+      code == sts::protocol::kBadResult ? PassthroughReason::ProtocolError : PassthroughReason::Rejected;
+  finish_passthrough(sequence, reason, fmt::format("{}: {}", code, message));
 }
 
 void FragmentTracker::unsend(std::uint64_t sequence) {

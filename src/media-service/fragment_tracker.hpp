@@ -23,8 +23,19 @@ namespace dub::media_service {
 enum class FragmentState { Queued, InFlight, Dubbed, Partial, Passthrough };
 // Why a fragment kept its original audio: no result in time, the service said `failed`, refused it,
 // lost the connection while it was in flight, sent unusable audio, was not there at all (the worker
-// stopping or failing), or was unavailable (reconnecting) when the fragment was ready to go.
-enum class PassthroughReason { None, Timeout, Failed, Rejected, Disconnected, BadAudio, NoSts, StsUnavailable };
+// stopping or failing), was unavailable (reconnecting) when the fragment was ready to go, or answered
+// with a result that breaks the protocol (FR-022: e.g. no transcript).
+enum class PassthroughReason {
+  None,
+  Timeout,
+  Failed,
+  Rejected,
+  Disconnected,
+  BadAudio,
+  NoSts,
+  StsUnavailable,
+  ProtocolError
+};
 
 const char* to_string(FragmentState state);
 const char* to_string(PassthroughReason reason);
@@ -80,7 +91,8 @@ class FragmentTracker {
   // fragment:processed. Late/unknown results are ignored (but release a BACKPRESSURE hold).
   ResultOutcome on_result(const sts::StsResult& result, Clock::time_point now);
   // An `error` event about fragment `sequence`: BACKPRESSURE requeues it (and holds sending until
-  // the next result or `hold` has passed); anything else makes it passthrough.
+  // the next result or `hold` has passed); anything else makes it passthrough (reason protocol_error
+  // for the client's own BAD_RESULT: an undecodable fragment:processed, else rejected).
   void on_refused(std::uint64_t sequence, const std::string& code, const std::string& message, bool backpressure,
                   Clock::time_point now, std::chrono::milliseconds hold = std::chrono::milliseconds(1000));
   // A fragment whose send failed locally (it never reached the service): back to the queue, in order.

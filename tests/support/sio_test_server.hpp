@@ -53,7 +53,8 @@ struct ServerOptions {
   std::optional<std::string> token;
   std::optional<double> ping_interval_s;
   std::optional<double> ping_timeout_s;
-  int port = 0;  // 0 = any free port
+  std::vector<std::string> omit;  // keys the minimal STS leaves out of fragment:processed (FR-022 tests)
+  int port = 0;                   // 0 = any free port
 };
 
 class SioTestServer {
@@ -64,6 +65,7 @@ class SioTestServer {
     if (options.token) args.insert(args.end(), {"--token", *options.token});
     if (options.ping_interval_s) args.insert(args.end(), {"--ping-interval", std::to_string(*options.ping_interval_s)});
     if (options.ping_timeout_s) args.insert(args.end(), {"--ping-timeout", std::to_string(*options.ping_timeout_s)});
+    for (const auto& key : options.omit) args.insert(args.end(), {"--omit", key});
     std::error_code ec;
     child_ = bp::child(tools_python(), bp::args(args), bp::std_out > out_, bp::std_in < in_, ec);
     if (ec) throw std::runtime_error("cannot start " + script + ": " + ec.message());

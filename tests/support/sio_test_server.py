@@ -6,7 +6,7 @@ and prints "PORT <n>" on stdout once it accepts connections. Exits at once (like
 no goodbye to its clients) on SIGTERM/SIGINT or when stdin closes, so it never outlives its test.
 
 Options: --token T (every namespace CONNECT must carry auth {"token": T}), --ping-interval S,
---ping-timeout S (seconds, floats allowed).
+--ping-timeout S (seconds, floats allowed), --omit KEY (repeatable; see the minimal STS below).
 
 Namespace "/":
   echo(*args)          emits "echo" back with the same arguments and acks with them
@@ -15,6 +15,11 @@ Namespace "/":
   call_me(x)           calls "question" on the client (waits for its ack), then emits "call_result"
   disconnect_me()      server-side namespace disconnect (Socket.IO DISCONNECT "41")
   drop_transport()     closes the client's Engine.IO session
+  stream:init / fragment:data / stream:end
+                       a minimal STS (docs/protocol.md): stream:ready; fragment:ack then a
+                       fragment:processed that echoes the audio with status success and the texts
+                       "one two" / "uno dos", minus the keys named by --omit (a service breaking the
+                       protocol, FR-022); stream:complete
 Namespace "/monitor":
   on connect           emits "monitor:hello" {"namespace": "/monitor"} from the connect handler
                        (that is, before the CONNECT reply)
@@ -24,6 +29,7 @@ Namespace "/monitor":
 
 import argparse
 import asyncio
+import hashlib
 import os
 import signal
 import sys
@@ -104,6 +110,48 @@ def build(opts):
         eio_sid = sio.manager.eio_sid_from_sid(sid, "/")
         await sio.eio.disconnect(eio_sid)
 
+    streams = {}
+
+    @sio.on("stream:init")
+    async def stream_init(sid, init):
+        streams[(sid, init["stream_id"])] = init
+        await sio.emit(
+            "stream:ready",
+            {"stream_id": init["stream_id"], "protocol_version": 1, "mode": "real", "limits": {"max_inflight": 3}},
+            to=sid,
+        )
+
+    @sio.on("fragment:data")
+    async def fragment_data(sid, frag):
+        init = streams[(sid, frag["stream_id"])]
+        ids = {k: frag[k] for k in ("stream_id", "fragment_id", "sequence_number")}
+        await sio.emit("fragment:ack", dict(ids, status="queued", inflight=1), to=sid)
+        processed = dict(
+            ids,
+            pts_ns=frag["pts_ns"],
+            duration_ns=frag["duration_ns"],
+            status="success",
+            transcript="one two",
+            translated_text="uno dos",
+            dubbed_audio=frag["audio"],
+            dubbed_audio_sha256=hashlib.sha256(frag["audio"]).hexdigest(),
+            sample_rate=init["sample_rate"],
+            channels=init["channels"],
+            sample_format=init["sample_format"],
+            processing_time_ms=1.0,
+            queue_time_ms=0.0,
+            stage_timings_ms={"asr": 0.5, "translation": 0.25, "tts": 0.25},
+            error=None,
+        )
+        for key in opts.omit:
+            processed.pop(key, None)
+        await sio.emit("fragment:processed", processed, to=sid)
+
+    @sio.on("stream:end")
+    async def stream_end(sid, end):
+        streams.pop((sid, end["stream_id"]), None)
+        await sio.emit("stream:complete", {"stream_id": end["stream_id"]}, to=sid)
+
     @sio.on("connect", namespace="/monitor")
     async def monitor_connect(sid, environ, auth):
         check_auth(auth)
@@ -118,6 +166,7 @@ async def main():
     parser.add_argument("--token")
     parser.add_argument("--ping-interval", type=float, default=25.0)
     parser.add_argument("--ping-timeout", type=float, default=20.0)
+    parser.add_argument("--omit", action="append", default=[])
     opts = parser.parse_args()
 
     sio = build(opts)

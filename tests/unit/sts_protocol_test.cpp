@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "dub/util/error.hpp"
@@ -105,11 +106,35 @@ TEST(Protocol, DecodesEveryValidFragmentProcessedVector) {
   EXPECT_GE(n, 3);
 }
 
-TEST(Protocol, RejectsWhatTheWorkerCannotUse) {
-  for (const auto* name : {"fragment_processed_bad_status", "fragment_processed_audio_base64"}) {
-    EXPECT_THROW(protocol::decode_fragment_processed(vector_payload(name)), dub::Error) << name;
+// Every fragment:processed vector the service and the schema call invalid is a protocol error here
+// too (FR-022: a result without transcript or translated_text included).
+TEST(Protocol, RejectsEveryInvalidFragmentProcessedVector) {
+  std::set<std::string> rejected;
+  for (const auto& v : vectors()["vectors"]) {
+    if (v["event"] != "fragment:processed" || v["valid"].get<bool>()) continue;
+    const auto name = v["name"].get<std::string>();
+    EXPECT_THROW(protocol::decode_fragment_processed(with_binaries(v["payload"])), dub::Error) << name;
+    rejected.insert(name);
+  }
+  for (const auto* name : {"fragment_processed_bad_status", "fragment_processed_audio_base64",
+                           "fragment_processed_missing_error", "fragment_processed_missing_transcript",
+                           "fragment_processed_missing_translated_text", "fragment_processed_null_transcript"}) {
+    EXPECT_TRUE(rejected.contains(name)) << name << " is missing from docs/protocol/vectors/events.json";
   }
   EXPECT_THROW(protocol::decode_fragment_processed(nlohmann::json::array()), dub::Error);
+}
+
+TEST(Protocol, AMissingTextIsNamedInTheError) {
+  for (const auto* key : {"transcript", "translated_text"}) {
+    auto payload = vector_payload("fragment_processed_success");
+    payload.erase(key);
+    try {
+      protocol::decode_fragment_processed(payload);
+      ADD_FAILURE() << "accepted without " << key;
+    } catch (const dub::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("missing '") + key + "'"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Protocol, StreamReadyAndErrors) {

@@ -23,6 +23,10 @@ inline constexpr const char* kStreamEnd = "stream:end";
 inline constexpr const char* kStreamComplete = "stream:complete";
 inline constexpr const char* kError = "error";
 
+// The StsError code a client gives a fragment:processed it cannot decode (a protocol error of the
+// service): the fragment is then passed through, like a refused one.
+inline constexpr const char* kBadResult = "BAD_RESULT";
+
 nlohmann::json encode_stream_init(const StsStreamConfig& config);
 nlohmann::json encode_fragment_data(const StsFragment& fragment);
 nlohmann::json encode_stream_end(const std::string& stream_id);

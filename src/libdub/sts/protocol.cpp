@@ -118,8 +118,9 @@ StsResult decode_fragment_processed(const nlohmann::json& payload) {
   const auto& audio = field(payload, ev, "dubbed_audio");
   if (!audio.is_binary()) throw Error(fmt::format("{}: 'dubbed_audio' is not a binary attachment", ev));
   r.dubbed_audio = audio.get_binary();
-  r.transcript = str_or(payload, "transcript");
-  r.translated_text = str_or(payload, "translated_text");
+  // FR-022: every result carries both texts (empty strings for silence or a failed stage).
+  r.transcript = str(payload, ev, "transcript");
+  r.translated_text = str(payload, ev, "translated_text");
   r.sample_rate = static_cast<int>(integer(payload, ev, "sample_rate"));
   r.channels = static_cast<int>(integer(payload, ev, "channels"));
   r.sample_format = str(payload, ev, "sample_format");

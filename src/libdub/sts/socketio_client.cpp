@@ -110,19 +110,22 @@ StsReady SocketIoStsClient::open(const StsStreamConfig& config, Handlers handler
   client_->on("/", protocol::kFragmentProcessed, [shared](const nlohmann::json& args) {
     std::function<void(StsResult)> forward_result;
     std::function<void(StsError)> forward_error;
+    std::string stream_id;
     {
       const std::lock_guard lock(shared->mutex);
       if (shared->closed) return;
       forward_result = shared->handlers.on_result;
       forward_error = shared->handlers.on_error;
+      stream_id = shared->stream_id;
     }
     try {
       auto result = protocol::decode_fragment_processed(first_arg(args, protocol::kFragmentProcessed));
       if (forward_result) forward_result(std::move(result));
     } catch (const std::exception& e) {
-      // Cannot use it: make the fragment passthrough (if we can tell which one it was).
+      // A protocol error of the service (FR-022: e.g. a result without its transcript): the fragment
+      // cannot be used and is passed through (if we can tell which one it was).
       StsError err;
-      err.code = "BAD_RESULT";
+      err.code = protocol::kBadResult;
       err.message = e.what();
       err.event = protocol::kFragmentProcessed;
       if (!args.empty() && args.front().is_object()) {
@@ -131,7 +134,11 @@ StsReady SocketIoStsClient::open(const StsStreamConfig& config, Handlers handler
           err.sequence_number = it->get<std::uint64_t>();
         }
       }
-      dub::log::warn("undecodable fragment:processed", {{"error", e.what()}});
+      dub::log::error("sts protocol error: undecodable fragment:processed",
+                      {{"stream", stream_id},
+                       {"fragment", err.sequence_number ? nlohmann::json(*err.sequence_number) : nlohmann::json()},
+                       {"code", err.code},
+                       {"error", e.what()}});
       if (forward_error && err.sequence_number) forward_error(std::move(err));
     }
   });
