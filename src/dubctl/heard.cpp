@@ -73,20 +73,17 @@ HeardWindow read_window(const nlohmann::json& w) {
 }
 
 // What is wrong with one judged window ("" when nothing is).
-std::string window_problem(const HeardWindow& w, double min_probability) {
-  if (w.silent)
+std::string window_problem(const HeardWindow& w, const std::string& other_language, double min_confidence) {
+  if (w.silent) {
     return fmt::format("{}: silent, but the original has speech here ({})", window_name(w),
                        quoted_or_nothing(w.expected_text));
-  if (w.language != w.expected_language) {
-    return fmt::format("{}: heard '{}' (p={:.2f}), expected '{}' (p={:.2f}){}: {}", window_name(w), w.language,
-                       w.probability, w.expected_language, w.p_expected, w.passthrough ? " (passed through)" : "",
-                       quoted_or_nothing(w.text));
   }
-  if (!w.passthrough && w.p_expected < min_probability) {
-    return fmt::format("{}: heard '{}' with p={:.2f} < {:.2f}: {}", window_name(w), w.language, w.p_expected,
-                       min_probability, quoted_or_nothing(w.text));
-  }
-  return "";
+  if (w.confidence >= min_confidence) return "";
+  return fmt::format(
+      "{}: heard '{}' (p={:.2f}), expected '{}'{}: p({})={:.2f} against p({})={:.2f}, confidence {:.2f} < {:.2f}: {}",
+      window_name(w), w.language, w.probability, w.expected_language, w.passthrough ? " (passed through)" : "",
+      w.expected_language, w.p_expected, other_language, w.p_other, w.confidence, min_confidence,
+      quoted_or_nothing(w.text));
 }
 
 void check_coverage(const nlohmann::json& reference, const std::vector<HeardWindow>& windows, double min_coverage,
@@ -97,7 +94,7 @@ void check_coverage(const nlohmann::json& reference, const std::vector<HeardWind
   for (const auto& w : windows) {
     if (w.passthrough || w.expected_language.empty()) continue;
     // Only what was heard as Spanish counts: digits read out in English would match otherwise.
-    if (w.language == w.expected_language) heard += w.text + " ";
+    if (w.verdict == "ok") heard += w.text + " ";
     if (!per_segment) continue;
     const auto seg = reference_segment(reference, w.index);
     for (auto& word : normalize_words_es(seg.value("expected_translation_es", std::string()))) {
@@ -210,13 +207,19 @@ HeardVerdict judge_heard(const nlohmann::json& heard, const VerifyHeardStep& ste
     w.expected_text = seg.is_object() ? seg.value("text", std::string()) : std::string();
     const bool speech_expected = have_reference ? !w.expected_text.empty() : !w.silent;
     w.passthrough = passthrough.contains(w.index);
+    // The question per window: the dub's language or the original's?
+    const auto& other = w.passthrough ? step.language : passthrough_language;
     if (speech_expected) w.expected_language = w.passthrough ? passthrough_language : step.language;
-    w.p_expected = w.expected_language.empty() ? 0 : probability_of(item, w.expected_language);
+    if (!w.expected_language.empty()) {
+      w.p_expected = probability_of(item, w.expected_language);
+      w.p_other = probability_of(item, other);
+      w.confidence = w.p_expected + w.p_other > 0 ? w.p_expected / (w.p_expected + w.p_other) : 0;
+    }
     if (!speech_expected) {
       w.verdict = "not judged: no speech in the original here";
     } else {
       any_speech = true;
-      const auto problem = window_problem(w, step.min_probability);
+      const auto problem = window_problem(w, other, step.min_confidence);
       w.verdict = problem.empty() ? "ok" : problem;
       if (!problem.empty()) v.problems.push_back(problem);
     }
@@ -264,21 +267,23 @@ std::string verify_heard(const VerifyHeardStep& step, const fs::path& root, cons
   properties.emplace_back("judge_model", heard.value("model", step.model));
   properties.emplace_back("judge_time_s", fmt::format("{:.1f}", heard.value("total_s", 0.0)));
   properties.emplace_back("judge_wall_time_s", fmt::format("{:.1f}", wall_s));
-  double min_p = 1;
+  double min_confidence = 1;
   for (const auto& w : evidence.windows) {
     properties.emplace_back(
         fmt::format("heard_window_{}", w.index),
-        fmt::format("{} p={:.2f} {}", w.silent ? "silent" : w.language, w.probability, quoted_or_nothing(w.text)));
-    if (!w.expected_language.empty() && !w.passthrough) min_p = std::min(min_p, w.p_expected);
+        fmt::format("{} p={:.2f}, {} confidence {:.2f}: {}", w.silent ? "silent" : w.language, w.probability,
+                    w.expected_language.empty() ? "-" : w.expected_language, w.confidence, quoted_or_nothing(w.text)));
+    if (!w.expected_language.empty()) min_confidence = std::min(min_confidence, w.confidence);
   }
-  properties.emplace_back(fmt::format("heard_min_p_{}", step.language), fmt::format("{:.3f}", min_p));
+  properties.emplace_back("heard_min_confidence", fmt::format("{:.3f}", min_confidence));
   if (reference.is_object()) properties.emplace_back("heard_coverage", fmt::format("{:.3f}", evidence.coverage));
   if (!evidence.problems.empty()) {
     throw dub::Error(fmt::format("{}: what the judge heard does not match:\n  - {}", fs::path(file).filename().string(),
                                  fmt::join(evidence.problems, "\n  - ")));
   }
   return fmt::format(
-      "{} window(s) heard as '{}' (min p={:.2f}){} in {:.1f}s", evidence.windows.size(), step.language, min_p,
+      "{} window(s) heard, each in the expected language (min confidence {:.2f}){} in {:.1f}s", evidence.windows.size(),
+      min_confidence,
       reference.is_object() ? fmt::format(", {:.0f}% of the Spanish words", evidence.coverage * 100) : std::string(),
       wall_s);
 }

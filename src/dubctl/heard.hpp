@@ -21,9 +21,11 @@ struct HeardWindow {
   double start_s = 0;
   double end_s = 0;
   bool silent = false;
-  std::string language;    // empty when silent
+  std::string language;    // the judge's top language; empty when silent
   double probability = 0;  // of `language`
   double p_expected = 0;   // of the language this window must be heard in
+  double p_other = 0;      // of the other one (the original's for a dubbed window, the dub's for a passthrough)
+  double confidence = 0;   // p_expected / (p_expected + p_other)
   std::string text;
   std::string expected_language;  // "" when no speech is expected here (not judged)
   bool passthrough = false;       // the media service sent the original audio for this window

@@ -142,10 +142,10 @@ VerifyHeardStep parse_heard(const YAML::Node& node, const std::string& path, con
   VerifyHeardStep v;
   v.media = h.string("media");
   v.language = h.string_or("language", v.language);
-  if (h.has("min_probability")) {
-    v.min_probability = h.number("min_probability", h.get("min_probability"));
-    if (v.min_probability < 0 || v.min_probability > 1) {
-      h.fail(h.get("min_probability"), h.key_path("min_probability"), "must be between 0 and 1");
+  if (h.has("min_confidence")) {
+    v.min_confidence = h.number("min_confidence", h.get("min_confidence"));
+    if (v.min_confidence < 0 || v.min_confidence > 1) {
+      h.fail(h.get("min_confidence"), h.key_path("min_confidence"), "must be between 0 and 1");
     }
   }
   v.passthrough_language = h.string_or("passthrough_language", "");

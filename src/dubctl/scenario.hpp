@@ -114,14 +114,15 @@ struct VerifyFragmentsStep {
 
 // Listens to a recording with an independent judge (heard.hpp): Whisper, multilingual, in its own
 // container (`python -m dub_judge` in the STS image, not the STS service under test). Per window of
-// `window` (the pipeline's fragments): every dubbed window must be heard in `language` with at least
-// `min_probability`; a window the media service passed through (original audio) must be heard in
-// `passthrough_language`; with a `reference` sidecar, a window where the original has speech must not
-// be silent, and the heard Spanish must hold `min_coverage` of the sidecar's expected Spanish words.
+// `window` (the pipeline's fragments) the question is "the dub's language or the original's?": the
+// judge's confidence p(language) / (p(language) + p(passthrough_language)) must reach `min_confidence`
+// in every dubbed window, and the other way round in a window the media service passed through
+// (original audio). With a `reference` sidecar, a window where the original has speech must not be
+// silent, and the heard Spanish must hold `min_coverage` of the sidecar's expected Spanish words.
 struct VerifyHeardStep {
   std::string media;                 // a recording file or a folder of segments (joined); ${...} expanded
   std::string language = "es";       // what every dubbed window must be heard as
-  double min_probability = 0.5;      // the judge's probability of `language`, per dubbed window
+  double min_confidence = 0.8;       // p(language) / (p(language) + p(passthrough_language)), per window
   std::string passthrough_language;  // default: the reference's `language`, else "en"
   std::string reference;             // fixture sidecar (.json) with segments_6s and expected Spanish
   double min_coverage = 0;           // share of the expected Spanish words heard in the dubbed windows
