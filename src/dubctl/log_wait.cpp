@@ -157,17 +157,70 @@ LogSearch search_compose_logs(const std::string& output, const LogPattern& patte
   return result;
 }
 
+std::vector<std::string> compose_log_texts(const std::string& output, WallClock::time_point since) {
+  std::vector<std::string> texts;
+  std::istringstream lines(output);
+  std::string raw;
+  while (std::getline(lines, raw)) {
+    const auto line = parse_compose_log_line(raw);
+    if (line && line->time && *line->time >= since) texts.push_back(line->text);
+  }
+  return texts;
+}
+
+namespace {
+
+// One look at the logs: the answer of the step when it is there, else what was seen.
+struct LogPoll {
+  std::optional<std::string> found;
+  std::string done;  // the progress line's closing words
+  std::string seen;  // "<summary>; <details>"
+};
+
+LogPoll poll_text(const std::string& output, const LogPattern& pattern, WallClock::time_point since) {
+  const auto found = search_compose_logs(output, pattern, since);
+  if (found.match) return {shorten(*found.match), fmt::format("found after {} line(s)", found.considered), {}};
+  return {std::nullopt,
+          {},
+          fmt::format("{} line(s) logged since the scenario started{}", found.considered,
+                      found.last.empty() ? "" : "; the last: " + shorten(found.last))};
+}
+
+LogPoll poll_fields(const std::string& output, const LogFieldsMatcher& matcher, WallClock::time_point since) {
+  const auto s = search_log_fields(compose_log_texts(output, since), matcher);
+  if (s.satisfied) {
+    return {fmt::format("{} matching line(s), the first: {}", s.matched.size(), shorten(s.matched.front())),
+            fmt::format("{} of {} JSON line(s) match", s.matched.size(), s.considered),
+            {}};
+  }
+  std::string seen =
+      fmt::format("{} JSON line(s) logged since the scenario started, {} with those fields", s.considered, s.selected);
+  if (!matcher.match().each_key.empty()) {
+    seen += fmt::format("; none yet for {} {}", matcher.match().each_key, nlohmann::json(s.missing_each).dump());
+  }
+  if (!s.nearest.empty()) seen += "; the last one that falls short: " + s.nearest;
+  return {std::nullopt, {}, seen};
+}
+
+}  // namespace
+
 std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env, const EnvMap& vars,
                      WallClock::time_point since) {
-  const LogPattern pattern(expand(step.pattern, vars));
+  std::optional<LogPattern> pattern;
+  std::optional<LogFieldsMatcher> fields;
+  if (step.fields) {
+    fields.emplace(*step.fields, [&vars](const std::string& text) { return expand(text, vars); });
+  } else {
+    pattern.emplace(expand(step.pattern, vars));
+  }
+  const auto what = fields ? "fields " + fields->describe() : pattern->describe();
   const auto where = step.service.empty() ? fmt::format("{} stack", step.stack)
                                           : fmt::format("{} ({} stack)", step.service, step.stack);
   auto argv = compose_command();
   argv.insert(argv.end(),
               {"-p", stack.project, "-f", stack.compose_file.string(), "logs", "--no-color", "--timestamps"});
   if (!step.service.empty()) argv.push_back(step.service);
-  Progress progress(fmt::format("waiting for a line matching {} in the {} logs", pattern.describe(), where),
-                    step.timeout);
+  Progress progress(fmt::format("waiting for a line matching {} in the {} logs", what, where), step.timeout);
   std::string last = "no logs read yet";
   while (true) {
     const auto logs = run_command(argv, compose_env);
@@ -178,16 +231,15 @@ std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& 
       }
       last = fmt::format("`compose logs` failed: {}", shorten(logs.output));
     } else {
-      const auto found = search_compose_logs(logs.output, pattern, since);
-      if (found.match) {
-        progress.done(fmt::format("found after {} line(s)", found.considered));
-        return shorten(*found.match);
+      const auto poll = fields ? poll_fields(logs.output, *fields, since) : poll_text(logs.output, *pattern, since);
+      if (poll.found) {
+        progress.done(poll.done);
+        return *poll.found;
       }
-      last = fmt::format("{} line(s) logged since the scenario started{}", found.considered,
-                         found.last.empty() ? "" : "; the last: " + shorten(found.last));
+      last = poll.seen;
     }
     if (progress.expired()) {
-      throw dub::Error(fmt::format("no line of the {} logs matched {} within {:.0f}s ({})", where, pattern.describe(),
+      throw dub::Error(fmt::format("no line of the {} logs matched {} within {:.0f}s ({})", where, what,
                                    std::chrono::duration<double>(step.timeout).count(), last));
     }
     progress.tick(last.substr(0, last.find(';')));

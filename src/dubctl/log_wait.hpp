@@ -1,13 +1,16 @@
 #pragma once
 // Waiting for a log line of a compose service:
 //   wait: {log: "fragment timed out", stack: media, service: media-service, timeout: 30s}
+//   wait: {log: {fields: {msg: fragment processed, fragment: 0}, nonempty: [transcript]}, stack: media}
 // The stack's `compose logs --timestamps` is read every second; only lines logged since the
 // scenario started count, so a line left by an earlier scenario on the shared stacks never matches.
 #include <chrono>
 #include <optional>
 #include <regex>
 #include <string>
+#include <vector>
 
+#include "log_fields.hpp"
 #include "scenario.hpp"
 #include "stacks.hpp"
 
@@ -51,7 +54,11 @@ struct LogSearch {
 // Searches `compose logs` output for the first line logged at or after `since` that matches.
 LogSearch search_compose_logs(const std::string& output, const LogPattern& pattern, WallClock::time_point since);
 
-// Polls the stack's logs until a line logged since `since` matches, with a progress line.
+// The text of every line of `compose logs` output logged at or after `since`, oldest first.
+std::vector<std::string> compose_log_texts(const std::string& output, WallClock::time_point since);
+
+// Polls the stack's logs until a line logged since `since` matches (the text pattern, or with
+// `fields`, log_fields.hpp), with a progress line.
 // `compose_env` is the stack's compose environment. Returns the matching line; throws dub::Error
 // with what was seen when `timeout` passes or the service does not exist.
 std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env, const EnvMap& vars,

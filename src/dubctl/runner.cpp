@@ -336,7 +336,9 @@ std::string describe(const Step& step, const EnvMap& vars) {
         if constexpr (std::is_same_v<T, VerifyFragmentsStep>)
           return fmt::format("verify STS results for {}", x(a.stream));
         if constexpr (std::is_same_v<T, WaitLogStep>) {
-          return fmt::format("wait for a log line {} from {}", x(a.pattern), a.service.empty() ? a.stack : a.service);
+          return fmt::format("wait for a log line {} from {}",
+                             a.fields ? "with fields " + a.fields->fields.dump() : x(a.pattern),
+                             a.service.empty() ? a.stack : a.service);
         }
         if constexpr (std::is_same_v<T, StsDriveStep>) {
           return fmt::format("drive STS at {} with {} ({:g}s fragments{})", x(a.url), x(a.fixture),

@@ -54,11 +54,15 @@ T parse_stack_step(const YAML::Node& value, const std::string& path, const fs::p
   return step;
 }
 
-// `wait: {log: TEXT, stack: media, service: media-service, timeout: 30s}` (log_wait.hpp).
+// `wait: {log: TEXT | {fields: ...}, stack: media, service: media-service, timeout: 30s}` (log_wait.hpp).
 WaitLogStep parse_wait_log(Reader& r) {
   WaitLogStep wait;
-  wait.pattern = r.string("log");
-  if (const auto problem = log_pattern_problem(wait.pattern)) r.fail(r.get("log"), r.key_path("log"), *problem);
+  if (r.get("log").IsMap()) {
+    wait.fields = scenario_detail::parse_log_fields(r.get("log"), r.key_path("log"), r.file());
+  } else {
+    wait.pattern = r.string("log");
+    if (const auto problem = log_pattern_problem(wait.pattern)) r.fail(r.get("log"), r.key_path("log"), *problem);
+  }
   wait.stack = r.string("stack");
   if (!kStacks.contains(wait.stack)) {
     r.fail(r.get("stack"), r.key_path("stack"), fmt::format("unknown stack '{}' (use media or sts)", wait.stack));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dub/util/error.hpp"
+#include "log_fields.hpp"
 
 namespace dubctl {
 
@@ -137,9 +138,10 @@ struct VerifyHeardStep {
 // Waits for a line in a stack's container logs (`compose logs`) logged since the scenario started
 // (log_wait.hpp).
 struct WaitLogStep {
-  std::string pattern;  // a substring, or /an ECMAScript regex/; ${...} expanded at run time
-  std::string stack;    // media or sts
-  std::string service;  // a compose service of that stack; empty: all of them
+  std::string pattern;                   // a substring, or /an ECMAScript regex/; ${...} expanded at run time
+  std::optional<LogFieldsMatch> fields;  // instead of `pattern`: a JSON line matched by field (log_fields.hpp)
+  std::string stack;                     // media or sts
+  std::string service;                   // a compose service of that stack; empty: all of them
   Duration timeout{std::chrono::seconds(30)};
 };
 

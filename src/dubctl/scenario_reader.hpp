@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dub/util/env.hpp"
+#include "log_fields.hpp"
 #include "scenario.hpp"
 
 namespace dubctl::scenario_detail {
@@ -138,6 +139,7 @@ class Reader {
   }
 
   const YAML::Node& node() const { return node_; }
+  const fs::path& file() const { return file_; }
 
  private:
   YAML::Node node_;
@@ -145,5 +147,12 @@ class Reader {
   const fs::path& file_;
   std::set<std::string> seen_;
 };
+
+// A plain YAML scalar as a typed JSON value (null, true/false, integer, number, else string); a
+// quoted one is always a string.
+nlohmann::json typed_scalar(const YAML::Node& node);
+
+// The mapping form of `wait: {log: {...}}` (log_fields.hpp), at `path` of `file`.
+LogFieldsMatch parse_log_fields(const YAML::Node& node, const std::string& path, const fs::path& file);
 
 }  // namespace dubctl::scenario_detail
