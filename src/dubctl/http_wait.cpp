@@ -19,9 +19,11 @@ namespace {
 // `last` the final answer or connection error.
 using Accept = std::function<std::optional<std::string>(const dub::http::ClientResponse&, std::string& last)>;
 std::optional<std::string> poll_http(const std::string& what, const std::string& url, Duration timeout,
-                                     std::chrono::milliseconds interval, const Accept& accept, std::string& last) {
+                                     std::chrono::milliseconds interval, const Accept& accept, std::string& last,
+                                     const DeadCheck& dead = {}) {
   Progress progress(what, timeout);
   last = "no answer yet";
+  auto next_check = std::chrono::steady_clock::now();
   while (!progress.expired()) {
     try {
       const auto response = dub::http::request("GET", url, "", std::chrono::seconds(3));
@@ -31,6 +33,10 @@ std::optional<std::string> poll_http(const std::string& what, const std::string&
       }
     } catch (const dub::Error& e) {
       last = e.what();
+      if (dead && std::chrono::steady_clock::now() >= next_check) {
+        next_check = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        if (const auto message = dead(url)) throw dub::Error(fmt::format("{} ({}: {})", *message, url, last));
+      }
     }
     progress.tick(last);
     std::this_thread::sleep_for(interval);
@@ -40,7 +46,8 @@ std::optional<std::string> poll_http(const std::string& what, const std::string&
 
 }  // namespace
 
-std::string wait_http(const std::string& url, int status, const std::string& body_contains, Duration timeout) {
+std::string wait_http(const std::string& url, int status, const std::string& body_contains, Duration timeout,
+                      const DeadCheck& dead) {
   std::string last;
   const auto done = poll_http(
       fmt::format("waiting for HTTP {} from {}", status, url), url, timeout, std::chrono::milliseconds(500),
@@ -51,7 +58,7 @@ std::string wait_http(const std::string& url, int status, const std::string& bod
         why += fmt::format(" but the body lacks '{}'", body_contains);
         return std::nullopt;
       },
-      last);
+      last, dead);
   if (done) return *done;
   throw dub::Error(fmt::format("{} did not answer HTTP {} within {:.0f}s (last: {})", url, status,
                                std::chrono::duration<double>(timeout).count(), last));

@@ -14,6 +14,7 @@
 #include <memory>
 #include <thread>
 
+#include "background_task.hpp"
 #include "dub/http/client.hpp"
 #include "dub/media/drift.hpp"
 #include "dub/media/fingerprint.hpp"
@@ -23,15 +24,18 @@
 #include "dub/util/log.hpp"
 #include "evidence.hpp"
 #include "expect_error.hpp"
+#include "fault.hpp"
 #include "fixture_check.hpp"
 #include "heard.hpp"
 #include "http_wait.hpp"
 #include "log_wait.hpp"
 #include "progress.hpp"
+#include "session.hpp"
 #include "stacks.hpp"
 #include "sts_drive.hpp"
 #include "sts_monitor.hpp"
 #include "verify_media.hpp"
+#include "worker_check.hpp"
 
 namespace fs = std::filesystem;
 
@@ -59,124 +63,6 @@ std::string timestamp_dir() {
   return fmt::format("{:%Y%m%d-%H%M%S}",
                      fmt::localtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
-
-// The stacks of the whole run: started once, shared by every scenario, torn down at the end.
-class Session {
- public:
-  Session(fs::path root, EnvMap global_env) : root_(std::move(root)), global_env_(std::move(global_env)) {}
-
-  void up(const std::string& name, const StackUse& use, Duration timeout) {
-    EnvMap env = global_env_;
-    for (const auto& [k, v] : use.env) env[k] = v;
-    const auto stack = stacks_for(name, root_).front();
-    if (const auto it = running_.find(name); it != running_.end()) {
-      if (it->second.env == env && it->second.services == use.services) return;  // already up as asked
-      stack_down(stack, it->second.env);                                         // different settings: restart
-      running_.erase(it);
-    }
-    running_[name] = Running{env, use.services};
-    stack_up(stack, env, std::chrono::duration_cast<std::chrono::seconds>(timeout), use.services);
-  }
-
-  void down(const std::string& name) {
-    const auto it = running_.find(name);
-    if (it == running_.end()) return;
-    stack_down(stacks_for(name, root_).front(), it->second.env);
-    running_.erase(it);
-  }
-
-  void down_all() {
-    while (!running_.empty()) {
-      const auto name = running_.begin()->first;
-      try {
-        down(name);
-      } catch (const dub::Error& e) {
-        fmt::print(stderr, "dubctl: warning: {}\n", e.what());
-        running_.erase(name);
-      }
-    }
-  }
-
-  // Saves `compose logs` of every running stack under `dir`; returns the tail for JUnit.
-  std::string save_logs(const fs::path& dir) const {
-    std::string tail;
-    fs::create_directories(dir);
-    for (const auto& [name, running] : running_) {
-      const auto stack = stacks_for(name, root_).front();
-      auto argv = compose_command();
-      argv.insert(argv.end(),
-                  {"-p", stack.project, "-f", stack.compose_file.string(), "logs", "--no-color", "--timestamps"});
-      try {
-        const auto logs = run_command(argv, running.env);
-        std::ofstream(dir / (name + ".log")) << logs.output;
-        const auto& out = logs.output;
-        tail += fmt::format("--- {} stack (last lines; full log in {}) ---\n{}\n", name,
-                            (dir / (name + ".log")).string(), out.size() > 6000 ? out.substr(out.size() - 6000) : out);
-      } catch (const dub::Error& e) {
-        tail += fmt::format("--- {} stack: logs unavailable: {}\n", name, e.what());
-      }
-    }
-    return tail;
-  }
-
- private:
-  struct Running {
-    EnvMap env;
-    std::vector<std::string> services;
-  };
-  fs::path root_;
-  EnvMap global_env_;
-  std::map<std::string, Running> running_;
-};
-
-// Work that runs beside the scenario's steps: a fixture playing into the pipeline, or the
-// output being recorded. `job` gets a cancel flag and a "started" callback and returns a summary.
-class BackgroundTask {
- public:
-  using Job = std::function<std::string(const std::atomic<bool>& cancel, const std::function<void()>& started)>;
-
-  BackgroundTask(std::string kind, Job job) : kind_(std::move(kind)) {
-    thread_ = std::thread([this, job = std::move(job)] {
-      try {
-        summary_ = job(cancel_, [this] { started_ = true; });
-      } catch (const dub::Error& e) {
-        error_ = e.what();
-      }
-      finished_ = true;
-    });
-  }
-  BackgroundTask(const BackgroundTask&) = delete;
-  BackgroundTask& operator=(const BackgroundTask&) = delete;
-  ~BackgroundTask() { stop(); }
-
-  void stop() {
-    cancel_ = true;
-    join();
-  }
-  void join() {
-    if (thread_.joinable()) thread_.join();
-  }
-  // Blocks until the job has started (or already ended); throws its error if it ended with one.
-  void wait_started() const {
-    while (!started_ && !finished_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (finished_ && !error_.empty()) throw StepFailure(error_);
-  }
-  [[nodiscard]] const std::string& kind() const { return kind_; }
-  [[nodiscard]] bool finished() const { return finished_; }
-  [[nodiscard]] const std::string& error() const { return error_; }      // valid once finished
-  [[nodiscard]] const std::string& summary() const { return summary_; }  // valid once finished
-
- private:
-  std::string kind_;
-  std::atomic<bool> cancel_{false};
-  std::atomic<bool> started_{false};
-  std::atomic<bool> finished_{false};
-  std::string error_;
-  std::string summary_;
-  std::thread thread_;
-};
-
-using Tasks = std::vector<std::unique_ptr<BackgroundTask>>;
 
 fs::path resolve_fixture(const std::string& fixture, const fs::path& root) {
   fs::path p(fixture);
@@ -261,7 +147,9 @@ std::string record_step(const RecordStep& step, const fs::path& scenario_dir, co
 }
 
 std::string wait_tasks(const std::string& kind, Duration timeout, Tasks& tasks) {
-  const std::string what = kind == "publish" ? "the fixture to finish playing" : "the recording to end";
+  const std::string what = kind == "publish" ? "the fixture to finish playing"
+                           : kind == "fault" ? "the delayed fault to act"
+                                             : "the recording to end";
   auto mine = [&kind](const auto& t) { return t->kind() == kind; };
   if (std::none_of(tasks.begin(), tasks.end(), mine)) {
     throw StepFailure(fmt::format("nothing to wait for: no background {} step before this one", kind));
@@ -273,13 +161,18 @@ std::string wait_tasks(const std::string& kind, Duration timeout, Tasks& tasks) 
     progress.tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
+  // The tasks waited for are done with: a later wait of the same kind (a second publish after a
+  // fault) only waits for the tasks started after this one.
   std::string detail;
+  std::string error;
   for (const auto& t : tasks) {
     if (!mine(t)) continue;
     t->join();
-    if (!t->error().empty()) throw StepFailure(t->error());
+    if (error.empty()) error = t->error();
     detail += t->summary() + " ";
   }
+  std::erase_if(tasks, mine);
+  if (!error.empty()) throw StepFailure(error);
   progress.done("done");
   return detail;
 }
@@ -306,6 +199,22 @@ std::string wait_fragments(const WaitFragmentsStep& step, StsMonitor& monitor, c
   }
   progress.done(fmt::format("{} fragments", have));
   return fmt::format("{} fragments processed", have);
+}
+
+// A failed step names the services of the run's stacks that are no longer running (their container
+// logs saved in `logs` at once, before anything tears them down), rather than only the symptom, e.g.
+// "connection refused".
+std::string naming_dead_services(const std::string& error, const Session& session, const fs::path& logs) {
+  const auto dead = session.not_running();
+  if (dead.empty()) return error;
+  std::vector<std::string> unnamed;
+  for (const auto& d : dead) {
+    if (error.find(d) == std::string::npos) unnamed.push_back(d);
+  }
+  session.save_logs(logs);
+  const auto saved = fmt::format("(container logs saved in {})", logs.string());
+  if (unnamed.empty()) return fmt::format("{}\n  {}", error, saved);
+  return fmt::format("{}\n  {}\n  {}", fmt::join(unnamed, "\n  "), saved, error);
 }
 
 std::string describe(const Step& step, const EnvMap& vars) {
@@ -344,6 +253,11 @@ std::string describe(const Step& step, const EnvMap& vars) {
           return fmt::format("drive STS at {} with {} ({:g}s fragments{})", x(a.url), x(a.fixture),
                              std::chrono::duration<double>(a.fragment).count(), a.concurrent ? ", all at once" : "");
         }
+        if constexpr (std::is_same_v<T, FaultStep>) {
+          return fmt::format("fault: {} {} ({} stack){}", a.action, a.service, a.stack,
+                             a.after.count() > 0 ? fmt::format(" after {:g}s", a.after.count() / 1000.0) : "");
+        }
+        if constexpr (std::is_same_v<T, VerifyWorkerStep>) return fmt::format("verify the worker of {}", x(a.stream));
       },
       step.action);
 }
@@ -388,7 +302,8 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
               } else if constexpr (std::is_same_v<T, DownStep>) {
                 for (const auto& name : a.stacks) session.down(name);
               } else if constexpr (std::is_same_v<T, WaitHttpStep>) {
-                detail = wait_http(expand(a.url, vars), a.status, expand(a.body_contains, vars), a.timeout);
+                detail = wait_http(expand(a.url, vars), a.status, expand(a.body_contains, vars), a.timeout,
+                                   [&session](const std::string& url) { return session.not_running_behind(url); });
               } else if constexpr (std::is_same_v<T, VerifyMediaStep>) {
                 detail = verify_media(a, root, vars, tc.properties, evidence);
               } else if constexpr (std::is_same_v<T, VerifyHeardStep>) {
@@ -419,12 +334,18 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
               } else if constexpr (std::is_same_v<T, StsDriveStep>) {
                 detail = drive_sts(a, resolve_fixture(expand(a.fixture, vars), root), root, vars, tc.properties,
                                    check_interrupted);
+              } else if constexpr (std::is_same_v<T, FaultStep>) {
+                detail = fault_step(a, session, tasks);
+              } else if constexpr (std::is_same_v<T, VerifyWorkerStep>) {
+                detail = verify_worker(a, vars, tc.properties,
+                                       [&session](const std::string& url) { return session.not_running_behind(url); });
               }
             },
             step.action);
       } catch (const dub::Error& e) {
-        if (!step.expect_error) throw StepFailure(e.what());
-        error = e.what();
+        const auto message = naming_dead_services(e.what(), session, artifacts / s.name / "logs");
+        if (!step.expect_error) throw StepFailure(message);
+        error = message;
       }
       if (step.expect_error) {
         const auto verdict = judge_expected_error(*step.expect_error, error);

@@ -12,6 +12,7 @@
 
 #include "dub/util/env.hpp"
 #include "log_wait.hpp"
+#include "scenario_faults.hpp"
 #include "scenario_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -179,8 +180,8 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
   }
   if (item.size() != (expect_error ? 2U : 1U))
     outer.fail(item, path,
-               "each step is a mapping with exactly one key: up, down, publish, record, monitor, wait, verify or sts "
-               "(and optionally expect_error)");
+               "each step is a mapping with exactly one key: up, down, publish, record, monitor, wait, verify, sts or "
+               "fault (and optionally expect_error)");
   auto step_key = item.begin();
   if (step_key->first.Scalar() == "expect_error") ++step_key;
   const auto kind = step_key->first.Scalar();
@@ -197,9 +198,9 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
     step.action = parse_stack_step<DownStep>(value, step_path, file, kind);
   } else if (kind == "wait") {
     Reader r(value, step_path, file);
-    if (r.has("publish") || r.has("record")) {
+    if (r.has("publish") || r.has("record") || r.has("fault")) {
       WaitPublishStep wait;
-      wait.what = r.has("publish") ? "publish" : "record";
+      wait.what = r.has("publish") ? "publish" : r.has("record") ? "record" : "fault";
       if (r.string(wait.what) != "done") r.fail(r.get(wait.what), r.key_path(wait.what), "the only value is `done`");
       wait.timeout = r.duration("timeout", wait.timeout);
       r.finish();
@@ -223,10 +224,16 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       step.action = parse_wait_log(r);
     } else {
       r.fail(value, step_path,
-             "say what to wait for: `http: URL`, `publish: done`, `record: done`, `fragments: N` or `log: TEXT`");
+             "say what to wait for: `http: URL`, `publish: done`, `record: done`, `fault: done`, `fragments: N` or "
+             "`log: TEXT`");
     }
   } else if (kind == "verify") {
     Reader r(value, step_path, file);
+    if (r.has("worker")) {
+      step.action = scenario_detail::parse_verify_worker(r.get("worker"), r.key_path("worker"), file);
+      r.finish();
+      return step;
+    }
     if (r.has("fragments")) {
       const auto fn = r.get("fragments");
       Reader f(fn, r.key_path("fragments"), file);
@@ -314,9 +321,12 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
     step.action = publish;
   } else if (kind == "sts") {
     step.action = parse_sts_step(value, step_path, file);
+  } else if (kind == "fault") {
+    step.action = scenario_detail::parse_fault(value, step_path, file);
   } else {
     outer.fail(item, path,
-               fmt::format("unknown step '{}' (known: up, down, publish, record, monitor, wait, verify, sts)", kind));
+               fmt::format("unknown step '{}' (known: up, down, publish, record, monitor, wait, verify, sts, fault)",
+                           kind));
   }
   return step;
 }
@@ -375,6 +385,10 @@ Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
     std::vector<std::string> log_stack;
     if (const auto* log = std::get_if<WaitLogStep>(&step.action)) {
       log_stack = {log->stack};
+      names = &log_stack;
+    }
+    if (const auto* fault = std::get_if<FaultStep>(&step.action)) {
+      log_stack = {fault->stack};
       names = &log_stack;
     }
     if (names == nullptr) continue;

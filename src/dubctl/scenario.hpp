@@ -73,7 +73,7 @@ struct PublishStep {
 };
 
 // Waits until every background task of a kind has ended: "publish" (the fixture was sent
-// whole) or "record" (the recorded stream ended).
+// whole), "record" (the recorded stream ended) or "fault" (a delayed fault step has acted).
 struct WaitPublishStep {
   std::string what = "publish";
   Duration timeout{std::chrono::seconds(60)};
@@ -174,9 +174,47 @@ struct StsDriveStep {
   } expect;
 };
 
-using StepAction =
-    std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, WaitFragmentsStep, VerifyMediaStep,
-                 VerifyFragmentsStep, VerifyHeardStep, PublishStep, MonitorStep, RecordStep, WaitLogStep, StsDriveStep>;
+// Injects a fault into a running stack with its compose tool (fault.hpp): `kill` (SIGKILL, like a
+// crash), `stop` (SIGTERM, SIGKILL after 10 s), `start` (a stopped or killed service again) or
+// `restart`. With `after`, the action happens that long after the step starts, in the background
+// (`wait: {fault: done}` waits for it); without, now. start/restart wait until the service is
+// running and healthy again, at most `timeout`. The stack is then disturbed: its next `up` starts it
+// afresh.
+struct FaultStep {
+  std::string stack;    // media or sts
+  std::string service;  // a compose service of that stack
+  std::string action;   // kill, stop, start, restart
+  Duration after{0};
+  Duration timeout{std::chrono::seconds(120)};
+};
+
+// One run of consecutive fragments in a worker's record (worker_check.hpp): `status` dubbed (dubbed
+// or partial audio went out), passthrough or any; `reason` a passthrough_reason (implies passthrough).
+struct FragmentPhase {
+  std::string status = "dubbed";
+  std::string reason;
+  int min = 1;
+  std::optional<int> max;
+};
+
+// What the media service says about a stream's worker (GET /v1/streams/<stream>), checked by type
+// once the worker has finished (worker_check.hpp).
+struct VerifyWorkerStep {
+  std::string media_service = "http://localhost:${MEDIA_SERVICE_PORT:-8080}";
+  std::string stream = "${stream}";
+  std::vector<std::string> state;  // the final state is one of these (empty: any)
+  std::string error_contains;      // in the worker's `error`
+  std::string end_reason_contains;
+  std::optional<int> min_fragments;
+  bool all_published = true;                   // every fragment reached the output
+  std::vector<FragmentPhase> phases;           // the fragments in order fall into these runs (empty: no check)
+  std::optional<int> min_reconnections;        // sts.reconnections: the STS link was reopened this often
+  Duration timeout{std::chrono::seconds(60)};  // for the worker to finish
+};
+
+using StepAction = std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, WaitFragmentsStep, VerifyMediaStep,
+                                VerifyFragmentsStep, VerifyHeardStep, PublishStep, MonitorStep, RecordStep, WaitLogStep,
+                                StsDriveStep, FaultStep, VerifyWorkerStep>;
 
 struct Step {
   std::string kind;  // "up", "down", "publish", "monitor", "wait", "verify"

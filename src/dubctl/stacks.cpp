@@ -61,14 +61,14 @@ std::vector<std::string> compose_command() {
   return cached;
 }
 
-namespace {
-
-std::vector<std::string> compose_args(const Stack& stack, std::initializer_list<std::string> tail) {
+std::vector<std::string> compose_args(const Stack& stack, const std::vector<std::string>& tail) {
   auto argv = compose_command();
   argv.insert(argv.end(), {"-p", stack.project, "-f", stack.compose_file.string()});
-  argv.insert(argv.end(), tail);
+  argv.insert(argv.end(), tail.begin(), tail.end());
   return argv;
 }
+
+namespace {
 
 // Health of every container of the project: {container name -> "healthy" | "starting" | "unhealthy" | state}.
 std::map<std::string, std::string> container_health(const Stack& stack, const std::map<std::string, std::string>& env) {

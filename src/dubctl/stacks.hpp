@@ -20,6 +20,9 @@ std::vector<Stack> stacks_for(const std::string& target, const std::filesystem::
 // The compose command line prefix this machine has: {"docker","compose"} or {"docker-compose"}.
 std::vector<std::string> compose_command();
 
+// compose_command() for the project of `stack`, followed by `tail` (e.g. {"kill", "sts-service"}).
+std::vector<std::string> compose_args(const Stack& stack, const std::vector<std::string>& tail);
+
 struct CommandResult {
   int exit_code = 0;
   std::string output;  // stdout and stderr together

@@ -1,0 +1,40 @@
+#pragma once
+// The containers of a compose project as Docker sees them: running or not, how they ended, which
+// host ports they publish. Used to name a dead service instead of reporting a bare "connection
+// refused", and to notice a stack that is no longer whole before a scenario reuses it.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario.hpp"
+#include "stacks.hpp"
+
+namespace dubctl {
+
+struct ContainerStatus {
+  std::string name;     // container name
+  std::string service;  // compose service (label com.docker.compose.service)
+  std::string state;    // running, exited, created, restarting, paused, dead
+  std::string health;   // healthy, starting, unhealthy; empty without a health check
+  int exit_code = 0;
+  bool oom_killed = false;
+  std::vector<int> host_ports;  // published on the host
+
+  [[nodiscard]] bool running() const { return state == "running"; }
+  [[nodiscard]] bool up() const { return running() && (health.empty() || health == "healthy"); }
+};
+
+// The `docker inspect --format` that parse_container_statuses() reads (one line per container).
+extern const char* const kContainerInspectFormat;
+std::vector<ContainerStatus> parse_container_statuses(const std::string& inspect_output);
+
+// Every container of the project, stopped ones included. Throws dub::Error when Docker cannot be asked.
+std::vector<ContainerStatus> container_statuses(const Stack& stack, const EnvMap& env);
+
+// "media-service (compose project dubmedia) is not running: exited with code 137 (killed by signal 9, SIGKILL)"
+std::string not_running_message(const ContainerStatus& container, const std::string& project);
+
+// The TCP port of an http(s)://host:port/... URL on this host (localhost, 127.0.0.1); nullopt otherwise.
+std::optional<int> local_port(const std::string& url);
+
+}  // namespace dubctl

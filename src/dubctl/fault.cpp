@@ -1,0 +1,95 @@
+#include "fault.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "containers.hpp"
+#include "dub/util/error.hpp"
+#include "dub/util/log.hpp"
+
+namespace dubctl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string seconds(Duration d) {
+  return fmt::format("{:g}s", std::chrono::duration<double>(d).count());
+}
+
+// The service's container, or nullopt when it has none (never created, or removed).
+std::optional<ContainerStatus> service_status(const Stack& stack, const EnvMap& env, const std::string& service) {
+  for (auto& c : container_statuses(stack, env)) {
+    if (c.service == service) return c;
+  }
+  return std::nullopt;
+}
+
+// Polls until the service's container is up (start, restart) or no longer running (kill, stop).
+std::string await_effect(const FaultStep& step, const Stack& stack, const EnvMap& env, const std::atomic<bool>* cancel,
+                         Clock::time_point started) {
+  const bool want_up = step.action == "start" || step.action == "restart";
+  const auto deadline = started + step.timeout;
+  std::string last = "no container";
+  while (true) {
+    const auto c = service_status(stack, env, step.service);
+    if (c) {
+      if (want_up && c->up()) break;
+      if (!want_up && !c->running()) return not_running_message(*c, stack.project);
+      last = c->running() ? fmt::format("running, {}", c->health.empty() ? "no health check" : c->health)
+                          : not_running_message(*c, stack.project);
+    }
+    if (cancel != nullptr && *cancel) throw dub::Error(fmt::format("{} {}: cancelled", step.action, step.service));
+    if (Clock::now() > deadline) {
+      throw dub::Error(fmt::format("{} {} (compose project {}): not {} within {} (last: {})", step.action, step.service,
+                                   stack.project, want_up ? "running and healthy" : "stopped", seconds(step.timeout),
+                                   last));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  const auto took = std::chrono::duration_cast<Duration>(Clock::now() - started);
+  return fmt::format("{} (compose project {}) is running and healthy again after {}", step.service, stack.project,
+                     seconds(took));
+}
+
+}  // namespace
+
+std::vector<std::string> fault_args(const std::string& action, const std::string& service) {
+  if (action == "kill") return {"kill", "-s", "SIGKILL", service};
+  if (action == "stop") return {"stop", "-t", "10", service};
+  if (action == "start") return {"start", service};
+  if (action == "restart") return {"restart", "-t", "10", service};
+  throw dub::Error(fmt::format("unknown fault action '{}' (use kill, stop, start or restart)", action));
+}
+
+std::string inject_fault(const FaultStep& step, const Stack& stack, const EnvMap& env,
+                         const std::atomic<bool>* cancel) {
+  const auto started = Clock::now();
+  dub::log::info("fault", {{"stack", stack.name}, {"service", step.service}, {"action", step.action}});
+  const auto result = run_command(compose_args(stack, fault_args(step.action, step.service)), env);
+  if (result.exit_code != 0) {
+    throw dub::Error(
+        fmt::format("{} {} (compose project {}) failed:\n{}", step.action, step.service, stack.project, result.output));
+  }
+  return await_effect(step, stack, env, cancel, started);
+}
+
+std::string fault_step(const FaultStep& step, Session& session, Tasks& tasks) {
+  const auto target = session.disturb(step.stack);
+  if (step.after.count() <= 0) return inject_fault(step, target.stack, target.env);
+  tasks.push_back(std::make_unique<BackgroundTask>(
+      "fault", [step, target](const std::atomic<bool>& cancel, const std::function<void()>& started) {
+        started();
+        const auto at = Clock::now() + step.after;
+        while (Clock::now() < at) {
+          if (cancel) return fmt::format("{} {}: not done (the scenario ended first)", step.action, step.service);
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return inject_fault(step, target.stack, target.env, &cancel);
+      }));
+  return fmt::format("{} {} in the background, {} from now", step.action, step.service, seconds(step.after));
+}
+
+}  // namespace dubctl

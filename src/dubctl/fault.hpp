@@ -1,0 +1,29 @@
+#pragma once
+// The `fault:` step: kill, stop, start or restart a service of a running stack with the compose
+// tool the stacks use, now or `after` a delay in the background (scenario.hpp: FaultStep).
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "background_task.hpp"
+#include "scenario.hpp"
+#include "session.hpp"
+#include "stacks.hpp"
+
+namespace dubctl {
+
+// The compose arguments of `action` on `service`: kill -s SIGKILL, stop -t 10, start, restart -t 10
+// (after `compose_args(stack, ...)`'s project and file). Throws dub::Error on an unknown action.
+std::vector<std::string> fault_args(const std::string& action, const std::string& service);
+
+// Runs the action and waits for its effect, at most step.timeout: after kill/stop the service's
+// container is no longer running; after start/restart it is running and healthy. Returns what
+// happened; throws dub::Error when the command fails or the effect does not come (or on `cancel`).
+std::string inject_fault(const FaultStep& step, const Stack& stack, const EnvMap& env,
+                         const std::atomic<bool>* cancel = nullptr);
+
+// The step: marks the stack disturbed (session.hpp), then acts now or, with `after`, in the
+// background (a task of kind "fault" in `tasks`). Returns the step's one-line report.
+std::string fault_step(const FaultStep& step, Session& session, Tasks& tasks);
+
+}  // namespace dubctl

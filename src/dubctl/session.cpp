@@ -1,0 +1,133 @@
+#include "session.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "containers.hpp"
+#include "dub/util/error.hpp"
+#include "dub/util/log.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dubctl {
+
+Session::Session(fs::path root, EnvMap global_env) : root_(std::move(root)), global_env_(std::move(global_env)) {}
+
+void Session::up(const std::string& name, const StackUse& use, Duration timeout) {
+  EnvMap env = global_env_;
+  for (const auto& [k, v] : use.env) env[k] = v;
+  const auto stack = stacks_for(name, root_).front();
+  if (const auto it = running_.find(name); it != running_.end()) {
+    const bool same = it->second.env == env && it->second.services == use.services;
+    const auto why = same ? unfit(name, it->second) : "other settings";
+    if (why.empty()) return;  // already up as asked
+    fmt::print(stderr, "  restarting the {} stack: {}\n", name, why);
+    dub::log::info("restarting stack", {{"stack", name}, {"reason", why}});
+    stack_down(stack, it->second.env);
+    running_.erase(it);
+  }
+  running_[name] = Running{env, use.services};
+  stack_up(stack, env, std::chrono::duration_cast<std::chrono::seconds>(timeout), use.services);
+}
+
+void Session::down(const std::string& name) {
+  const auto it = running_.find(name);
+  if (it == running_.end()) return;
+  stack_down(stacks_for(name, root_).front(), it->second.env);
+  running_.erase(it);
+}
+
+void Session::down_all() {
+  while (!running_.empty()) {
+    const auto name = running_.begin()->first;
+    try {
+      down(name);
+    } catch (const dub::Error& e) {
+      fmt::print(stderr, "dubctl: warning: {}\n", e.what());
+      running_.erase(name);
+    }
+  }
+}
+
+std::string Session::unfit(const std::string& name, const Running& running) const {
+  if (running.disturbed) return "a fault step disturbed it";
+  try {
+    const auto stack = stacks_for(name, root_).front();
+    const auto containers = container_statuses(stack, running.env);
+    if (containers.empty()) return "its containers are gone";
+    for (const auto& c : containers) {
+      if (!c.running()) return not_running_message(c, stack.project);
+      if (!c.up()) return fmt::format("{} is {}", c.service, c.health);
+    }
+  } catch (const dub::Error& e) {
+    return fmt::format("its containers cannot be inspected ({})", e.what());
+  }
+  return "";
+}
+
+Session::Target Session::disturb(const std::string& name) {
+  const auto it = running_.find(name);
+  if (it == running_.end()) {
+    throw dub::Error(
+        fmt::format("the {} stack is not up in this run: a fault step needs an `up: {}` before it", name, name));
+  }
+  it->second.disturbed = true;
+  return Target{stacks_for(name, root_).front(), it->second.env};
+}
+
+std::vector<std::string> Session::not_running() const {
+  std::vector<std::string> out;
+  for (const auto& [name, running] : running_) {
+    try {
+      const auto stack = stacks_for(name, root_).front();
+      for (const auto& c : container_statuses(stack, running.env)) {
+        if (!c.running()) out.push_back(not_running_message(c, stack.project));
+      }
+    } catch (const dub::Error& e) {
+      dub::log::debug("containers not inspected", {{"stack", name}, {"error", e.what()}});
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Session::not_running_behind(const std::string& url) const {
+  const auto port = local_port(url);
+  if (!port) return std::nullopt;
+  for (const auto& [name, running] : running_) {
+    try {
+      const auto stack = stacks_for(name, root_).front();
+      for (const auto& c : container_statuses(stack, running.env)) {
+        const bool publishes = std::find(c.host_ports.begin(), c.host_ports.end(), *port) != c.host_ports.end();
+        if (publishes && !c.running()) return not_running_message(c, stack.project);
+      }
+    } catch (const dub::Error& e) {
+      dub::log::debug("containers not inspected", {{"stack", name}, {"error", e.what()}});
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Session::save_logs(const fs::path& dir) const {
+  std::string tail;
+  fs::create_directories(dir);
+  for (const auto& [name, running] : running_) {
+    const auto stack = stacks_for(name, root_).front();
+    auto argv = compose_command();
+    argv.insert(argv.end(),
+                {"-p", stack.project, "-f", stack.compose_file.string(), "logs", "--no-color", "--timestamps"});
+    try {
+      const auto logs = run_command(argv, running.env);
+      std::ofstream(dir / (name + ".log")) << logs.output;
+      const auto& out = logs.output;
+      tail += fmt::format("--- {} stack (last lines; full log in {}) ---\n{}\n", name, (dir / (name + ".log")).string(),
+                          out.size() > 6000 ? out.substr(out.size() - 6000) : out);
+    } catch (const dub::Error& e) {
+      tail += fmt::format("--- {} stack: logs unavailable: {}\n", name, e.what());
+    }
+  }
+  return tail;
+}
+
+}  // namespace dubctl

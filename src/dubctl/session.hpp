@@ -1,0 +1,57 @@
+#pragma once
+// The stacks of a whole `dubctl run`: started once, shared by every scenario, torn down at the end.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario.hpp"
+#include "stacks.hpp"
+
+namespace dubctl {
+
+class Session {
+ public:
+  Session(std::filesystem::path root, EnvMap global_env);
+
+  // Starts the stack with these settings unless it already runs with them, whole and healthy: a
+  // stack a fault step disturbed, or with a container that is not running (crashed, killed) or not
+  // healthy, is started afresh.
+  void up(const std::string& name, const StackUse& use, Duration timeout);
+  void down(const std::string& name);
+  void down_all();
+
+  // Saves `compose logs` of every running stack under `dir`; returns the tail for JUnit.
+  std::string save_logs(const std::filesystem::path& dir) const;
+
+  // The stack `name` as this run started it, for a fault step, which disturbs it: its next `up`
+  // starts it afresh. Throws dub::Error when the run has not started it.
+  struct Target {
+    Stack stack;
+    EnvMap env;
+  };
+  Target disturb(const std::string& name);
+
+  // One message per container of the running stacks that is not running ("media-service (compose
+  // project dubmedia) is not running: exited with code 137 ..."). Never throws.
+  [[nodiscard]] std::vector<std::string> not_running() const;
+
+  // When `url` is a port on this host that a container of the running stacks publishes, and that
+  // container is not running: the message naming it. Never throws.
+  [[nodiscard]] std::optional<std::string> not_running_behind(const std::string& url) const;
+
+ private:
+  struct Running {
+    EnvMap env;
+    std::vector<std::string> services;
+    bool disturbed = false;  // a fault step acted on it
+  };
+  // Why the running stack cannot be reused as it is ("" when it can).
+  [[nodiscard]] std::string unfit(const std::string& name, const Running& running) const;
+  std::filesystem::path root_;
+  EnvMap global_env_;
+  std::map<std::string, Running> running_;
+};
+
+}  // namespace dubctl

@@ -1,0 +1,161 @@
+#include "worker_check.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "dub/http/client.hpp"
+#include "dub/util/error.hpp"
+#include "progress.hpp"
+
+namespace dubctl {
+
+namespace {
+
+const std::set<std::string> kFinal = {"completed", "stopped", "failed"};
+
+bool phase_matches(const FragmentPhase& phase, const std::string& outcome) {
+  if (phase.status == "any") return true;
+  if (phase.status == "dubbed") return outcome == "dubbed";
+  if (phase.reason.empty()) return outcome.starts_with("passthrough");
+  return outcome == "passthrough:" + phase.reason;
+}
+
+// Can outcomes[j..] be split into runs for phases[i..]? Memoised on (i, j).
+bool match_from(const std::vector<FragmentPhase>& phases, const std::vector<std::string>& outcomes, std::size_t i,
+                std::size_t j, std::set<std::pair<std::size_t, std::size_t>>& failed) {
+  if (i == phases.size()) return j == outcomes.size();
+  if (failed.contains({i, j})) return false;
+  const auto& phase = phases[i];
+  const std::size_t most = phase.max ? static_cast<std::size_t>(*phase.max) : outcomes.size();
+  for (std::size_t k = 0; k <= most && j + k <= outcomes.size(); ++k) {
+    if (k > 0 && !phase_matches(phase, outcomes[j + k - 1])) break;
+    if (k >= static_cast<std::size_t>(phase.min) && match_from(phases, outcomes, i + 1, j + k, failed)) return true;
+  }
+  failed.insert({i, j});
+  return false;
+}
+
+std::string text_of(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string fragment_outcome(const nlohmann::json& fragment) {
+  const auto status = text_of(fragment, "status");
+  if (status == "dubbed" || status == "partial") return "dubbed";
+  if (status == "passthrough") return "passthrough:" + text_of(fragment, "passthrough_reason");
+  return status.empty() ? "unknown" : status;  // queued / in_flight: not finished
+}
+
+std::string describe_phase(const FragmentPhase& phase) {
+  const std::string what = phase.reason.empty() ? phase.status : phase.reason;
+  if (phase.max) return fmt::format("{} x{}..{}", what, phase.min, *phase.max);
+  return fmt::format("{} x>={}", what, phase.min);
+}
+
+std::optional<std::string> phases_problem(const std::vector<FragmentPhase>& phases,
+                                          const std::vector<std::string>& outcomes) {
+  std::set<std::pair<std::size_t, std::size_t>> failed;
+  if (phases.empty() || match_from(phases, outcomes, 0, 0, failed)) return std::nullopt;
+  std::vector<std::string> expected;
+  expected.reserve(phases.size());
+  for (const auto& p : phases) expected.push_back(describe_phase(p));
+  return fmt::format("the fragments, in order [{}], do not fall into the runs [{}]", fmt::join(outcomes, ", "),
+                     fmt::join(expected, ", "));
+}
+
+std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlohmann::json& worker) {
+  std::vector<std::string> problems;
+  const auto state = text_of(worker, "state");
+  const auto error = text_of(worker, "error");
+  const auto end_reason = text_of(worker, "end_reason");
+  if (!step.state.empty() && std::find(step.state.begin(), step.state.end(), state) == step.state.end()) {
+    problems.push_back(fmt::format("state: expected {}, found {}{}", fmt::join(step.state, " or "), state,
+                                   error.empty() ? "" : fmt::format(" (error: {})", error)));
+  }
+  if (!step.error_contains.empty() && error.find(step.error_contains) == std::string::npos) {
+    problems.push_back(fmt::format("error: expected it to contain '{}', found '{}'", step.error_contains, error));
+  }
+  if (!step.end_reason_contains.empty() && end_reason.find(step.end_reason_contains) == std::string::npos) {
+    problems.push_back(
+        fmt::format("end_reason: expected it to contain '{}', found '{}'", step.end_reason_contains, end_reason));
+  }
+  const auto fragments = worker.value("fragments", nlohmann::json::array());
+  std::vector<std::string> outcomes;
+  std::vector<std::string> unpublished;
+  for (const auto& f : fragments) {
+    outcomes.push_back(fragment_outcome(f));
+    if (!f.value("published", false)) unpublished.push_back(fmt::format("{}", f.value("sequence", -1)));
+  }
+  if (step.min_fragments && static_cast<int>(outcomes.size()) < *step.min_fragments) {
+    problems.push_back(fmt::format("fragments: expected at least {}, found {}", *step.min_fragments, outcomes.size()));
+  }
+  if (step.all_published && !unpublished.empty()) {
+    problems.push_back(fmt::format("fragments never published to the output: {}", fmt::join(unpublished, ", ")));
+  }
+  if (auto problem = phases_problem(step.phases, outcomes)) problems.push_back(*problem);
+  if (step.min_reconnections) {
+    const int reconnections = worker.contains("sts") ? worker["sts"].value("reconnections", 0) : 0;
+    if (reconnections < *step.min_reconnections) {
+      problems.push_back(
+          fmt::format("sts.reconnections: expected at least {}, found {}", *step.min_reconnections, reconnections));
+    }
+  }
+  return problems;
+}
+
+std::string verify_worker(const VerifyWorkerStep& step, const EnvMap& vars,
+                          std::vector<std::pair<std::string, std::string>>& properties, const DeadCheck& dead) {
+  const auto stream = expand(step.stream, vars);
+  const auto url = fmt::format("{}/v1/streams/{}", expand(step.media_service, vars), stream);
+  Progress progress(fmt::format("waiting for the worker of {} to finish", stream), step.timeout);
+  nlohmann::json worker;
+  std::string last = "no answer yet";
+  while (true) {
+    try {
+      const auto r = dub::http::get(url, std::chrono::seconds(3));
+      if (r.status == 200) {
+        worker = nlohmann::json::parse(r.body);
+        last = fmt::format("state {}", text_of(worker, "state"));
+        if (kFinal.contains(text_of(worker, "state"))) break;
+      } else {
+        last = fmt::format("HTTP {}", r.status);
+      }
+    } catch (const std::exception& e) {
+      last = e.what();
+      if (const auto message = dead ? dead(url) : std::nullopt) {
+        throw dub::Error(fmt::format("{} ({}: {})", *message, url, last));
+      }
+    }
+    if (progress.expired()) {
+      throw dub::Error(fmt::format("the worker of {} did not finish within {:.0f}s ({}: {})", stream,
+                                   std::chrono::duration<double>(step.timeout).count(), url, last));
+    }
+    progress.tick(last);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  progress.done(last);
+  std::map<std::string, int> counts;
+  for (const auto& f : worker.value("fragments", nlohmann::json::array())) ++counts[fragment_outcome(f)];
+  std::vector<std::string> tally;
+  tally.reserve(counts.size());
+  for (const auto& [outcome, n] : counts) tally.push_back(fmt::format("{} {}", n, outcome));
+  properties.emplace_back("worker_state", text_of(worker, "state"));
+  properties.emplace_back("worker_fragments", fmt::format("{}", fmt::join(tally, ", ")));
+  auto expanded = step;
+  expanded.error_contains = expand(step.error_contains, vars);
+  expanded.end_reason_contains = expand(step.end_reason_contains, vars);
+  const auto problems = worker_problems(expanded, worker);
+  if (!problems.empty()) {
+    throw dub::Error(fmt::format("the worker of {} does not match:\n  - {}", stream, fmt::join(problems, "\n  - ")));
+  }
+  return fmt::format("{}: {}", text_of(worker, "state"), fmt::join(tally, ", "));
+}
+
+}  // namespace dubctl

@@ -1,0 +1,37 @@
+#pragma once
+// `verify: {worker: ...}`: what the media service recorded about a stream's worker
+// (GET /v1/streams/<stream>), checked by type once the worker has finished: its final state, error
+// and end reason, and its fragments in order as runs ("phases") of dubbed / passthrough (with a
+// reason) / any, e.g. dubbed, then at most one of any kind, then at least 3 sts_unavailable.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http_wait.hpp"
+#include "scenario.hpp"
+
+namespace dubctl {
+
+// A fragment's outcome as phases see it: "dubbed" (dubbed or partial) or "passthrough:<reason>".
+std::string fragment_outcome(const nlohmann::json& fragment);
+
+// nullopt when `outcomes` (in sequence order) split into consecutive runs matching `phases` in
+// order, each run between its phase's min and max long; else what went wrong, with the outcomes.
+std::optional<std::string> phases_problem(const std::vector<FragmentPhase>& phases,
+                                          const std::vector<std::string>& outcomes);
+
+// Every way `worker` (the API's JSON) differs from what the step expects; empty when it matches.
+std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlohmann::json& worker);
+
+// A phase as written in a scenario ("dubbed", "sts_unavailable x>=3", "any x0..1").
+std::string describe_phase(const FragmentPhase& phase);
+
+// Polls the media service until the worker has finished (at most step.timeout), then checks it.
+// Throws dub::Error naming every problem (at once when `dead` names the media service as dead);
+// returns a one-line summary. Adds JUnit properties.
+std::string verify_worker(const VerifyWorkerStep& step, const EnvMap& vars,
+                          std::vector<std::pair<std::string, std::string>>& properties, const DeadCheck& dead = {});
+
+}  // namespace dubctl
