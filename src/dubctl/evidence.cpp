@@ -41,6 +41,29 @@ std::string string_of(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+// report.html's loudness table: the whole file first, then every window.
+void loudness_rows(const LoudnessReport& l, report::ScenarioReport& r) {
+  r.loudness.push_back({-1, 0, l.media.duration_s, l.media.integrated_lufs, l.reference.integrated_lufs,
+                        l.media.true_peak_dbtp, l.media.clipped_samples, ""});
+  for (const auto& w : l.windows) {
+    r.loudness.push_back({w.index, w.start_s, w.end_s, w.media.integrated_lufs, w.reference.integrated_lufs,
+                          w.media.true_peak_dbtp, w.media.clipped_samples, w.problem});
+  }
+  if (!l.problems.empty() && r.loudness.front().problem.empty()) {
+    for (const auto& p : l.problems) {
+      if (!p.starts_with("window ")) r.loudness.front().problem += (r.loudness.front().problem.empty() ? "" : "; ") + p;
+    }
+  }
+  const auto& x = l.expect;
+  r.loudness_bounds = fmt::format(
+      "Integrated loudness (LUFS) of the dubbed output and of the original ({}), whole file and per {:g} s window; "
+      "held to ±{:g} LU (whole file) and ±{:g} LU (windows where the original is louder than {:g} LUFS, which must "
+      "not be silent), true peak below {:g} dBTP, at most {} clipped samples.",
+      l.reference_file.empty() ? x.reference : std::filesystem::path(l.reference_file).filename().string(),
+      std::chrono::duration<double>(x.window).count(), x.max_difference_lu, x.window_limit_lu(), x.silence_lufs,
+      x.max_true_peak_dbtp, x.max_clipped_samples);
+}
+
 std::vector<report::FragmentRow> fragment_rows(const ScenarioEvidence& ev) {
   std::map<long long, report::FragmentRow> rows;
   for (const auto& s : ev.summaries) {
@@ -241,6 +264,7 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
                          w.expected_language, w.passthrough, w.text, w.expected_text, w.verdict});
     }
   }
+  if (ev.loudness) loudness_rows(*ev.loudness, r);
   if (!r.has_media) return r;
   r.fragments = fragment_rows(ev);
 

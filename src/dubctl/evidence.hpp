@@ -12,6 +12,7 @@
 #include "dub/media/drift.hpp"
 #include "heard.hpp"
 #include "junit.hpp"
+#include "loudness.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
 
@@ -26,10 +27,11 @@ struct ScenarioEvidence {
   std::optional<double> similarity;              // from a verify media step (unlike:)
   std::string similarity_source;                 // what that step compared with the fixture
   double max_similarity = 0.8;
-  std::optional<double> max_drift_ms;     // the verify media step's bound
-  std::vector<nlohmann::json> summaries;  // STS /monitor fragment summaries of the stream
-  nlohmann::json worker;                  // media service GET /v1/streams/<stream> (null: not fetched)
-  std::optional<HeardVerdict> heard;      // from a verify heard step: what the independent judge heard
+  std::optional<double> max_drift_ms;      // the verify media step's bound
+  std::vector<nlohmann::json> summaries;   // STS /monitor fragment summaries of the stream
+  nlohmann::json worker;                   // media service GET /v1/streams/<stream> (null: not fetched)
+  std::optional<HeardVerdict> heard;       // from a verify heard step: what the independent judge heard
+  std::optional<LoudnessReport> loudness;  // from a verify media step with `loudness`
   std::vector<std::string> notes;
 
   [[nodiscard]] bool has_media() const { return !fixture.empty() || monitored; }

@@ -310,6 +310,8 @@ std::string scenario_section(const ScenarioReport& s) {
     out += "<h3>Fragments</h3>\n" + fragments_table("fragments-" + id, s);
     if (!s.heard.empty())
       out += "<h3>Heard by the judge (independent Whisper)</h3>\n" + heard_table("heard-" + id, s.heard);
+    if (!s.loudness.empty())
+      out += "<h3>Loudness (EBU R128)</h3>\n" + loudness_table("loudness-" + id, s.loudness, s.loudness_bounds);
     out += figure("plot-waveform-" + id, "Audio: original vs dubbed", svg_waveform("plot-waveform-" + id, s),
                   "Min/max envelope of each track, each scaled to its own peak, on the dubbed output's timeline. " +
                       s.alignment + " Shaded bands: STS fragments (orange: passthrough).",

@@ -62,6 +62,22 @@ struct HeardRow {
 // The table of those windows ("" when there are none). Element id "heard-<slug>".
 std::string heard_table(const std::string& id, const std::vector<HeardRow>& rows);
 
+// EBU R128 figures of the dubbed output against the original (verify media `loudness`): the whole
+// file (index -1) and each window.
+struct LoudnessRow {
+  int index = -1;  // -1: the whole file
+  double start_s = 0;
+  double end_s = 0;
+  double dubbed_lufs = 0;
+  double original_lufs = 0;
+  double true_peak_dbtp = 0;
+  long long clipped_samples = 0;  // whole file only
+  std::string problem;            // "" when fine
+};
+
+// The loudness table ("" without rows), with the bounds it was held to. Element id "loudness-<slug>".
+std::string loudness_table(const std::string& id, const std::vector<LoudnessRow>& rows, const std::string& bounds);
+
 struct Point {
   double x = 0;
   double y = 0;
@@ -76,6 +92,8 @@ struct ScenarioReport {
   double time_s = 0;
   std::vector<std::pair<std::string, std::string>> properties;  // JUnit properties (measured figures)
   std::vector<HeardRow> heard;                                  // verify heard: the judge's windows
+  std::vector<LoudnessRow> loudness;                            // verify media loudness: whole file, then windows
+  std::string loudness_bounds;                                  // what they were held to
   std::vector<std::pair<std::string, std::string>> artifacts;   // label -> path relative to report.html
   std::vector<std::string> notes;                               // what could not be gathered, and why
 

@@ -283,6 +283,9 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       if (e.has("duration_tolerance_s")) {
         x.duration_tolerance_s = e.number("duration_tolerance_s", e.get("duration_tolerance_s"));
       }
+      if (e.has("loudness")) {
+        x.loudness = scenario_detail::parse_loudness(e.get("loudness"), e.key_path("loudness"), file);
+      }
       e.finish();
     } else {
       r.fail(value, step_path, "needs an `expect:` mapping (what the media must be)");

@@ -13,6 +13,7 @@
 
 #include "dub/util/error.hpp"
 #include "log_fields.hpp"
+#include "loudness.hpp"
 
 namespace dubctl {
 
@@ -52,6 +53,8 @@ struct Expectation {
   std::optional<double> max_drift_ms;  // A/V drift from packet timestamps, everywhere in the media
   std::string unlike;                  // a file whose audio this media's audio must differ from (FR-024)
   double max_similarity = 0.8;         // Chromaprint similarity above which the audio counts as the same
+  // EBU R128 loudness and peaks against the original: audible and clean (loudness.hpp).
+  std::optional<LoudnessExpect> loudness;
 };
 
 struct VerifyMediaStep {

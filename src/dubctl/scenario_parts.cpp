@@ -97,4 +97,30 @@ LogFieldsMatch parse_log_fields(const YAML::Node& node, const std::string& path,
   return m;
 }
 
+LoudnessExpect parse_loudness(const YAML::Node& node, const std::string& path, const fs::path& file) {
+  Reader r(node, path, file);
+  LoudnessExpect x;
+  x.reference = r.string("reference");
+  x.window = r.duration("window", x.window);
+  if (x.window < std::chrono::seconds(1)) r.fail(r.get("window"), r.key_path("window"), "must be at least 1s");
+  const auto bound = [&r](const char* key, double& into, double min, double max) {
+    if (!r.has(key)) return;
+    into = r.number(key, r.get(key));
+    if (into < min || into > max) {
+      r.fail(r.get(key), r.key_path(key), fmt::format("{:g} is outside {:g}..{:g}", into, min, max));
+    }
+  };
+  bound("max_difference_lu", x.max_difference_lu, 0, 60);
+  if (r.has("max_window_difference_lu")) {
+    double w = 0;
+    bound("max_window_difference_lu", w, 0, 60);
+    x.max_window_difference_lu = w;
+  }
+  bound("max_true_peak_dbtp", x.max_true_peak_dbtp, -60, 6);
+  bound("silence_lufs", x.silence_lufs, -70, -10);
+  x.max_clipped_samples = r.integer("max_clipped_samples", 0, 0, 1'000'000'000);
+  r.finish();
+  return x;
+}
+
 }  // namespace dubctl::scenario_detail

@@ -14,6 +14,7 @@
 
 #include "dub/util/env.hpp"
 #include "log_fields.hpp"
+#include "loudness.hpp"
 #include "scenario.hpp"
 
 namespace dubctl::scenario_detail {
@@ -154,5 +155,8 @@ nlohmann::json typed_scalar(const YAML::Node& node);
 
 // The mapping form of `wait: {log: {...}}` (log_fields.hpp), at `path` of `file`.
 LogFieldsMatch parse_log_fields(const YAML::Node& node, const std::string& path, const fs::path& file);
+
+// `verify: {media: ..., expect: {loudness: {...}}}` (loudness.hpp), at `path` of `file`.
+LoudnessExpect parse_loudness(const YAML::Node& node, const std::string& path, const fs::path& file);
 
 }  // namespace dubctl::scenario_detail

@@ -9,6 +9,7 @@
 #include "dub/media/probe.hpp"
 #include "dub/util/error.hpp"
 #include "fixture_check.hpp"
+#include "loudness.hpp"
 
 namespace fs = std::filesystem;
 
@@ -93,6 +94,13 @@ std::string verify_media(const VerifyMediaStep& step, const fs::path& root, cons
           fmt::format("audio fingerprint similarity to {} is {:.3f} (> {:.2f}): the audio was not dubbed",
                       other.filename().string(), sim, x.max_similarity));
     }
+  }
+  if (x.loudness) {
+    const auto reference = fixture_path(expand(x.loudness->reference, vars), root);
+    auto loudness = check_loudness(source, reference.string(), *x.loudness);
+    for (auto& p : loudness.properties()) properties.push_back(std::move(p));
+    problems.insert(problems.end(), loudness.problems.begin(), loudness.problems.end());
+    evidence.loudness = std::move(loudness);
   }
   if (!problems.empty()) {
     throw dub::Error(fmt::format("{} does not match:\n  - {}", source, fmt::join(problems, "\n  - ")));
