@@ -10,8 +10,8 @@ than 1 s. A window whose RMS is below --silence-dbfs is reported silent (languag
 without running the model. Every other window goes through faster-whisper's transcribe with
 language detection on the window (multilingual=True: the language is detected on the same encoder
 output the text is decoded from, so each window is encoded once), beam size --beam-size, temperature
-0, no timestamps, no VAD and no conditioning on earlier windows. The model must be multilingual (an
-English-only model cannot tell Spanish from English).
+0, no timestamps, no VAD, no conditioning on earlier windows and at most 20 tokens per second of
+window. The model must be multilingual (an English-only model cannot tell Spanish from English).
 
 Writes to --out and prints to stdout:
     {"model", "model_sha256" (MODEL_INFO.json, else null), "threads", "beam_size", "load_s", "total_s",
@@ -42,6 +42,10 @@ MIN_WINDOW_S = 1.0
 RMS_FLOOR_DBFS = -120.0
 TOP_LANGUAGES = 5
 ALWAYS_LANGUAGES = ("es", "en")
+# Decoding stops after this many tokens per second of window (fast speech: ~8). Without a bound, a
+# decoder stuck in a loop on unclear speech ("muy bien, muy bien, ...") runs to Whisper's 448-token
+# limit: 4x the time of that window for text that is noise anyway.
+TOKENS_PER_SECOND = 20
 
 
 class UsageError(Exception):
@@ -209,6 +213,7 @@ def _judge(args: argparse.Namespace, path: Path, t0: float) -> dict[str, Any]:
                 without_timestamps=True,
                 temperature=0.0,
                 vad_filter=False,
+                max_new_tokens=min(440, math.ceil(TOKENS_PER_SECOND * len(x) / SAMPLE_RATE)),
             )
             text = " ".join(s.text.strip() for s in segments)  # the generator does the work
             if not recorder.last:
