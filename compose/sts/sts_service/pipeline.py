@@ -41,6 +41,8 @@ class FragmentContext:
     info: dict[str, Any] = field(default_factory=dict)
 
     started_at: Optional[float] = None  # perf_counter() when the first stage started working
+    # The input audio, float32 (frames, channels) at the stream's rate: the TTS stage matches its level.
+    input_samples: Optional[np.ndarray] = field(default=None, repr=False)
 
     def mark_start(self, t: float) -> None:
         if self.started_at is None:
@@ -155,6 +157,8 @@ class Pipeline:
     async def run(self, frame: InputAudioFrame, ctx: FragmentContext) -> PipelineResult:
         transcript = ""
         translated = ""
+        if ctx.input_samples is None:
+            ctx.input_samples = frame.samples
         current: Frame = frame
         for proc in self.processors:
             current = await proc(current, ctx)

@@ -621,6 +621,10 @@ class StsServer:
                 "fragment_id": frag.fragment_id,
                 "sequence_number": frag.sequence_number,
                 "stage": "done",
+                # The texts as fields too (spec US1-6: transcripts and translations in the logs).
+                "status": r.status,
+                "transcript": r.transcript,
+                "translated_text": r.translated_text,
                 "timings_ms": timings,
                 "processing_time_ms": _ms(outcome.processing_time_ms),
                 "queue_time_ms": _ms(outcome.queue_time_ms),

@@ -2,8 +2,9 @@
 
 The synthesized speech is changed in tempo without changing pitch (SoX `tempo`), resampled to the
 stream's rate and channel count, placed where the original speech started, and padded/trimmed to
-exactly the input's frame count, so the dubbed fragment lasts exactly as long as the original.
-Silence in (no text) gives silence out."""
+exactly the input's frame count, so the dubbed fragment lasts exactly as long as the original. Then
+it is brought to the level of the speech it replaces and peak-limited (level.py): as loud as the
+original, never clipped. Silence in (no text) gives silence out."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .audio import AudioError, encode_pcm, fit_to_length, parse_wav
+from .level import match_level
 from .pipeline import FragmentContext, FrameProcessor, OutputAudioFrame, TranslationFrame
 
 log = logging.getLogger("sts.tts")
@@ -131,12 +133,14 @@ class TtsProcessor(FrameProcessor):
             min_tempo=self.min_tempo,
             preferred_offset_frames=offset,
         )
+        samples, level = match_level(fit.samples, ctx.input_samples, fmt.sample_rate)
         ctx.info["tts"] = {
             "spoken": True,
             "tempo": round(fit.tempo, 4),
             "speech_ms": round(fit.speech_frames * 1000 / fmt.sample_rate, 1),
             "offset_ms": round(fit.offset_frames * 1000 / fmt.sample_rate, 1),
             "truncated": fit.truncated,
+            **level,
         }
         if fit.truncated:
             log.warning(
@@ -144,4 +148,4 @@ class TtsProcessor(FrameProcessor):
                 fit.tempo,
                 extra=ctx.log_extra(self.stage),
             )
-        return OutputAudioFrame(encode_pcm(fit.samples, fmt), frame.source_text, frame.text)
+        return OutputAudioFrame(encode_pcm(samples, fmt), frame.source_text, frame.text)
