@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <boost/process.hpp>
+#include <optional>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -138,10 +140,39 @@ void stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
   progress.done("healthy");
 }
 
+std::optional<std::string> shared_network_left(const std::string& down_output) {
+  // docker-compose v1: "error while removing network: network NAME id ID has active endpoints";
+  // docker compose v2: "... network NAME ... has active endpoints" or "Network NAME Resource is still in use".
+  static const std::regex in_use(
+      R"((?:network (\S+) id \S+ has active endpoints|network (\S+) has active endpoints|Network (\S+)\s+Resource is still in use))");
+  std::optional<std::string> network;
+  std::istringstream lines(down_output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, in_use)) {
+      for (std::size_t i = 1; i < m.size(); ++i) {
+        if (m[i].matched) network = m[i].str();
+      }
+    } else if (line.find("rror") != std::string::npos || line.find("ERROR") != std::string::npos) {
+      return std::nullopt;  // some other failure
+    }
+  }
+  return network;
+}
+
 void stack_down(const Stack& stack, const std::map<std::string, std::string>& env) {
   dub::log::info("stopping stack", {{"stack", stack.name}, {"project", stack.project}});
   const auto down = run_command(compose_args(stack, {"down", "--remove-orphans", "--timeout", "10"}), env);
-  if (down.exit_code != 0) throw dub::Error(fmt::format("'{}' stack failed to stop:\n{}", stack.name, down.output));
+  if (down.exit_code == 0) return;
+  // Two projects on one network (the same network name, spec edge case E7): the first to leave cannot
+  // remove it while the other's containers are attached; the last one to leave does.
+  if (const auto network = shared_network_left(down.output)) {
+    dub::log::warn("network still used by another project: left for it to remove",
+                   {{"stack", stack.name}, {"network", *network}});
+    return;
+  }
+  throw dub::Error(fmt::format("'{}' stack failed to stop:\n{}", stack.name, down.output));
 }
 
 fs::path project_root() {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,13 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::map<s
 // Starts the project (only `services` when not empty) and waits until every container is healthy.
 void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout,
               const std::vector<std::string>& services = {});
+// Stops and removes the project. A network another project still uses (both named the same) is
+// left to that project: a warning, not an error.
 void stack_down(const Stack& stack, const std::map<std::string, std::string>& env);
+
+// The network `compose down` could not remove because another project's containers are still
+// attached to it, when that is the only failure in its output; else nothing.
+std::optional<std::string> shared_network_left(const std::string& down_output);
 
 // Finds the project root: $DUBCTL_ROOT, else the nearest parent of the current directory
 // (then of the executable) holding compose/ and scenarios/.
