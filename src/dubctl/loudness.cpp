@@ -162,7 +162,7 @@ LoudnessReport compare_loudness(const dub::media::Pcm& media, const dub::media::
   const double diff = r.media.integrated_lufs - r.reference.integrated_lufs;
   if (std::abs(diff) > expect.max_difference_lu) {
     r.problems.push_back(
-        fmt::format("integrated loudness {:.1f} LUFS, the original's {:.1f} LUFS: {:+.1f} LU (more "
+        fmt::format("integrated loudness {:.1f} LUFS, the original's {:.1f} LUFS: {:+.2f} LU (more "
                     "than ±{:g} LU)",
                     r.media.integrated_lufs, r.reference.integrated_lufs, diff, expect.max_difference_lu));
   }
@@ -192,7 +192,7 @@ LoudnessReport compare_loudness(const dub::media::Pcm& media, const dub::media::
       w.problem = fmt::format("{}: silent ({:.1f} LUFS) where the original has speech ({:.1f} LUFS)", name,
                               w.media.integrated_lufs, w.reference.integrated_lufs);
     } else if (w.reference_speech && std::abs(d) > expect.window_limit_lu()) {
-      w.problem = fmt::format("{}: {:.1f} LUFS, the original's {:.1f} LUFS: {:+.1f} LU (more than ±{:g} LU)", name,
+      w.problem = fmt::format("{}: {:.1f} LUFS, the original's {:.1f} LUFS: {:+.2f} LU (more than ±{:g} LU)", name,
                               w.media.integrated_lufs, w.reference.integrated_lufs, d, expect.window_limit_lu());
     }
     if (!w.problem.empty()) r.problems.push_back(w.problem);

@@ -71,7 +71,7 @@ TEST(Loudness, WindowsAndWholeFileAgainstTheReference) {
   const auto quieter = tone(30, -24, speech);
   auto r = dubctl::compare_loudness(quieter, reference, x);
   ASSERT_EQ(r.problems.size(), 5U) << r.problems.size();
-  EXPECT_NE(r.problems[0].find("-4.0 LU (more than ±3 LU)"), std::string::npos) << r.problems[0];
+  EXPECT_NE(r.problems[0].find("-4.00 LU (more than ±3 LU)"), std::string::npos) << r.problems[0];
   EXPECT_NE(r.windows[0].problem.find("window 0 (0-6 s)"), std::string::npos) << r.windows[0].problem;
   EXPECT_TRUE(r.windows[2].problem.empty());
   // A window left silent where the original speaks.
