@@ -460,6 +460,10 @@ def load_run(run_dir: Path) -> dict[str, Any]:
         "max_av_drift_ms": prop_float(props, "max_av_drift_ms"),
         "fingerprint_similarity": prop_float(props, "fingerprint_similarity"),
         "asr_wer": prop_float(props, "asr_wer"),
+        "judge_time_s": prop_float(props, "judge_time_s"),
+        "judge_wall_time_s": prop_float(props, "judge_wall_time_s"),
+        "heard_min_confidence": prop_float(props, "heard_min_confidence"),
+        "heard_coverage": prop_float(props, "heard_coverage"),
         "translation_coverage": prop_float(props, "translation_coverage"),
         "sts_fragments": prop_float(props, "sts_fragments"),
         "segment_s": seg,
@@ -557,6 +561,10 @@ FIGURES: list[tuple[str, str, str, str | None]] = [
     ("pipeline_max_av_drift_ms", "max A/V drift (recorded output)", "ms", "< 120"),
     ("pipeline_fingerprint_similarity", "fingerprint similarity to the original", "", "<= 0.8"),
     ("pipeline_asr_wer", "ASR word error rate", "", "<= 0.35"),
+    ("judge_wall_s", "judge: 30 s output heard (container included)", "s", "<= 6"),
+    ("judge_s", "judge: inside its container (import, load, 5 windows)", "s", None),
+    ("heard_min_confidence", "judge: min confidence p(es)/(p(es)+p(en))", "", None),
+    ("heard_coverage", "judge: expected Spanish words heard", "", None),
     ("sts_processing_ms", "STS per-fragment processing (pipeline)", "ms", None),
     ("sts_processing_p95_ms", "STS per-fragment processing p95 (pipeline)", "ms", "< 15000 (budget)"),
     ("sts_roundtrip_ms", "fragment round trip media->STS->media", "ms", None),
@@ -597,6 +605,8 @@ SOURCES = {
     "pipeline_max_av_drift_ms": "JUnit max_av_drift_ms (libav analysis of the recorded output)",
     "pipeline_fingerprint_similarity": "JUnit fingerprint_similarity (chromaprint, output vs input)",
     "pipeline_asr_wer": "JUnit asr_wer (transcripts vs the fixture sidecar)",
+    "judge_wall_s": "JUnit judge_wall_time_s of verify heard: decode, WAV, docker run python -m dub_judge, verdict",
+    "judge_s": "JUnit judge_time_s: dub_judge's own total_s",
     "sts_processing_ms": "STS log processing_time_ms per full-length fragment, pooled over the passing runs",
     "sts_roundtrip_ms": "media-service worker JSON latency_ms per full-length fragment (send -> fragment:processed), "
     "pooled over the passing runs",
@@ -675,6 +685,10 @@ def build_report(meta: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, 
     per_run("pipeline_max_av_drift_ms", [r["pipeline"]["max_av_drift_ms"] for r in ok])
     per_run("pipeline_fingerprint_similarity", [r["pipeline"]["fingerprint_similarity"] for r in ok])
     per_run("pipeline_asr_wer", [r["pipeline"]["asr_wer"] for r in ok])
+    per_run("judge_wall_s", [r["pipeline"].get("judge_wall_time_s") for r in ok])
+    per_run("judge_s", [r["pipeline"].get("judge_time_s") for r in ok])
+    per_run("heard_min_confidence", [r["pipeline"].get("heard_min_confidence") for r in ok])
+    per_run("heard_coverage", [r["pipeline"].get("heard_coverage") for r in ok])
     proc = _pooled(runs, lambda f: f["processing_ms"])
     figs["sts_processing_ms"] = _dist(proc, ndigits=1)
     figs["sts_processing_p95_ms"] = _dist(proc, 0.95, ndigits=1)
