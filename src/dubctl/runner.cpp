@@ -246,7 +246,7 @@ std::string describe(const Step& step, const EnvMap& vars) {
           return fmt::format("verify STS results for {}", x(a.stream));
         if constexpr (std::is_same_v<T, WaitLogStep>) {
           return fmt::format("wait for a log line {} from {}",
-                             a.fields ? "with fields " + a.fields->fields.dump() : x(a.pattern),
+                             a.fields ? "with fields " + x(a.fields->fields.dump()) : x(a.pattern),
                              a.service.empty() ? a.stack : a.service);
         }
         if constexpr (std::is_same_v<T, StsDriveStep>) {
