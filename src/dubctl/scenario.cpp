@@ -251,6 +251,7 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
         v.min_translation_coverage = f.number("min_translation_coverage", f.get("min_translation_coverage"));
       }
       if (f.has("dubbed")) v.dubbed = f.boolean("dubbed", f.get("dubbed"));
+      if (f.has("max_processing")) v.max_processing = f.duration("max_processing", Duration{0});
       f.finish();
       if ((v.max_wer || v.min_translation_coverage > 0) && v.reference.empty()) {
         f.fail(fn, r.key_path("fragments"), "max_wer and min_translation_coverage need a `reference:` sidecar");

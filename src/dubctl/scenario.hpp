@@ -114,6 +114,8 @@ struct VerifyFragmentsStep {
   std::optional<double> max_wer;        // word error rate of all transcripts against the reference
   double min_translation_coverage = 0;  // share of the reference's Spanish words found in the translations
   bool dubbed = true;                   // dubbed audio differs from the input (sha256) in every fragment
+  // Receipt to answer in STS (queue_time_ms + processing_time_ms) of every fragment at most this.
+  std::optional<Duration> max_processing;
 };
 
 // Listens to a recording with an independent judge (heard.hpp): Whisper, multilingual, in its own

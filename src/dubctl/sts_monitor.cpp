@@ -112,6 +112,11 @@ std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<
     transcripts += s.value("transcript", "") + " ";
     translations += s.value("translated_text", "") + " ";
     max_processing_ms = std::max(max_processing_ms, s.value("processing_time_ms", 0.0));
+    const double answered_ms = s.value("queue_time_ms", 0.0) + s.value("processing_time_ms", 0.0);
+    if (step.max_processing && answered_ms > static_cast<double>(step.max_processing->count())) {
+      problems.push_back(fmt::format("fragment {}: answered {:.0f} ms after it arrived (more than {} ms)", id,
+                                     answered_ms, step.max_processing->count()));
+    }
   }
   properties.emplace_back("sts_max_processing_ms", fmt::format("{:.0f}", max_processing_ms));
   std::string detail =

@@ -80,7 +80,7 @@ steps:
   - monitor: {sts: "http://localhost:3000"}
   - wait: {fragments: 5, timeout: 2m}
   - verify:
-      fragments: {count: 5, reference: fixtures/test_streams/30s-english-speech.json, max_wer: 0.2, min_translation_coverage: 0.8}
+      fragments: {count: 5, reference: fixtures/test_streams/30s-english-speech.json, max_wer: 0.2, min_translation_coverage: 0.8, max_processing: 15s}
 )",
                                 "x.yaml");
   ASSERT_EQ(s.steps.size(), 3U);
@@ -89,7 +89,10 @@ steps:
   const auto& v = std::get<dubctl::VerifyFragmentsStep>(s.steps[2].action);
   EXPECT_EQ(v.max_wer, 0.2);
   EXPECT_EQ(v.status, "success");
+  EXPECT_EQ(v.max_processing, std::chrono::seconds(15));
   expect_rejected("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {max_wer: 0.2}}\n", 4, "reference");
+  expect_rejected("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {max_processing: soon}}\n", 4,
+                  "steps[0].verify.fragments.max_processing: 'soon' is not a duration");
   expect_rejected("name: a\ndescription: d\nsteps:\n  - verify: {fragments: {status: great}}\n", 4, "status");
 }
 

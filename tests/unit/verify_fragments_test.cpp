@@ -63,6 +63,26 @@ TEST(VerifyFragments, EveryProblemIsReported) {
   }
 }
 
+// Spec US1-3: each fragment is answered within 15 s of its arrival (queue + processing in STS).
+TEST(VerifyFragments, MaxProcessingCountsQueueAndProcessing) {
+  dubctl::VerifyFragmentsStep step;
+  step.max_processing = std::chrono::seconds(15);
+  std::vector<std::pair<std::string, std::string>> props;
+  auto quick = summary(0, "one", "uno");
+  quick["queue_time_ms"] = 2000.0;  // + 1200.5 processing
+  EXPECT_NO_THROW(dubctl::verify_fragments(step, {quick}, DUB_SOURCE_DIR, props));
+  auto slow = summary(1, "two", "dos");
+  slow["queue_time_ms"] = 14000.0;
+  try {
+    dubctl::verify_fragments(step, {quick, slow}, DUB_SOURCE_DIR, props);
+    ADD_FAILURE() << "a fragment answered 15.2 s after it arrived passed";
+  } catch (const dub::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fragment s-1: answered 15200 ms after it arrived (more than 15000 ms)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(VerifyFragments, StatusAnyAndNoReference) {
   dubctl::VerifyFragmentsStep step;
   step.status = "any";
