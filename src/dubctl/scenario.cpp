@@ -241,6 +241,8 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
       v.stream = f.string_or("stream", v.stream);
       if (f.has("count")) v.count = f.integer("count", 0, 0, 100000);
       if (f.has("min_count")) v.min_count = f.integer("min_count", 0, 0, 100000);
+      if (f.has("tail")) v.tail = f.duration("tail", Duration{0});
+      if (v.tail && !v.count) f.fail(f.get("tail"), f.key_path("tail"), "goes with `count:` (the full fragments)");
       v.status = f.string_or("status", v.status);
       if (v.status != "success" && v.status != "partial" && v.status != "failed" && v.status != "any") {
         f.fail(f.get("status"), f.key_path("status"), "use success, partial, failed or any");

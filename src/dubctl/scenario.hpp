@@ -108,6 +108,9 @@ struct WaitFragmentsStep {
 struct VerifyFragmentsStep {
   std::string stream = "${stream}";
   std::optional<int> count;             // exactly this many fragments
+  // With `count`: one more, last fragment at most this long is the source's remainder (a live source
+  // ends where its last audio frame ends, e.g. 16 ms past 30 s), counted apart as the tail.
+  std::optional<Duration> tail;
   std::optional<int> min_count;         // at least this many (a short tail fragment may follow the full ones)
   std::string status = "success";       // every fragment must have it ("any": no check)
   std::string reference;                // fixture sidecar (.json) with `transcript` and `expected_translation_es`

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
@@ -77,8 +78,18 @@ std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<
     return a.value("sequence_number", 0LL) < b.value("sequence_number", 0LL);
   });
   properties.emplace_back("sts_fragments", std::to_string(sorted.size()));
-  if (step.count && static_cast<int>(sorted.size()) != *step.count) {
-    problems.push_back(fmt::format("expected {} processed fragments, STS reported {}", *step.count, sorted.size()));
+  std::size_t full = sorted.size();  // fragments apart from an allowed tail
+  if (step.tail && step.count && sorted.size() == static_cast<std::size_t>(*step.count) + 1) {
+    const auto tail_ns = sorted.back().value("duration_ns", 0LL);
+    if (tail_ns <= std::chrono::duration_cast<std::chrono::nanoseconds>(*step.tail).count()) {
+      --full;
+      properties.emplace_back("sts_tail_ms", fmt::format("{:.1f}", static_cast<double>(tail_ns) / 1e6));
+    }
+  }
+  if (step.count && static_cast<int>(full) != *step.count) {
+    problems.push_back(fmt::format("expected {} processed fragments{}, STS reported {}", *step.count,
+                                   step.tail ? fmt::format(" (and at most a {}ms tail)", step.tail->count()) : "",
+                                   sorted.size()));
   }
   if (step.min_count && static_cast<int>(sorted.size()) < *step.min_count) {
     problems.push_back(

@@ -92,3 +92,41 @@ TEST(VerifyFragments, StatusAnyAndNoReference) {
 }
 
 }  // namespace
+
+namespace {
+
+// The 30 s fixture read live: five 6 s fragments, and now and then a 16 ms remainder (one AAC frame).
+std::vector<nlohmann::json> counting_with_tail(long long tail_ns) {
+  auto frags = counting();
+  for (auto& f : frags) f["duration_ns"] = 6'000'000'000LL;
+  auto tail = summary(5, "", "");
+  tail["duration_ns"] = tail_ns;
+  frags.push_back(tail);
+  return frags;
+}
+
+TEST(VerifyFragments, ATailFragmentIsCountedApart) {
+  auto step = step_with_reference();
+  step.tail = std::chrono::milliseconds(50);
+  std::vector<std::pair<std::string, std::string>> props;
+  EXPECT_NO_THROW(dubctl::verify_fragments(step, counting_with_tail(16'000'000), DUB_SOURCE_DIR, props));
+  EXPECT_NO_THROW(dubctl::verify_fragments(step, counting(), DUB_SOURCE_DIR, props));  // no tail at all
+}
+
+TEST(VerifyFragments, ALongerLastFragmentIsNoTail) {
+  auto step = step_with_reference();
+  step.tail = std::chrono::milliseconds(50);
+  std::vector<std::pair<std::string, std::string>> props;
+  try {
+    dubctl::verify_fragments(step, counting_with_tail(2'000'000'000), DUB_SOURCE_DIR, props);
+    FAIL() << "a 2 s sixth fragment passed as a tail";
+  } catch (const dub::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expected 5 processed fragments (and at most a 50ms tail), STS reported 6"),
+              std::string::npos)
+        << e.what();
+  }
+  step.tail.reset();  // without `tail`, even a 16 ms sixth fragment is one too many
+  EXPECT_THROW(dubctl::verify_fragments(step, counting_with_tail(16'000'000), DUB_SOURCE_DIR, props), dub::Error);
+}
+
+}  // namespace
