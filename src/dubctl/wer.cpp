@@ -55,20 +55,28 @@ std::vector<std::string> normalize_words_ascii(const std::string& text) {
   return words;
 }
 
+// Words made of at most `max_digits` digits spelled out by `speller` ("21" -> "twenty", "one").
+std::vector<std::string> spell_numbers(std::vector<std::string> words, std::size_t max_digits,
+                                       std::string (*speller)(long long)) {
+  std::vector<std::string> out;
+  out.reserve(words.size());
+  for (auto& word : words) {
+    if (word.size() <= max_digits &&
+        std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      std::istringstream spelled(speller(std::stoll(word)));
+      std::string part;
+      while (spelled >> part) out.push_back(part);
+    } else {
+      out.push_back(std::move(word));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> normalize_words(const std::string& text) {
-  std::vector<std::string> words;
-  for (auto& word : normalize_words_ascii(text)) {
-    if (std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); }) && word.size() < 7) {
-      std::istringstream spelled(number_to_words(std::stoll(word)));
-      std::string part;
-      while (spelled >> part) words.push_back(part);
-    } else {
-      words.push_back(std::move(word));
-    }
-  }
-  return words;
+  return spell_numbers(normalize_words_ascii(text), 6, number_to_words);
 }
 
 std::string spanish_number_words(long long n) {
@@ -111,17 +119,7 @@ std::vector<std::string> normalize_words_es(const std::string& text) {
       folded += (c & 0x80U) != 0 ? ' ' : static_cast<char>(c);
     }
   }
-  std::vector<std::string> words;
-  for (auto& word : normalize_words_ascii(folded)) {
-    if (std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); }) && word.size() < 4) {
-      std::istringstream spelled(spanish_number_words(std::stoll(word)));
-      std::string part;
-      while (spelled >> part) words.push_back(part);
-    } else {
-      words.push_back(std::move(word));
-    }
-  }
-  return words;
+  return spell_numbers(normalize_words_ascii(folded), 3, spanish_number_words);
 }
 
 WerResult word_error_rate(const std::string& reference, const std::string& hypothesis) {
