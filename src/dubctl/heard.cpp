@@ -243,7 +243,8 @@ std::string verify_heard(const VerifyHeardStep& step, const fs::path& root, cons
   if (passthrough_language.empty())
     passthrough_language = reference.is_object() ? reference.value("language", "en") : "en";
 
-  const auto dir = scenario_dir / "heard";
+  // Absolute: docker reads a relative -v source as a volume name.
+  const auto dir = fs::absolute(scenario_dir / "heard");
   fs::create_directories(dir);
   // The judge runs as an unprivileged user in its container and writes its answer here.
   fs::permissions(dir, fs::perms::all, fs::perm_options::add);
