@@ -89,5 +89,5 @@ def match_level(speech: np.ndarray, reference: Optional[np.ndarray], sample_rate
     out = limit_peaks(out, sample_rate)
     after = float(np.abs(out).max()) if out.size else 0.0
     if before > 0 and after < before:
-        info["limited_db"] = round(20 * np.log10(before / after), 1)
+        info["limited_db"] = round(float(20 * np.log10(before / after)), 1)
     return out, info

@@ -69,6 +69,7 @@ def test_match_level_brings_loud_speech_down_to_the_original():
     out, info = match_level(tone(3, 0.05), tone(6, 0.99), RATE)
     assert np.abs(out).max() <= CEILING + 1e-6
     assert info["limited_db"] > 0
+    assert type(info["limited_db"]) is float and type(info["gain_db"]) is float  # plain JSON in the log
     # Without speech in the original there is nothing to match: only the limiter acts.
     out, info = match_level(tone(3, 1.5), np.zeros((RATE, 1), np.float32), RATE)
     assert "gain_db" not in info
