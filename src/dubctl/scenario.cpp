@@ -330,9 +330,9 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
   } else if (kind == "fault") {
     step.action = scenario_detail::parse_fault(value, step_path, file);
   } else {
-    outer.fail(item, path,
-               fmt::format("unknown step '{}' (known: up, down, publish, record, monitor, wait, verify, sts, fault)",
-                           kind));
+    outer.fail(
+        item, path,
+        fmt::format("unknown step '{}' (known: up, down, publish, record, monitor, wait, verify, sts, fault)", kind));
   }
   return step;
 }

@@ -107,7 +107,7 @@ struct WaitFragmentsStep {
 // (word error rate against a fixture's sidecar) and translations, and that the audio was dubbed.
 struct VerifyFragmentsStep {
   std::string stream = "${stream}";
-  std::optional<int> count;             // exactly this many fragments
+  std::optional<int> count;  // exactly this many fragments
   // With `count`: one more, last fragment at most this long is the source's remainder (a live source
   // ends where its last audio frame ends, e.g. 16 ms past 30 s), counted apart as the tail.
   std::optional<Duration> tail;
