@@ -1,5 +1,6 @@
-"""Unit tests of scripts/benchlib.py (the pure parts of scripts/bench): statistics, parsers and the
-shape of the JSON report. Standard library only: python3 -m unittest discover -s tests/python"""
+"""Unit tests of scripts/benchlib.py and its parts in scripts/benchkit/ (the pure parts of
+scripts/bench): statistics, parsers and the shape of the JSON report.
+Standard library only: python3 -m unittest discover -s tests/python"""
 
 from __future__ import annotations
 
@@ -13,32 +14,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-import benchlib as b
+import benchlib
+from benchkit import figures, parsers, report, stats
 
 
 class Statistics(unittest.TestCase):
     def test_median(self) -> None:
-        self.assertEqual(b.median([3, 1, 2]), 2)
-        self.assertEqual(b.median([4, 1, 3, 2]), 2.5)
-        self.assertEqual(b.median([7]), 7)
-        self.assertIsNone(b.median([]))
+        self.assertEqual(stats.median([3, 1, 2]), 2)
+        self.assertEqual(stats.median([4, 1, 3, 2]), 2.5)
+        self.assertEqual(stats.median([7]), 7)
+        self.assertIsNone(stats.median([]))
 
     def test_percentile_interpolates_between_ranks(self) -> None:
         values = [float(v) for v in range(1, 11)]  # 1..10
-        self.assertAlmostEqual(b.percentile(values, 0.95), 9.55)
-        self.assertAlmostEqual(b.percentile(values, 0.5), 5.5)
-        self.assertEqual(b.percentile(values, 0), 1)
-        self.assertEqual(b.percentile(values, 1), 10)
-        self.assertEqual(b.percentile([5.0], 0.95), 5.0)
-        self.assertAlmostEqual(b.percentile([10.0, 0.0], 0.25), 2.5)  # order does not matter
-        self.assertIsNone(b.percentile([], 0.95))
+        self.assertAlmostEqual(stats.percentile(values, 0.95), 9.55)
+        self.assertAlmostEqual(stats.percentile(values, 0.5), 5.5)
+        self.assertEqual(stats.percentile(values, 0), 1)
+        self.assertEqual(stats.percentile(values, 1), 10)
+        self.assertEqual(stats.percentile([5.0], 0.95), 5.0)
+        self.assertAlmostEqual(stats.percentile([10.0, 0.0], 0.25), 2.5)  # order does not matter
+        self.assertIsNone(stats.percentile([], 0.95))
         with self.assertRaises(ValueError):
-            b.percentile(values, 95)
+            stats.percentile(values, 95)
 
     def test_summarize_skips_unmeasured(self) -> None:
-        s = b.summarize([3.0, None, 1.0, float("nan"), 2.0])
+        s = stats.summarize([3.0, None, 1.0, float("nan"), 2.0])
         self.assertEqual(s, {"median": 2.0, "min": 1.0, "max": 3.0, "n": 3, "values": [3.0, 1.0, 2.0]})
-        self.assertEqual(b.summarize([None]), {"median": None, "min": None, "max": None, "n": 0, "values": []})
+        self.assertEqual(stats.summarize([None]), {"median": None, "min": None, "max": None, "n": 0, "values": []})
 
 
 PROM = """# HELP media_output_lag_seconds lag
@@ -56,23 +58,23 @@ media_output_lag_seconds_count{stream="empty"} 0
 
 class Parsers(unittest.TestCase):
     def test_prometheus(self) -> None:
-        samples = b.parse_prometheus(PROM)
-        self.assertEqual(b.prom_value(samples, "media_active_workers"), 1)
-        self.assertEqual(b.prom_value(samples, "media_output_lag_seconds_bucket", stream="a", le="+Inf"), 4)
-        self.assertEqual(b.histogram_mean(samples, "media_output_lag_seconds", stream="a"), 6.5)
-        self.assertEqual(b.histogram_mean(samples, "media_output_lag_seconds", stream='b "quoted"'), 3)
-        self.assertIsNone(b.histogram_mean(samples, "media_output_lag_seconds", stream="empty"))
-        self.assertIsNone(b.histogram_mean(samples, "media_output_lag_seconds", stream="missing"))
+        samples = parsers.parse_prometheus(PROM)
+        self.assertEqual(parsers.prom_value(samples, "media_active_workers"), 1)
+        self.assertEqual(parsers.prom_value(samples, "media_output_lag_seconds_bucket", stream="a", le="+Inf"), 4)
+        self.assertEqual(parsers.histogram_mean(samples, "media_output_lag_seconds", stream="a"), 6.5)
+        self.assertEqual(parsers.histogram_mean(samples, "media_output_lag_seconds", stream='b "quoted"'), 3)
+        self.assertIsNone(parsers.histogram_mean(samples, "media_output_lag_seconds", stream="empty"))
+        self.assertIsNone(parsers.histogram_mean(samples, "media_output_lag_seconds", stream="missing"))
 
     def test_junit(self) -> None:
-        cases = b.parse_junit(JUNIT_FAILED)
+        cases = parsers.parse_junit(JUNIT_FAILED)
         self.assertEqual(list(cases), ["full-pipeline"])
         case = cases["full-pipeline"]
         self.assertTrue(case["failed"])
         self.assertEqual(case["failure"], "A/V drift reaches 130.0 ms (> 120 ms)")
-        self.assertEqual(b.prop_float(case["properties"], "max_av_drift_ms"), 130.0)
-        self.assertIsNone(b.prop_float(case["properties"], "absent"))
-        self.assertIsNone(b.prop_float({"x": "n/a"}, "x"))
+        self.assertEqual(parsers.prop_float(case["properties"], "max_av_drift_ms"), 130.0)
+        self.assertIsNone(parsers.prop_float(case["properties"], "absent"))
+        self.assertIsNone(parsers.prop_float({"x": "n/a"}, "x"))
 
     def test_sts_log_keeps_the_stream_done_lines_in_order(self) -> None:
         lines = [
@@ -82,14 +84,14 @@ class Parsers(unittest.TestCase):
             json.dumps(_sts_line("other", 0, 5)),
             json.dumps(_sts_line("s1", 0, 900)),
         ]
-        frags = b.parse_sts_log(lines, "s1")
+        frags = parsers.parse_sts_log(lines, "s1")
         self.assertEqual([f["sequence"] for f in frags], [0, 1])
         self.assertEqual(frags[0]["processing_ms"], 900)
         self.assertEqual(frags[0]["asr_ms"], 900 * 0.8)
         self.assertEqual(frags[1]["fragment_id"], "s1-0001")
 
     def test_provision_lines(self) -> None:
-        out = b.parse_provision(
+        out = parsers.parse_provision(
             "[provision-images] trying: docker pull x\n"
             "base: debian:bookworm-slim present locally (0s)\n"
             "sts: dubctl/sts-service:dev built (inputs changed): docker build 81s (95s)\n"
@@ -108,11 +110,11 @@ class Parsers(unittest.TestCase):
         )
 
     def test_rfc3339_times(self) -> None:
-        t = b.parse_time("2026-01-02T03:04:05.123456789Z")
-        self.assertAlmostEqual(t - b.parse_time("2026-01-02T03:04:05Z"), 0.123456789, places=6)
-        self.assertEqual(b.parse_time("2026-01-02T05:04:05+02:00"), b.parse_time("2026-01-02T03:04:05Z"))
-        self.assertIsNone(b.parse_time(None))
-        self.assertIsNone(b.parse_time("yesterday"))
+        t = parsers.parse_time("2026-01-02T03:04:05.123456789Z")
+        self.assertAlmostEqual(t - parsers.parse_time("2026-01-02T03:04:05Z"), 0.123456789, places=6)
+        self.assertEqual(parsers.parse_time("2026-01-02T05:04:05+02:00"), parsers.parse_time("2026-01-02T03:04:05Z"))
+        self.assertIsNone(parsers.parse_time(None))
+        self.assertIsNone(parsers.parse_time("yesterday"))
 
 
 JUNIT_FAILED = """<?xml version="1.0" encoding="UTF-8"?>
@@ -241,7 +243,7 @@ class Report(unittest.TestCase):
         out = Path(self.tmp.name) / "out"
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            rc = b.report(self.work, out)
+            rc = benchlib.main(["benchlib.py", "report", str(self.work), str(out)])
         self.assertEqual(rc, 0)
         latest = json.loads((out / "latest.json").read_text())
         self.assertEqual(latest, json.loads((out / "20260101-000000.json").read_text()))
@@ -252,7 +254,7 @@ class Report(unittest.TestCase):
         make_run(self.work, 2, 70.0, passed=False)  # pipeline figures skip a failed run
         make_run(self.work, 3, 54.0, cpu_end=3.0)
         rep, table = self.build()
-        self.assertEqual(b.validate_report(rep), [])
+        self.assertEqual(report.validate_report(rep), [])
         f = rep["figures"]
         self.assertEqual(rep["runs"], 3)
         self.assertEqual(rep["pipeline_passed"], 2)
@@ -282,7 +284,7 @@ class Report(unittest.TestCase):
         self.assertEqual(f["bench_total_ms"]["values"], [601.0, 602.0, 603.0])
         self.assertIn("background load", rep["background_load"]["note"])
         self.assertEqual(rep["background_load"]["max_compilers_running"], 2)
-        for key, label, *_ in b.FIGURES:
+        for key, label, *_ in figures.FIGURES:
             self.assertIn(label, table, key)
         self.assertIn("full pipeline passed 2/3", table)
 
@@ -313,7 +315,7 @@ class Report(unittest.TestCase):
         broken["figures"]["output_lag_max_s"].update({"min": 9.0, "median": 1.0, "max": 10.0})
         broken["schema"] = "other"
         broken["runs"] = "3"
-        problems = b.validate_report(broken)
+        problems = report.validate_report(broken)
         self.assertIn("figures.up_media_s: missing", problems)
         self.assertIn("figures.pipeline_wall_s: n does not match values", problems)
         self.assertIn("figures.output_lag_max_s: not min <= median <= max", problems)
@@ -322,7 +324,7 @@ class Report(unittest.TestCase):
 
     def test_no_runs_is_an_error(self) -> None:
         with contextlib.redirect_stderr(io.StringIO()) as err:
-            self.assertEqual(b.report(self.work, Path(self.tmp.name) / "out"), 1)
+            self.assertEqual(report.report(self.work, Path(self.tmp.name) / "out"), 1)
         self.assertIn("no runs", err.getvalue())
 
 

@@ -1,0 +1,93 @@
+"""The bench's figures: key, label, unit and target of each, and how each is measured."""
+
+from __future__ import annotations
+
+FIGURES: list[tuple[str, str, str, str | None]] = [
+    # key, label, unit, target
+    ("provision_cold_s", "image provisioning, cold (images removed)", "s", None),
+    ("provision_warm_s", "image provisioning, warm (images present)", "s", None),
+    ("up_media_s", "dubctl up media -> healthy", "s", None),
+    ("up_sts_s", "dubctl up sts -> healthy (model load + warm-up)", "s", None),
+    ("pipeline_wall_s", "full pipeline wall time (30 s fixture)", "s", "< 60 (spec < 180)"),
+    ("pipeline_output_duration_s", "output duration (input 30 s)", "s", "30 +- 0.5 (spec)"),
+    ("pipeline_max_av_drift_ms", "max A/V drift (recorded output)", "ms", "< 120"),
+    ("pipeline_fingerprint_similarity", "fingerprint similarity to the original", "", "<= 0.8"),
+    ("pipeline_asr_wer", "ASR word error rate", "", "<= 0.35"),
+    ("judge_wall_s", "judge: 30 s output heard (container included)", "s", "<= 6"),
+    ("judge_s", "judge: inside its container (import, load, 5 windows)", "s", None),
+    ("heard_min_confidence", "judge: min confidence p(es)/(p(es)+p(en))", "", None),
+    ("heard_coverage", "judge: expected Spanish words heard", "", None),
+    ("sts_processing_ms", "STS per-fragment processing (pipeline)", "ms", None),
+    ("sts_processing_p95_ms", "STS per-fragment processing p95 (pipeline)", "ms", "< 15000 (budget)"),
+    ("sts_roundtrip_ms", "fragment round trip media->STS->media", "ms", None),
+    ("sts_roundtrip_p95_ms", "fragment round trip p95", "ms", None),
+    ("rtf_asr", "real-time factor ASR (pipeline)", "x", None),
+    ("rtf_translation", "real-time factor MT (pipeline)", "x", None),
+    ("rtf_tts", "real-time factor TTS (pipeline)", "x", None),
+    ("rtf_total", "real-time factor total (pipeline)", "x", None),
+    ("output_lag_max_s", "output lag, max over frames", "s", "<= segment + 2"),
+    ("output_lag_mean_s", "output lag, mean over frames", "s", None),
+    ("output_start_delay_s", "output start delay (MediaMTX out readyTime - in)", "s", None),
+    ("peak_rss_mediamtx_mb", "peak RSS mediamtx", "MB", None),
+    ("peak_rss_media_service_mb", "peak RSS media-service", "MB", None),
+    ("peak_rss_sts_service_mb", "peak RSS sts-service", "MB", None),
+    ("echo_worker_cpu_s", "media-service CPU for one 30 s stream (echo STS)", "s", None),
+    ("echo_peak_rss_mb", "media-service peak RSS with one worker (echo STS)", "MB", None),
+    ("echo_idle_rss_mb", "media-service RSS idle", "MB", None),
+    ("echo_added_latency_s", "added latency beyond the segment (echo STS)", "s", "< 1"),
+    ("echo_output_lag_mean_s", "output lag, mean over frames (echo STS)", "s", None),
+    ("bench_asr_ms", "STS bench ASR median (isolated)", "ms", None),
+    ("bench_asr_p95_ms", "STS bench ASR p95 (isolated)", "ms", None),
+    ("bench_translation_ms", "STS bench MT median (isolated)", "ms", None),
+    ("bench_tts_ms", "STS bench TTS median (isolated)", "ms", None),
+    ("bench_total_ms", "STS bench total median (isolated)", "ms", None),
+    ("bench_total_p95_ms", "STS bench total p95 (isolated)", "ms", "<= 3000 (base, 6 s fragments)"),
+    ("bench_rtf", "STS bench real-time factor median (isolated)", "x", None),
+]
+
+# How each figure is measured (written into the JSON next to it).
+SOURCES = {
+    "provision_cold_s": "wall time of scripts/provision-images after docker rmi of dubctl/*, "
+    "bluenviron/mediamtx:*-ffmpeg and debian:bookworm-slim (host download caches kept)",
+    "provision_warm_s": "wall time of scripts/provision-images with every image present",
+    "up_media_s": "wall time of `dubctl up media` from stacks down",
+    "up_sts_s": "wall time of `dubctl up sts` from stacks down",
+    "pipeline_wall_s": "JUnit wall_time_s of `dubctl run scenarios/full_pipeline.yaml` from stacks down (includes up)",
+    "pipeline_output_duration_s": "JUnit duration_s: MediaMTX's recording of the output",
+    "pipeline_max_av_drift_ms": "JUnit max_av_drift_ms (libav analysis of the recorded output)",
+    "pipeline_fingerprint_similarity": "JUnit fingerprint_similarity (chromaprint, output vs input)",
+    "pipeline_asr_wer": "JUnit asr_wer (transcripts vs the fixture sidecar)",
+    "judge_wall_s": "JUnit judge_wall_time_s of verify heard: decode, WAV, docker run python -m dub_judge, verdict",
+    "judge_s": "JUnit judge_time_s: dub_judge's own total_s",
+    "sts_processing_ms": "STS log processing_time_ms per full-length fragment, pooled over the passing runs",
+    "sts_roundtrip_ms": "media-service worker JSON latency_ms per full-length fragment (send -> fragment:processed), "
+    "pooled over the passing runs",
+    "rtf_asr": "stage time / fragment duration per full-length fragment (STS log timings_ms), pooled; p95 in p95",
+    "output_lag_max_s": "media-service worker JSON output_lag_max_s: wall time from a video frame's arrival at "
+    "the input to its render time at the output (media_output_lag_seconds)",
+    "output_lag_mean_s": "media_output_lag_seconds histogram sum / count for the stream",
+    "output_start_delay_s": "MediaMTX API readyTime of live/<stream>/out minus that of live/<stream>/in",
+    "peak_rss_mediamtx_mb": "VmHWM of the container's main process (/proc/<pid>/status) at the end of the "
+    "pipeline run; cgroup memory high-water mark (page cache included) in runs_detail",
+    "echo_worker_cpu_s": "media-service container cgroup CPU during `dubctl run scenarios/media_echo_sts.yaml`, "
+    "minus the idle rate measured for 5 s before it",
+    "echo_peak_rss_mb": "VmHWM of the media-service process after the echo run",
+    "echo_added_latency_s": "output_lag_max_s minus SEGMENT_DURATION, echo STS",
+    "echo_output_lag_mean_s": "media_output_lag_seconds histogram sum / count, echo STS",
+    "bench_asr_ms": "python -m sts_service.bench --models tiny.en in the STS image (stacks down)",
+}
+for _k in ("rtf_translation", "rtf_tts", "rtf_total"):
+    SOURCES[_k] = SOURCES["rtf_asr"]
+for _k in ("peak_rss_media_service_mb", "peak_rss_sts_service_mb"):
+    SOURCES[_k] = SOURCES["peak_rss_mediamtx_mb"]
+SOURCES["sts_processing_p95_ms"] = SOURCES["sts_processing_ms"]
+SOURCES["sts_roundtrip_p95_ms"] = SOURCES["sts_roundtrip_ms"]
+for _k in (
+    "bench_asr_p95_ms",
+    "bench_translation_ms",
+    "bench_tts_ms",
+    "bench_total_ms",
+    "bench_total_p95_ms",
+    "bench_rtf",
+):
+    SOURCES[_k] = SOURCES["bench_asr_ms"] + " (median over the runs of each run's figure)"
