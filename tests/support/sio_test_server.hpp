@@ -120,7 +120,7 @@ class SioTestServer {
   bool stopped_ = false;
 };
 
-// The real STS service (compose/sts, run from source with the tools venv) in echo mode on `port`
+// The real STS service (src/sts-service, run from source with the tools venv) in echo mode on `port`
 // (STS_MODE=echo: fragment:processed carries the input audio back). Stopped with SIGTERM.
 class StsEchoServer {
  public:
@@ -133,7 +133,7 @@ class StsEchoServer {
     env["PYTHONDONTWRITEBYTECODE"] = "1";
     std::error_code ec;
     child_ = bp::child(tools_python(), "-m", "sts_service", env,
-                       bp::start_dir = std::string(DUB_SOURCE_DIR) + "/compose/sts", bp::std_in < bp::null, ec);
+                       bp::start_dir = std::string(DUB_SOURCE_DIR) + "/src/sts-service", bp::std_in < bp::null, ec);
     if (ec) throw std::runtime_error("cannot start the STS service (python -m sts_service): " + ec.message());
   }
   ~StsEchoServer() {

@@ -54,7 +54,7 @@ FIXTURE = _first_existing(
     STS_DIR / ".build" / "fixtures" / "30s-english-speech.mp4",
 )
 MODEL_DIR = Path(os.environ.get("ASR_MODEL_DIR", "/opt/models/whisper"))
-# The models the image installs (compose/sts/models.lock.json); the real-model tests run on each.
+# The models the image installs (compose/sts/models.lock.json, the deployment files); the real-model tests run on each.
 IMAGE_MODELS = ("base", "tiny.en")
 # Set in the image (Dockerfile): there, weights, tools and fixtures are all present, so a real-model
 # test that cannot run fails instead of being skipped.
