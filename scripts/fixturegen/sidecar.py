@@ -1,0 +1,117 @@
+"""The sidecar X.json beside each fixture X.mp4: what the picture and sound are, the expected words
+with their measured times, the 6 s segments and the expected Spanish."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from .pcm import RATE, TH, E
+
+GENERATOR = "scripts/make-fixtures"
+SEGMENT_S = 6
+
+TTS = {
+    "engine": "espeak-ng",
+    "voice": E["FX_VOICE"],
+    "speed_wpm": int(E["FX_SPEED"]),
+    "pitch": int(E["FX_PITCH"]),
+    "amplitude": int(E["FX_AMPLITUDE"]),
+    "method": (
+        "each word synthesised on its own, resampled to 48 kHz, leading/trailing samples with "
+        f"|x| <= {TH} trimmed, then placed so its first sample with |x| > {TH} is at the intended "
+        "onset; start_s/end_s are re-measured on the final PCM with the same threshold"
+    ),
+}
+
+
+def segments(words: list[dict], total_s: int, seg_s: int, es_by_word: dict[str, str] | None = None) -> list[dict]:
+    segs = []
+    for i in range(0, total_s // seg_s):
+        lo, hi = i * seg_s, (i + 1) * seg_s
+        inside = [w for w in words if lo <= w["start_s"] < hi]
+        for w in inside:
+            if w["end_s"] > hi:
+                raise SystemExit(f"word {w['word']!r} crosses the {hi} s segment boundary")
+        seg = {"index": i, "start_s": float(lo), "end_s": float(hi), "text": " ".join(w["word"] for w in inside)}
+        if es_by_word is not None:
+            seg["expected_translation_es"] = " ".join(es_by_word[w["word"]] for w in inside)
+        segs.append(seg)
+    return segs
+
+
+def video_info(total_s: int) -> dict[str, Any]:
+    fps = int(E["FX_FPS"])
+    return {
+        "codec": "h264",
+        "profile": E["FX_PROFILE"].capitalize(),
+        "width": int(E["FX_WIDTH"]),
+        "height": int(E["FX_HEIGHT"]),
+        "fps": fps,
+        "frames": total_s * fps,
+        "keyint": int(E["FX_KEYINT"]),
+        "pix_fmt": "yuv420p",
+        "picture": (
+            "lavfi testsrc (big seconds counter) with testsrc2's HH:MM:SS.mmm clock and frame "
+            "number at the top left; a white box at the top right on frames 3-6 of every second "
+            "(0.12-0.28 s), i.e. when a counting word starts"
+        ),
+    }
+
+
+def audio_info(total_s: int, content: str) -> dict[str, Any]:
+    return {
+        "codec": "aac",
+        "profile": "LC",
+        "sample_rate": RATE,
+        "channels": 1,
+        "bitrate_target": int(E["FX_AUDIO_BITRATE"]),
+        "language_tag": "eng",
+        "samples": total_s * RATE,
+        "content": content,
+    }
+
+
+def write_json(path: str, d: dict[str, Any]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(d, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+def sidecar(
+    work: str,
+    name: str,
+    total_s: int,
+    description: str,
+    audio: dict[str, Any] | None,
+    words: list[dict] | None,
+    transcript: str,
+    es: list[str] | None,
+    extra: dict[str, Any] | None = None,
+    language: str | None = "en",
+) -> None:
+    """Writes WORK/<name>.json for a synthetic fixture (espeak-ng words, or none)."""
+    d = {
+        "fixture": name,
+        "description": description,
+        "duration_s": float(total_s),
+        "language": language,
+        "sample_rate": audio["sample_rate"] if audio else None,
+        "channels": audio["channels"] if audio else None,
+        "video": video_info(total_s),
+        "audio": audio,
+    }
+    if words is not None:
+        d["onset_offset_s"] = float(E["FX_ONSET_OFFSET"])
+        d["tts"] = TTS
+    d["words"] = words or []
+    d["segment_duration_s"] = float(SEGMENT_S)
+    by_word = dict(zip((w["word"] for w in words), es, strict=True)) if words and es else None
+    d["segments_6s"] = segments(d["words"], total_s, SEGMENT_S, by_word)
+    d["transcript"] = transcript
+    d["expected_translation_es"] = es or []
+    if extra:
+        d.update(extra)
+    d["generator"] = GENERATOR
+    write_json(os.path.join(work, name.replace(".mp4", ".json")), d)
