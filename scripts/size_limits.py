@@ -13,6 +13,7 @@ The rule, stated once:
 
     size_limits.py [--lizard PATH] [FILE...]   check FILE... (default: the project's source files)
     size_limits.py --self-test [--lizard PATH] check the checker on tiny bad samples
+    size_limits.py --list cpp|python|shell     the project's source files of one language (for scripts/lint)
 Exit 1 when something is over a limit (each offender on one line, with how to fix it)."""
 
 from __future__ import annotations
@@ -200,6 +201,13 @@ def main(argv: list[str]) -> int:
         del args[i : i + 2]
     if args and args[0] in ("-h", "--help"):
         print(__doc__)
+        return 0
+    if len(args) == 2 and args[0] == "--list":
+        root = Path(__file__).resolve().parent.parent
+        os.chdir(root)
+        for f in project_files(root):
+            if language(f) == args[1]:
+                print(f.as_posix())
         return 0
     try:
         lizard = find_lizard(lizard_arg)
