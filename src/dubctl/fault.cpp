@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <thread>
 
 #include "containers.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "eventually.hpp"
 
 namespace dubctl {
 
@@ -31,24 +31,34 @@ std::optional<ContainerStatus> service_status(const Stack& stack, const EnvMap& 
 std::string await_effect(const FaultStep& step, const Stack& stack, const EnvMap& env, const std::atomic<bool>* cancel,
                          Clock::time_point started) {
   const bool want_up = step.action == "start" || step.action == "restart";
-  const auto deadline = started + step.timeout;
   std::string last = "no container";
-  while (true) {
-    const auto c = service_status(stack, env, step.service);
-    if (c) {
-      if (want_up && c->up()) break;
-      if (!want_up && !c->running()) return not_running_message(*c, stack.project);
-      last = c->running() ? fmt::format("running, {}", c->health.empty() ? "no health check" : c->health)
-                          : not_running_message(*c, stack.project);
-    }
-    if (cancel != nullptr && *cancel) throw dub::Error(fmt::format("{} {}: cancelled", step.action, step.service));
-    if (Clock::now() > deadline) {
+  std::string stopped;  // kill, stop: why the container no longer runs
+  Wait wait{{},
+            std::chrono::duration_cast<Duration>(started + step.timeout - Clock::now()),
+            std::chrono::milliseconds(250),
+            cancel};
+  try {
+    const auto done = eventually(
+        wait,
+        [&](std::string& seen) -> std::optional<std::string> {
+          const auto c = service_status(stack, env, step.service);
+          if (!c) return std::nullopt;
+          if (want_up && c->up()) return "up";
+          if (!want_up && !c->running()) return stopped = not_running_message(*c, stack.project);
+          seen = c->running() ? fmt::format("running, {}", c->health.empty() ? "no health check" : c->health)
+                              : not_running_message(*c, stack.project);
+          return std::nullopt;
+        },
+        last);
+    if (!done) {
       throw dub::Error(fmt::format("{} {} (compose project {}): not {} within {} (last: {})", step.action, step.service,
                                    stack.project, want_up ? "running and healthy" : "stopped", seconds(step.timeout),
                                    last));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  } catch (const Cancelled&) {
+    throw dub::Error(fmt::format("{} {}: cancelled", step.action, step.service));
   }
+  if (!want_up) return stopped;
   const auto took = std::chrono::duration_cast<Duration>(Clock::now() - started);
   return fmt::format("{} (compose project {}) is running and healthy again after {}", step.service, stack.project,
                      seconds(took));
@@ -82,10 +92,13 @@ std::string fault_step(const FaultStep& step, Session& session, Tasks& tasks) {
   tasks.push_back(std::make_unique<BackgroundTask>(
       "fault", [step, target](const std::atomic<bool>& cancel, const std::function<void()>& started) {
         started();
-        const auto at = Clock::now() + step.after;
-        while (Clock::now() < at) {
-          if (cancel) return fmt::format("{} {}: not done (the scenario ended first)", step.action, step.service);
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        try {
+          std::string last;
+          eventually(
+              {{}, step.after, std::chrono::milliseconds(20), &cancel},
+              [](std::string&) -> std::optional<std::string> { return std::nullopt; }, last);
+        } catch (const Cancelled&) {
+          return fmt::format("{} {}: not done (the scenario ended first)", step.action, step.service);
         }
         return inject_fault(step, target.stack, target.env, &cancel);
       }));

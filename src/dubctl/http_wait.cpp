@@ -4,11 +4,10 @@
 
 #include <functional>
 #include <optional>
-#include <thread>
 
 #include "dub/http/client.hpp"
 #include "dub/util/error.hpp"
-#include "progress.hpp"
+#include "eventually.hpp"
 
 namespace dubctl {
 
@@ -21,27 +20,23 @@ using Accept = std::function<std::optional<std::string>(const dub::http::ClientR
 std::optional<std::string> poll_http(const std::string& what, const std::string& url, Duration timeout,
                                      std::chrono::milliseconds interval, const Accept& accept, std::string& last,
                                      const DeadCheck& dead = {}) {
-  Progress progress(what, timeout);
   last = "no answer yet";
   auto next_check = std::chrono::steady_clock::now();
-  while (!progress.expired()) {
-    try {
-      const auto response = dub::http::request("GET", url, "", std::chrono::seconds(3));
-      if (auto done = accept(response, last)) {
-        progress.done(*done);
-        return done;
-      }
-    } catch (const dub::Error& e) {
-      last = e.what();
-      if (dead && std::chrono::steady_clock::now() >= next_check) {
-        next_check = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-        if (const auto message = dead(url)) throw dub::Error(fmt::format("{} ({}: {})", *message, url, last));
-      }
-    }
-    progress.tick(last);
-    std::this_thread::sleep_for(interval);
-  }
-  return std::nullopt;
+  return eventually(
+      {what, timeout, interval},
+      [&](std::string& why) -> std::optional<std::string> {
+        try {
+          return accept(dub::http::request("GET", url, "", std::chrono::seconds(3)), why);
+        } catch (const dub::Error& e) {
+          why = e.what();
+          if (dead && std::chrono::steady_clock::now() >= next_check) {
+            next_check = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            if (const auto message = dead(url)) throw dub::Error(fmt::format("{} ({}: {})", *message, url, why));
+          }
+          return std::nullopt;
+        }
+      },
+      last);
 }
 
 }  // namespace

@@ -6,10 +6,9 @@
 #include <cctype>
 #include <ctime>
 #include <sstream>
-#include <thread>
 
 #include "dub/util/error.hpp"
-#include "progress.hpp"
+#include "eventually.hpp"
 
 namespace dubctl {
 
@@ -220,31 +219,35 @@ std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& 
   argv.insert(argv.end(),
               {"-p", stack.project, "-f", stack.compose_file.string(), "logs", "--no-color", "--timestamps"});
   if (!step.service.empty()) argv.push_back(step.service);
-  Progress progress(fmt::format("waiting for a line matching {} in the {} logs", what, where), step.timeout);
   std::string last = "no logs read yet";
-  while (true) {
-    const auto logs = run_command(argv, compose_env);
-    if (logs.exit_code != 0) {
-      if (lower(logs.output).find("no such service") != std::string::npos) {
-        throw dub::Error(
-            fmt::format("the {} stack has no service '{}' ({})", step.stack, step.service, shorten(logs.output)));
-      }
-      last = fmt::format("`compose logs` failed: {}", shorten(logs.output));
-    } else {
-      const auto poll = fields ? poll_fields(logs.output, *fields, since) : poll_text(logs.output, *pattern, since);
-      if (poll.found) {
-        progress.done(poll.done);
-        return *poll.found;
-      }
-      last = poll.seen;
-    }
-    if (progress.expired()) {
-      throw dub::Error(fmt::format("no line of the {} logs matched {} within {:.0f}s ({})", where, what,
-                                   std::chrono::duration<double>(step.timeout).count(), last));
-    }
-    progress.tick(last.substr(0, last.find(';')));
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::string match;
+  const auto found = eventually(
+      {fmt::format("waiting for a line matching {} in the {} logs", what, where), step.timeout,
+       std::chrono::seconds(1)},
+      [&](std::string& seen) -> std::optional<std::string> {
+        const auto logs = run_command(argv, compose_env);
+        if (logs.exit_code != 0) {
+          if (lower(logs.output).find("no such service") != std::string::npos) {
+            throw dub::Error(
+                fmt::format("the {} stack has no service '{}' ({})", step.stack, step.service, shorten(logs.output)));
+          }
+          seen = fmt::format("`compose logs` failed: {}", shorten(logs.output));
+          return std::nullopt;
+        }
+        auto poll = fields ? poll_fields(logs.output, *fields, since) : poll_text(logs.output, *pattern, since);
+        if (!poll.found) {
+          seen = poll.seen;
+          return std::nullopt;
+        }
+        match = *poll.found;
+        return poll.done;
+      },
+      last);
+  if (!found) {
+    throw dub::Error(fmt::format("no line of the {} logs matched {} within {:.0f}s ({})", where, what,
+                                 std::chrono::duration<double>(step.timeout).count(), last));
   }
+  return match;
 }
 
 }  // namespace dubctl

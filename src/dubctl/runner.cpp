@@ -22,6 +22,7 @@
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "eventually.hpp"
 #include "evidence.hpp"
 #include "expect_error.hpp"
 #include "fault.hpp"
@@ -43,10 +44,8 @@ namespace dubctl {
 
 namespace {
 
-std::atomic<int> g_signal{0};
-
 extern "C" void on_signal(int sig) {
-  g_signal = sig;
+  interrupt_signal() = sig;
 }
 
 // A failed step: the message is what the JUnit case and the terminal show.
@@ -54,10 +53,6 @@ class StepFailure : public dub::Error {
  public:
   using dub::Error::Error;
 };
-
-void check_interrupted() {
-  if (const int sig = g_signal.load(); sig != 0) throw dub::Error(fmt::format("interrupted by signal {}", sig));
-}
 
 std::string timestamp_dir() {
   return fmt::format("{:%Y%m%d-%H%M%S}",
@@ -129,19 +124,29 @@ std::string record_step(const RecordStep& step, const fs::path& scenario_dir, co
         o.cancel = &cancel;
         started();
         // The output exists only once the pipeline publishes it: retry until it appears.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(appear_s);
-        while (true) {
-          try {
-            const auto r = dub::media::record(url, file.string(), o);
-            return fmt::format("{:.1f}s recorded into {} (joined {:.2f}s before a keyframe)", r.media_s, file.string(),
-                               r.skipped_s);
-          } catch (const dub::Error& e) {
-            if (cancel || std::chrono::steady_clock::now() > deadline) {
-              throw dub::Error(fmt::format("recording {} failed: {}", url, e.what()));
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          }
+        std::string summary;
+        std::string last;
+        try {
+          const auto done = eventually(
+              {{},
+               std::chrono::duration_cast<Duration>(std::chrono::duration<double>(appear_s)),
+               std::chrono::milliseconds(50),
+               &cancel},
+              [&](std::string& error) -> std::optional<std::string> {
+                try {
+                  const auto r = dub::media::record(url, file.string(), o);
+                  return summary = fmt::format("{:.1f}s recorded into {} (joined {:.2f}s before a keyframe)", r.media_s,
+                                               file.string(), r.skipped_s);
+                } catch (const dub::Error& e) {
+                  error = e.what();
+                  return std::nullopt;
+                }
+              },
+              last);
+          if (done) return summary;
+        } catch (const Cancelled&) {
         }
+        throw dub::Error(fmt::format("recording {} failed: {}", url, last));
       }));
   return fmt::format("recording {} into {}", url, file.string());
 }
@@ -154,13 +159,16 @@ std::string wait_tasks(const std::string& kind, Duration timeout, Tasks& tasks) 
   if (std::none_of(tasks.begin(), tasks.end(), mine)) {
     throw StepFailure(fmt::format("nothing to wait for: no background {} step before this one", kind));
   }
-  Progress progress("waiting for " + what, timeout);
-  while (!std::all_of(tasks.begin(), tasks.end(), [&](const auto& t) { return !mine(t) || t->finished(); })) {
-    if (progress.expired()) throw StepFailure(fmt::format("{} did not happen in time", what));
-    check_interrupted();
-    progress.tick();
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  std::string last;
+  const auto ended = eventually(
+      {"waiting for " + what, timeout, std::chrono::milliseconds(250)},
+      [&](std::string&) -> std::optional<std::string> {
+        const bool all =
+            std::all_of(tasks.begin(), tasks.end(), [&](const auto& t) { return !mine(t) || t->finished(); });
+        return all ? std::optional<std::string>("done") : std::nullopt;
+      },
+      last);
+  if (!ended) throw StepFailure(fmt::format("{} did not happen in time", what));
   // The tasks waited for are done with: a later wait of the same kind (a second publish after a
   // fault) only waits for the tasks started after this one.
   std::string detail;
@@ -173,7 +181,6 @@ std::string wait_tasks(const std::string& kind, Duration timeout, Tasks& tasks) 
   }
   std::erase_if(tasks, mine);
   if (!error.empty()) throw StepFailure(error);
-  progress.done("done");
   return detail;
 }
 
@@ -185,19 +192,21 @@ StsMonitor& need_monitor(const std::unique_ptr<StsMonitor>& monitor) {
 
 std::string wait_fragments(const WaitFragmentsStep& step, StsMonitor& monitor, const EnvMap& vars) {
   const auto stream = expand(step.stream, vars);
-  Progress progress(fmt::format("waiting for STS to process {} fragment(s) of {}", step.count, stream), step.timeout);
   std::size_t have = 0;
-  while (true) {
-    have = monitor.wait_for(stream, static_cast<std::size_t>(step.count), std::chrono::milliseconds(500));
-    if (have >= static_cast<std::size_t>(step.count)) break;
-    check_interrupted();
-    if (progress.expired()) {
-      throw StepFailure(fmt::format("STS processed {} of {} fragments of {} within {:.0f}s", have, step.count, stream,
-                                    std::chrono::duration<double>(step.timeout).count()));
-    }
-    progress.tick(fmt::format("{} so far", have));
+  std::string last;
+  const auto count = static_cast<std::size_t>(step.count);
+  const auto done = eventually(
+      {fmt::format("waiting for STS to process {} fragment(s) of {}", step.count, stream), step.timeout, Duration{0}},
+      [&](std::string& seen) -> std::optional<std::string> {
+        have = monitor.wait_for(stream, count, std::chrono::milliseconds(500));
+        seen = fmt::format("{} so far", have);
+        return have >= count ? std::optional<std::string>(fmt::format("{} fragments", have)) : std::nullopt;
+      },
+      last);
+  if (!done) {
+    throw StepFailure(fmt::format("STS processed {} of {} fragments of {} within {:.0f}s", have, step.count, stream,
+                                  std::chrono::duration<double>(step.timeout).count()));
   }
-  progress.done(fmt::format("{} fragments", have));
   return fmt::format("{} fragments processed", have);
 }
 
@@ -390,7 +399,7 @@ int run_scenarios(const RunOptions& options) {
   const fs::path junit = options.junit.empty() ? artifacts / "junit.xml" : options.junit;
   fs::create_directories(artifacts);
 
-  g_signal = 0;
+  interrupt_signal() = 0;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
@@ -399,15 +408,15 @@ int run_scenarios(const RunOptions& options) {
   std::vector<report::ScenarioReport> reports;  // report.html
   const auto run_start = std::chrono::steady_clock::now();
   const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
-  for (int i = 1; i <= options.repeat && g_signal == 0; ++i) {
+  for (int i = 1; i <= options.repeat && interrupt_signal() == 0; ++i) {
     for (const auto& s : scenarios) {
-      if (g_signal != 0) break;
+      if (interrupt_signal() != 0) break;
       ScenarioEvidence evidence;
       cases.push_back(run_one(s, i, session, root, options, artifacts, evidence));
       reports.push_back(build_scenario_report(s, cases.back(), evidence, i, root, artifacts));
     }
   }
-  if (!options.keep_up || g_signal != 0) session.down_all();
+  if (!options.keep_up || interrupt_signal() != 0) session.down_all();
   write_junit(junit, "dubctl", cases);
 
   const auto passed = std::count_if(cases.begin(), cases.end(), [](const TestCase& c) { return c.failure.empty(); });
@@ -422,7 +431,7 @@ int run_scenarios(const RunOptions& options) {
              std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count(), pass_rate);
   // The plain closing line CI reads.
   fmt::print("{} passed, {} failed\n", passed, failed);
-  if (g_signal != 0) return 130;
+  if (interrupt_signal() != 0) return 130;
   return failed == 0 ? 0 : 1;
 }
 

@@ -7,13 +7,12 @@
 #include <optional>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 #include "dub/util/env.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "eventually.hpp"
 #include "port_check.hpp"
-#include "progress.hpp"
 
 namespace bp = boost::process;
 namespace fs = std::filesystem;
@@ -118,26 +117,27 @@ void stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
     }
     throw dub::Error(fmt::format("'{}' stack failed to start:\n{}{}", stack.name, up.output, hint));
   }
-  Progress progress(fmt::format("waiting for {} stack to be healthy", stack.name), timeout);
-  while (true) {
-    const auto health = container_health(stack, env);
-    std::string pending;
-    bool failed = false;
-    for (const auto& [name, status] : health) {
-      if (status == "healthy" || status == "running") continue;
-      pending += fmt::format("{}={} ", name, status);
-      failed = failed || status == "unhealthy" || status == "exited" || status == "dead";
-    }
-    if (!health.empty() && pending.empty()) break;
-    if (failed) throw dub::Error(fmt::format("'{}' stack: containers failed: {}", stack.name, pending));
-    if (progress.expired()) {
-      throw dub::Error(fmt::format("'{}' stack not healthy after {}s: {}(see `docker logs <container>`)", stack.name,
-                                   timeout.count(), pending));
-    }
-    progress.tick(pending);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::string pending;
+  const auto healthy = eventually(
+      {fmt::format("waiting for {} stack to be healthy", stack.name), timeout},
+      [&](std::string& last) -> std::optional<std::string> {
+        const auto health = container_health(stack, env);
+        last.clear();
+        bool failed = false;
+        for (const auto& [name, status] : health) {
+          if (status == "healthy" || status == "running") continue;
+          last += fmt::format("{}={} ", name, status);
+          failed = failed || status == "unhealthy" || status == "exited" || status == "dead";
+        }
+        if (!health.empty() && last.empty()) return "healthy";
+        if (failed) throw dub::Error(fmt::format("'{}' stack: containers failed: {}", stack.name, last));
+        return std::nullopt;
+      },
+      pending);
+  if (!healthy) {
+    throw dub::Error(fmt::format("'{}' stack not healthy after {}s: {}(see `docker logs <container>`)", stack.name,
+                                 timeout.count(), pending));
   }
-  progress.done("healthy");
 }
 
 std::optional<std::string> shared_network_left(const std::string& down_output) {

@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "dub/http/client.hpp"
 #include "dub/util/error.hpp"
-#include "progress.hpp"
+#include "eventually.hpp"
 
 namespace dubctl {
 
@@ -114,33 +113,35 @@ std::string verify_worker(const VerifyWorkerStep& step, const EnvMap& vars,
                           std::vector<std::pair<std::string, std::string>>& properties, const DeadCheck& dead) {
   const auto stream = expand(step.stream, vars);
   const auto url = fmt::format("{}/v1/streams/{}", expand(step.media_service, vars), stream);
-  Progress progress(fmt::format("waiting for the worker of {} to finish", stream), step.timeout);
   nlohmann::json worker;
   std::string last = "no answer yet";
-  while (true) {
-    try {
-      const auto r = dub::http::get(url, std::chrono::seconds(3));
-      if (r.status == 200) {
-        worker = nlohmann::json::parse(r.body);
-        last = fmt::format("state {}", text_of(worker, "state"));
-        if (kFinal.contains(text_of(worker, "state"))) break;
-      } else {
-        last = fmt::format("HTTP {}", r.status);
-      }
-    } catch (const std::exception& e) {
-      last = e.what();
-      if (const auto message = dead ? dead(url) : std::nullopt) {
-        throw dub::Error(fmt::format("{} ({}: {})", *message, url, last));
-      }
-    }
-    if (progress.expired()) {
-      throw dub::Error(fmt::format("the worker of {} did not finish within {:.0f}s ({}: {})", stream,
-                                   std::chrono::duration<double>(step.timeout).count(), url, last));
-    }
-    progress.tick(last);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto finished = eventually(
+      {fmt::format("waiting for the worker of {} to finish", stream), step.timeout},
+      [&](std::string& seen) -> std::optional<std::string> {
+        try {
+          const auto r = dub::http::get(url, std::chrono::seconds(3));
+          if (r.status != 200) {
+            seen = fmt::format("HTTP {}", r.status);
+            return std::nullopt;
+          }
+          worker = nlohmann::json::parse(r.body);
+          seen = fmt::format("state {}", text_of(worker, "state"));
+          if (kFinal.contains(text_of(worker, "state"))) return seen;
+        } catch (const Cancelled&) {
+          throw;
+        } catch (const std::exception& e) {
+          seen = e.what();
+          if (const auto message = dead ? dead(url) : std::nullopt) {
+            throw dub::Error(fmt::format("{} ({}: {})", *message, url, seen));
+          }
+        }
+        return std::nullopt;
+      },
+      last);
+  if (!finished) {
+    throw dub::Error(fmt::format("the worker of {} did not finish within {:.0f}s ({}: {})", stream,
+                                 std::chrono::duration<double>(step.timeout).count(), url, last));
   }
-  progress.done(last);
   std::map<std::string, int> counts;
   for (const auto& f : worker.value("fragments", nlohmann::json::array())) ++counts[fragment_outcome(f)];
   std::vector<std::string> tally;
