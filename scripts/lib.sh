@@ -20,3 +20,16 @@ compose_cmd() {
 
 # Project root (the folder holding CMakeLists.txt).
 project_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
+
+# The build tree (absolute): $DUB_BUILD_DIR, relative to the project root unless absolute; default build/.
+build_dir() {
+  local b=${DUB_BUILD_DIR:-build}
+  [[ $b == /* ]] || b=$(project_root)/$b
+  echo "$b"
+}
+
+# The images the project builds (scripts/provision-images makes them; the compose files use the same names).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+MEDIA_SERVICE_IMAGE=dubctl/media-service:dev
+# shellcheck disable=SC2034
+STS_IMAGE=dubctl/sts-service:dev
