@@ -1,12 +1,16 @@
 #pragma once
-// Minimal 16-bit PCM WAV writer (the media service's SEGMENT_DIR dumps, dubctl's reassembled STS audio).
+// Transitional: the WAV writer moved to dub_base as dub::wav::write ("dub/util/wav.hpp"), so that
+// the media service can write WAV files without linking dub_media. Remove once no caller uses it.
 #include <cstdint>
 #include <span>
 #include <string>
 
+#include "dub/util/wav.hpp"
+
 namespace dub::media {
 
-// Writes interleaved s16 samples. Throws dub::Error naming the path on I/O failure.
-void write_wav(const std::string& path, std::span<const std::int16_t> samples, int sample_rate, int channels);
+inline void write_wav(const std::string& path, std::span<const std::int16_t> samples, int sample_rate, int channels) {
+  wav::write(path, samples, sample_rate, channels);
+}
 
 }  // namespace dub::media

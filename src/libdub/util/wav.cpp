@@ -1,4 +1,4 @@
-#include "dub/media/wav.hpp"
+#include "dub/util/wav.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 #include "dub/util/error.hpp"
 
-namespace dub::media {
+namespace dub::wav {
 
 namespace {
 
@@ -22,7 +22,7 @@ void put_u16(std::array<char, 44>& h, std::size_t at, std::uint16_t v) {
 
 }  // namespace
 
-void write_wav(const std::string& path, std::span<const std::int16_t> samples, int sample_rate, int channels) {
+void write(const std::string& path, std::span<const std::int16_t> samples, int sample_rate, int channels) {
   const auto data_bytes = static_cast<std::uint32_t>(samples.size() * sizeof(std::int16_t));
   std::array<char, 44> h{};
   std::memcpy(h.data(), "RIFF", 4);
@@ -43,4 +43,4 @@ void write_wav(const std::string& path, std::span<const std::int16_t> samples, i
   if (!out) throw Error(fmt::format("cannot write {}", path));
 }
 
-}  // namespace dub::media
+}  // namespace dub::wav
