@@ -28,12 +28,36 @@ struct StsStreamConfig {
   std::int64_t fragment_duration_ns = 6'000'000'000;
 };
 
+// stream:ready `limits`: what the service accepts on this stream (0 = not said).
+struct StsLimits {
+  std::size_t max_inflight = 0;
+  std::uint64_t max_fragment_bytes = 0;
+  std::int64_t max_fragment_duration_ns = 0;
+  std::int64_t duration_tolerance_ns = 0;
+  std::int64_t processing_timeout_ms = 0;
+  std::uint64_t transport_max_message_bytes = 0;
+};
+
 // The answer to stream:init.
 struct StsReady {
   std::string mode;              // "real" or "echo"
   std::size_t max_inflight = 0;  // limits.max_inflight (0 = not said)
+  StsLimits limits;              // all of stream:ready's limits
   nlohmann::json models;         // display strings
   nlohmann::json raw;            // the whole payload
+};
+
+// stream:complete (also stream:completed on /monitor): the stream's counters.
+struct StsComplete {
+  std::string stream_id;
+  std::uint64_t fragments_received = 0;
+  std::uint64_t fragments_processed = 0;
+  std::uint64_t fragments_succeeded = 0;
+  std::uint64_t fragments_partial = 0;
+  std::uint64_t fragments_failed = 0;
+  std::uint64_t fragments_rejected = 0;
+  std::int64_t total_audio_duration_ns = 0;
+  double total_processing_time_ms = 0;
 };
 
 struct StsFragment {

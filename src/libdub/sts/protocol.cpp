@@ -3,45 +3,13 @@
 #include <fmt/format.h>
 
 #include "dub/util/error.hpp"
+#include "fields.hpp"
 
 namespace dub::sts::protocol {
 
+using namespace detail;  // NOLINT(google-build-using-namespace): the field readers
+
 namespace {
-
-const nlohmann::json& field(const nlohmann::json& payload, const char* event, const char* key) {
-  if (!payload.is_object()) throw Error(fmt::format("{}: payload is not an object", event));
-  const auto it = payload.find(key);
-  if (it == payload.end()) throw Error(fmt::format("{}: missing '{}'", event, key));
-  return *it;
-}
-
-std::string str(const nlohmann::json& payload, const char* event, const char* key) {
-  const auto& v = field(payload, event, key);
-  if (!v.is_string()) throw Error(fmt::format("{}: '{}' is not a string", event, key));
-  return v.get<std::string>();
-}
-
-std::string str_or(const nlohmann::json& payload, const char* key, const std::string& fallback = {}) {
-  const auto it = payload.find(key);
-  return (it != payload.end() && it->is_string()) ? it->get<std::string>() : fallback;
-}
-
-std::int64_t integer(const nlohmann::json& payload, const char* event, const char* key) {
-  const auto& v = field(payload, event, key);
-  if (!v.is_number_integer()) throw Error(fmt::format("{}: '{}' is not an integer", event, key));
-  return v.get<std::int64_t>();
-}
-
-std::uint64_t sequence_number(const nlohmann::json& payload, const char* event) {
-  const auto seq = integer(payload, event, "sequence_number");
-  if (seq < 0) throw Error(fmt::format("{}: negative sequence_number", event));
-  return static_cast<std::uint64_t>(seq);
-}
-
-double number_or(const nlohmann::json& payload, const char* key, double fallback) {
-  const auto it = payload.find(key);
-  return (it != payload.end() && it->is_number()) ? it->get<double>() : fallback;
-}
 
 bool id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
@@ -81,9 +49,18 @@ StsReady decode_stream_ready(const nlohmann::json& payload) {
   }
   ready.mode = str_or(payload, "mode", "real");
   if (const auto it = payload.find("limits"); it != payload.end() && it->is_object()) {
-    if (const auto m = it->find("max_inflight"); m != it->end() && m->is_number_unsigned()) {
-      ready.max_inflight = m->get<std::size_t>();
-    }
+    const auto limit = [&](const char* key) -> std::int64_t {
+      const auto m = it->find(key);
+      return (m != it->end() && m->is_number_integer() && m->get<std::int64_t>() > 0) ? m->get<std::int64_t>() : 0;
+    };
+    auto& l = ready.limits;
+    l.max_inflight = static_cast<std::size_t>(limit("max_inflight"));
+    l.max_fragment_bytes = static_cast<std::uint64_t>(limit("max_fragment_bytes"));
+    l.max_fragment_duration_ns = limit("max_fragment_duration_ns");
+    l.duration_tolerance_ns = limit("duration_tolerance_ns");
+    l.processing_timeout_ms = limit("processing_timeout_ms");
+    l.transport_max_message_bytes = static_cast<std::uint64_t>(limit("transport_max_message_bytes"));
+    ready.max_inflight = l.max_inflight;
   }
   if (const auto it = payload.find("models"); it != payload.end()) ready.models = *it;
   ready.raw = payload;
@@ -106,37 +83,26 @@ StsAck decode_fragment_ack(const nlohmann::json& payload) {
 StsResult decode_fragment_processed(const nlohmann::json& payload) {
   const char* ev = kFragmentProcessed;
   StsResult r;
-  r.stream_id = str(payload, ev, "stream_id");
-  r.fragment_id = str(payload, ev, "fragment_id");
-  r.sequence_number = sequence_number(payload, ev);
-  r.pts_ns = integer(payload, ev, "pts_ns");
-  r.duration_ns = integer(payload, ev, "duration_ns");
-  r.status = str(payload, ev, "status");
-  if (r.status != "success" && r.status != "partial" && r.status != "failed") {
-    throw Error(fmt::format("{}: unknown status '{}'", ev, r.status));
-  }
+  decode_answer(payload, ev, r);
   const auto& audio = field(payload, ev, "dubbed_audio");
   if (!audio.is_binary()) throw Error(fmt::format("{}: 'dubbed_audio' is not a binary attachment", ev));
   r.dubbed_audio = audio.get_binary();
-  // FR-022: every result carries both texts (empty strings for silence or a failed stage).
-  r.transcript = str(payload, ev, "transcript");
-  r.translated_text = str(payload, ev, "translated_text");
-  r.sample_rate = static_cast<int>(integer(payload, ev, "sample_rate"));
-  r.channels = static_cast<int>(integer(payload, ev, "channels"));
-  r.sample_format = str(payload, ev, "sample_format");
-  r.processing_time_ms = number_or(payload, "processing_time_ms", 0);
-  r.queue_time_ms = number_or(payload, "queue_time_ms", 0);
-  const auto& error = field(payload, ev, "error");
-  if (error.is_object()) {
-    r.error_code = str_or(error, "code", "UNKNOWN");
-    r.error_message = str_or(error, "message");
-  } else if (!error.is_null()) {
-    throw Error(fmt::format("{}: 'error' is neither null nor an object", ev));
-  }
-  if (r.status != "success" && r.error_code.empty()) {
-    throw Error(fmt::format("{}: status '{}' without an error object", ev, r.status));
-  }
   return r;
+}
+
+StsComplete decode_stream_complete(const nlohmann::json& payload) {
+  const char* ev = kStreamComplete;
+  StsComplete c;
+  c.stream_id = str(payload, ev, "stream_id");
+  c.fragments_received = count(payload, ev, "fragments_received");
+  c.fragments_processed = count(payload, ev, "fragments_processed");
+  c.fragments_succeeded = count(payload, ev, "fragments_succeeded");
+  c.fragments_partial = count(payload, ev, "fragments_partial");
+  c.fragments_failed = count(payload, ev, "fragments_failed");
+  c.fragments_rejected = count(payload, ev, "fragments_rejected");
+  c.total_audio_duration_ns = integer(payload, ev, "total_audio_duration_ns");
+  c.total_processing_time_ms = number_or(payload, "total_processing_time_ms", 0);
+  return c;
 }
 
 StsError decode_error(const nlohmann::json& payload) {

@@ -36,7 +36,16 @@ class PcmFormat:
         return len(data) // self.bytes_per_frame
 
     def duration_ns(self, frames: int) -> int:
-        return frames * 1_000_000_000 // self.sample_rate
+        return frames_to_ns(frames, self.sample_rate)
+
+
+def frames_to_ns(frames: int, rate: int) -> int:
+    """Duration of `frames` frames at `rate` Hz in integer nanoseconds, rounded to the nearest (half
+    up). The protocol's one rule, shared with the C++ client (dub::sts::protocol::frames_to_ns) and
+    checked on both sides by docs/protocol/vectors/frames_ns.json."""
+    if rate <= 0:
+        return 0
+    return (frames * 1_000_000_000 + rate // 2) // rate
 
 
 def sha256_hex(data: bytes) -> str:

@@ -7,10 +7,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .protocol_gen import PROTOCOL_VERSION  # noqa: F401  (re-exported; generated from the schemas)
+
 SUPPORTED_SAMPLE_RATES = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
 SUPPORTED_CHANNELS = (1, 2)
 SUPPORTED_SAMPLE_FORMATS = ("s16le", "f32le")
-PROTOCOL_VERSION = 1
 
 
 class ConfigError(ValueError):

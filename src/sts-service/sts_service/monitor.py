@@ -26,7 +26,7 @@ class Monitor:
         self.config = config
         self.engine = engine
         self.metrics = metrics
-        self.recent: collections.deque[dict[str, Any]] = collections.deque(maxlen=max(1, config.monitor_history))
+        self.recent: collections.deque[p.FragmentSummary] = collections.deque(maxlen=max(1, config.monitor_history))
 
     def register(self) -> None:
         sio = self.sio
@@ -42,17 +42,14 @@ class Monitor:
                     given = header[7:].strip()
                 if not isinstance(given, str) or not hmac.compare_digest(given.encode(), token.encode()):
                     self.metrics.errors.labels("UNAUTHORIZED").inc()
-                    raise socketio.exceptions.ConnectionRefusedError(
-                        "UNAUTHORIZED",
-                        {"code": "UNAUTHORIZED", "message": "missing or invalid auth token", "retryable": False},
-                    )
+                    raise p.unauthorized()
             self.metrics.clients.labels(ns).inc()
-            hello = {
-                "protocol_version": PROTOCOL_VERSION,
-                "mode": self.config.mode,
-                "models": dict(self.engine.model_names),
-                "recent": list(self.recent) if self.config.monitor_history else [],
-            }
+            hello = p.MonitorHello(
+                protocol_version=PROTOCOL_VERSION,
+                mode=self.config.mode,
+                models=p.ModelNames(**self.engine.model_names),
+                recent=list(self.recent) if self.config.monitor_history else [],
+            )
             # emitted after the CONNECT reply (python-socketio sends the reply when this returns)
             sio.start_background_task(self._hello, sid, hello)
 
@@ -65,25 +62,26 @@ class Monitor:
             self.metrics.errors.labels("READ_ONLY_NAMESPACE").inc()
             await sio.emit(
                 p.EV_ERROR,
-                p.error_payload(
-                    p.ErrorCode.READ_ONLY_NAMESPACE, f"{ns} is read-only; event {event!r} ignored", event=event
+                p.dump(
+                    p.error_event(
+                        p.ErrorCode.READ_ONLY_NAMESPACE, f"{ns} is read-only; event {event!r} ignored", event=event
+                    )
                 ),
                 to=sid,
                 namespace=ns,
             )
 
-    async def _hello(self, sid: str, hello: dict[str, Any]) -> None:
-        await self.sio.emit(p.EV_MONITOR_HELLO, hello, to=sid, namespace=p.MONITOR_NAMESPACE)
+    async def _hello(self, sid: str, hello: p.MonitorHello) -> None:
+        await self.sio.emit(p.EV_MONITOR_HELLO, p.dump(hello), to=sid, namespace=p.MONITOR_NAMESPACE)
 
     async def stream_started(self, sid: str, init: p.StreamInit) -> None:
-        payload = init.model_dump()
-        payload["client_sid"] = sid
-        await self.sio.emit(p.EV_MONITOR_STREAM_STARTED, payload, namespace=p.MONITOR_NAMESPACE)
+        started = p.StreamStarted(**init.model_dump(), client_sid=sid)
+        await self.sio.emit(p.EV_MONITOR_STREAM_STARTED, p.dump(started), namespace=p.MONITOR_NAMESPACE)
 
-    async def fragment(self, summary: dict[str, Any]) -> None:
+    async def fragment(self, summary: p.FragmentSummary) -> None:
         if self.config.monitor_history:
             self.recent.append(summary)
-        await self.sio.emit(p.EV_MONITOR_FRAGMENT, summary, namespace=p.MONITOR_NAMESPACE)
+        await self.sio.emit(p.EV_MONITOR_FRAGMENT, p.dump(summary), namespace=p.MONITOR_NAMESPACE)
 
-    async def stream_completed(self, complete: dict[str, Any]) -> None:
-        await self.sio.emit(p.EV_MONITOR_STREAM_COMPLETED, complete, namespace=p.MONITOR_NAMESPACE)
+    async def stream_completed(self, complete: p.StreamComplete) -> None:
+        await self.sio.emit(p.EV_MONITOR_STREAM_COMPLETED, p.dump(complete), namespace=p.MONITOR_NAMESPACE)

@@ -1,92 +1,48 @@
-"""Socket.IO protocol: event names, error codes and pydantic models of every payload.
+"""Socket.IO protocol: pydantic models of every payload, and the event names, error codes,
+statuses and patterns generated from the JSON Schemas (protocol_gen.py, by docs/protocol/gen-protocol).
 
 docs/protocol.md is the human contract; docs/protocol/schemas/*.schema.json the machine one.
-tests/test_contract.py checks that these models and the schemas agree on every shared vector.
+tests/test_contract.py checks that these models and the schemas agree on every shared vector, and
+that the generated constants are current.
 """
 
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .config import PROTOCOL_VERSION  # noqa: F401  (re-exported)
+from .protocol_gen import (  # noqa: F401  (re-exported: the constants generated from the schemas)
+    CLIENT_EVENTS,
+    EV_ERROR,
+    EV_FRAGMENT_ACK,
+    EV_FRAGMENT_DATA,
+    EV_FRAGMENT_PROCESSED,
+    EV_MONITOR_FRAGMENT,
+    EV_MONITOR_HELLO,
+    EV_MONITOR_STREAM_COMPLETED,
+    EV_MONITOR_STREAM_STARTED,
+    EV_STREAM_COMPLETE,
+    EV_STREAM_END,
+    EV_STREAM_INIT,
+    EV_STREAM_READY,
+    ID_PATTERN,
+    LANG_PATTERN,
+    PROTOCOL_VERSION,
+    RETRYABLE,
+    ErrorCode,
+    ErrorCodeName,
+    Mode,
+    Stage,
+    Status,
+)
 
-# ---------------------------------------------------------------- event names
-
-EV_STREAM_INIT = "stream:init"
-EV_STREAM_READY = "stream:ready"
-EV_FRAGMENT_DATA = "fragment:data"
-EV_FRAGMENT_ACK = "fragment:ack"
-EV_FRAGMENT_PROCESSED = "fragment:processed"
-EV_STREAM_END = "stream:end"
-EV_STREAM_COMPLETE = "stream:complete"
-EV_ERROR = "error"
-# /monitor namespace
-EV_MONITOR_HELLO = "monitor:hello"
-EV_MONITOR_STREAM_STARTED = "stream:started"
-EV_MONITOR_FRAGMENT = "fragment:summary"
-EV_MONITOR_STREAM_COMPLETED = "stream:completed"
-
-CLIENT_EVENTS = (EV_STREAM_INIT, EV_FRAGMENT_DATA, EV_STREAM_END)
 NAMESPACE = "/"
 MONITOR_NAMESPACE = "/monitor"
 
-
-class ErrorCode(StrEnum):
-    INVALID_PAYLOAD = "INVALID_PAYLOAD"
-    UNKNOWN_EVENT = "UNKNOWN_EVENT"
-    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
-    UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
-    UNSUPPORTED_LANGUAGE = "UNSUPPORTED_LANGUAGE"
-    STREAM_NOT_INITIALIZED = "STREAM_NOT_INITIALIZED"
-    STREAM_ALREADY_INITIALIZED = "STREAM_ALREADY_INITIALIZED"
-    STREAM_ENDED = "STREAM_ENDED"
-    DUPLICATE_FRAGMENT = "DUPLICATE_FRAGMENT"
-    OUT_OF_ORDER = "OUT_OF_ORDER"
-    BACKPRESSURE = "BACKPRESSURE"
-    SERVICE_NOT_READY = "SERVICE_NOT_READY"
-    READ_ONLY_NAMESPACE = "READ_ONLY_NAMESPACE"
-    UNAUTHORIZED = "UNAUTHORIZED"
-    PROCESSING_TIMEOUT = "PROCESSING_TIMEOUT"
-    STAGE_FAILED = "STAGE_FAILED"
-    INTERNAL = "INTERNAL"
-
-
-ErrorCodeName = Literal[
-    "INVALID_PAYLOAD",
-    "UNKNOWN_EVENT",
-    "PAYLOAD_TOO_LARGE",
-    "UNSUPPORTED_FORMAT",
-    "UNSUPPORTED_LANGUAGE",
-    "STREAM_NOT_INITIALIZED",
-    "STREAM_ALREADY_INITIALIZED",
-    "STREAM_ENDED",
-    "DUPLICATE_FRAGMENT",
-    "OUT_OF_ORDER",
-    "BACKPRESSURE",
-    "SERVICE_NOT_READY",
-    "READ_ONLY_NAMESPACE",
-    "UNAUTHORIZED",
-    "PROCESSING_TIMEOUT",
-    "STAGE_FAILED",
-    "INTERNAL",
-]
-
-RETRYABLE = {
-    ErrorCode.BACKPRESSURE,
-    ErrorCode.SERVICE_NOT_READY,
-    ErrorCode.PROCESSING_TIMEOUT,
-    ErrorCode.STAGE_FAILED,
-    ErrorCode.INTERNAL,
-}
-
 # ---------------------------------------------------------------- field types
 
-ID_PATTERN = r"^[A-Za-z0-9._:/@+-]{1,256}$"
-LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
 MAX_INT64 = 2**63 - 1
 MAX_SAFE_INT = 2**53 - 1
 
@@ -173,7 +129,7 @@ class ModelNames(_Strict):
 class StreamReady(_Strict):
     stream_id: Identifier
     protocol_version: Literal[1]
-    mode: Literal["real", "echo"]
+    mode: Mode
     accepted: AcceptedFormat
     capabilities: Capabilities
     limits: Limits
@@ -194,17 +150,11 @@ class StageTimings(_Strict):
     tts: Millis
 
 
-Stage = Literal["asr", "translation", "tts", "pipeline"]
-
-
 class FragmentError(_Strict):
     code: ErrorCodeName
     message: str
     stage: Stage
     retryable: bool
-
-
-Status = Literal["success", "partial", "failed"]
 
 
 class FragmentProcessed(_Strict):
@@ -287,7 +237,7 @@ class StreamStarted(StreamInit):
 
 class MonitorHello(_Strict):
     protocol_version: Literal[1]
-    mode: Literal["real", "echo"]
+    mode: Mode
     models: ModelNames
     recent: list[FragmentSummary]
 
@@ -337,8 +287,8 @@ class ProtocolError(Exception):
         self.fragment_id = fragment_id
         self.sequence_number = sequence_number
 
-    def to_event(self, event: str | None = None) -> dict[str, Any]:
-        return error_payload(
+    def to_event(self, event: str | None = None) -> ErrorEvent:
+        return error_event(
             self.code,
             self.message,
             event=event,
@@ -349,7 +299,7 @@ class ProtocolError(Exception):
         )
 
 
-def error_payload(
+def error_event(
     code: ErrorCode,
     message: str,
     *,
@@ -358,19 +308,25 @@ def error_payload(
     fragment_id: str | None = None,
     sequence_number: int | None = None,
     details: list[dict[str, str]] | None = None,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": code.value, "message": message, "retryable": code in RETRYABLE}
-    if event is not None:
-        out["event"] = event
-    if stream_id is not None:
-        out["stream_id"] = stream_id
-    if fragment_id is not None:
-        out["fragment_id"] = fragment_id
-    if sequence_number is not None:
-        out["sequence_number"] = sequence_number
-    if details:
-        out["details"] = details
-    return out
+) -> ErrorEvent:
+    return ErrorEvent(
+        code=code.value,
+        message=message,
+        retryable=code in RETRYABLE,
+        event=event,
+        stream_id=stream_id,
+        fragment_id=fragment_id,
+        sequence_number=sequence_number,
+        details=[ErrorDetail(**d) for d in details] if details else None,
+    )
+
+
+def unauthorized() -> Exception:
+    """The refusal of a connection without the right token (its data is an `error` payload)."""
+    import socketio
+
+    err = error_event(ErrorCode.UNAUTHORIZED, "missing or invalid auth token")
+    return socketio.exceptions.ConnectionRefusedError(err.code, dump(err))
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -437,8 +393,9 @@ def parse_payload(model: type[_Strict], args: tuple[Any, ...], event: str) -> An
 
 def dump(model: BaseModel) -> dict[str, Any]:
     """Payload dict for emitting (binary fields stay bytes; python-socketio turns them into
-    attachments)."""
-    return model.model_dump(mode="python")
+    attachments). The optional keys of an `error` event are left out when unset; every other
+    payload has all its keys (`error: null` included)."""
+    return model.model_dump(mode="python", exclude_none=isinstance(model, ErrorEvent))
 
 
 def bytes_per_sample(sample_format: str) -> int:

@@ -12,13 +12,13 @@ import logging
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import socketio
 from aiohttp import web
 
 from . import protocol as p
+from . import streams
 from .audio import PcmFormat, sha256_hex
 from .config import (
     PROTOCOL_VERSION,
@@ -30,6 +30,7 @@ from .config import (
 from .engine import Engine, FragmentOutcome
 from .metrics import Metrics
 from .monitor import Monitor
+from .streams import Pending, StreamState
 
 log = logging.getLogger("sts.server")
 
@@ -45,40 +46,6 @@ class CanonicalJson:
     @staticmethod
     def loads(s: Any, **kw: Any) -> Any:
         return json.loads(s, **kw)
-
-
-def _ms(x: float) -> float:
-    return round(float(x), 3)
-
-
-@dataclass
-class Pending:
-    fragment: p.FragmentData
-    received_at: float
-    task: asyncio.Task[FragmentOutcome]
-    input_sha256: str
-
-
-@dataclass
-class StreamState:
-    sid: str
-    init: p.StreamInit
-    fmt: PcmFormat
-    queue: asyncio.Queue[Optional[Pending]] = field(default_factory=asyncio.Queue)
-    emitter: Optional[asyncio.Task[None]] = None
-    last_seq: Optional[int] = None
-    seqs: set[int] = field(default_factory=set)
-    fragment_ids: set[str] = field(default_factory=set)
-    inflight: int = 0
-    ended: bool = False
-    received: int = 0
-    processed: int = 0
-    succeeded: int = 0
-    partial: int = 0
-    failed: int = 0
-    rejected: int = 0
-    audio_ns: int = 0
-    processing_ms: float = 0.0
 
 
 class StsServer:
@@ -159,7 +126,7 @@ class StsServer:
         if e.state == "ready":
             body.update(e.describe())
             body["active_streams"] = len(self.streams)
-            body["limits"] = self.limits()
+            body["limits"] = p.dump(self.limits())
             if self.config.fault_delay_ms > 0:
                 body["fault_delay_ms"] = self.config.fault_delay_ms
         elif e.state == "error":
@@ -174,28 +141,32 @@ class StsServer:
 
     # ------------------------------------------------------------ helpers
 
-    def limits(self) -> dict[str, int]:
+    def limits(self) -> p.Limits:
         c = self.config
-        return {
-            "max_inflight": c.max_inflight,
-            "max_fragment_bytes": c.max_fragment_bytes,
-            "max_fragment_duration_ns": c.max_fragment_duration_ns,
-            "duration_tolerance_ns": c.duration_tolerance_ns,
-            "processing_timeout_ms": round(c.processing_timeout_s * 1000),
-            "transport_max_message_bytes": c.transport_max_message_bytes,
-        }
+        return p.Limits(
+            max_inflight=c.max_inflight,
+            max_fragment_bytes=c.max_fragment_bytes,
+            max_fragment_duration_ns=c.max_fragment_duration_ns,
+            duration_tolerance_ns=c.duration_tolerance_ns,
+            processing_timeout_ms=round(c.processing_timeout_s * 1000),
+            transport_max_message_bytes=c.transport_max_message_bytes,
+        )
 
-    def capabilities(self) -> dict[str, Any]:
-        pairs = [{"source": s, "target": t} for s, t in self.engine.pairs] if self.engine.config.mode == "real" else []
-        return {
-            "sample_rates": list(SUPPORTED_SAMPLE_RATES),
-            "channels": list(SUPPORTED_CHANNELS),
-            "sample_formats": list(SUPPORTED_SAMPLE_FORMATS),
-            "language_pairs": pairs,
-        }
+    def capabilities(self) -> p.Capabilities:
+        real = self.engine.config.mode == "real"
+        pairs = [p.LanguagePair(source=s, target=t) for s, t in self.engine.pairs] if real else []
+        return p.Capabilities(
+            sample_rates=list(SUPPORTED_SAMPLE_RATES),
+            channels=list(SUPPORTED_CHANNELS),
+            sample_formats=list(SUPPORTED_SAMPLE_FORMATS),
+            language_pairs=pairs,
+        )
+
+    async def emit(self, event: str, model: p.BaseModel, sid: str) -> None:
+        """Send one of the protocol's models on the main namespace."""
+        await self.sio.emit(event, p.dump(model), to=sid, namespace=p.NAMESPACE)
 
     async def send_error(self, sid: str, err: p.ProtocolError, event: Optional[str]) -> None:
-        payload = err.to_event(event)
         self.metrics.errors.labels(err.code.value).inc()
         log.info(
             "error %s: %s",
@@ -209,7 +180,7 @@ class StsServer:
                 "fragment_id": err.fragment_id,
             },
         )
-        await self.sio.emit(p.EV_ERROR, payload, to=sid, namespace=p.NAMESPACE)
+        await self.emit(p.EV_ERROR, err.to_event(event), sid)
 
     def _check_auth(self, environ: dict[str, Any], auth: Any) -> None:
         token = self.config.auth_token
@@ -224,10 +195,7 @@ class StsServer:
                 given = header[7:].strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             self.metrics.errors.labels("UNAUTHORIZED").inc()
-            raise socketio.exceptions.ConnectionRefusedError(
-                "UNAUTHORIZED",
-                {"code": "UNAUTHORIZED", "message": "missing or invalid auth token", "retryable": False},
-            )
+            raise p.unauthorized()
 
     # ------------------------------------------------------------ Socket.IO handlers
 
@@ -299,15 +267,53 @@ class StsServer:
 
     async def handle_init(self, sid: str, args: tuple[Any, ...]) -> None:
         msg: p.StreamInit = p.parse_payload(p.StreamInit, args, p.EV_STREAM_INIT)
-        ids = {"stream_id": msg.stream_id}
-        if self.engine.state != "ready":
-            code = p.ErrorCode.SERVICE_NOT_READY if self.engine.state == "loading" else p.ErrorCode.INTERNAL
-            text = (
-                "models are still loading; retry shortly"
-                if self.engine.state == "loading"
-                else f"service cannot process audio: {self.engine.error}"
+        self._check_ready(msg.stream_id)
+        self._check_format(msg)
+        key = (sid, msg.stream_id)
+        existing = self.streams.get(key)
+        if existing is not None:
+            if existing.init != msg or existing.ended:
+                raise p.ProtocolError(
+                    p.ErrorCode.STREAM_ALREADY_INITIALIZED,
+                    f"stream {msg.stream_id} is already open on this connection with different parameters"
+                    if not existing.ended
+                    else f"stream {msg.stream_id} is ending; wait for stream:complete",
+                    stream_id=msg.stream_id,
+                )
+        else:
+            st = StreamState(sid, msg, PcmFormat(msg.sample_rate, msg.channels, msg.sample_format))
+            st.emitter = asyncio.create_task(self._emitter(key, st))
+            self.streams[key] = st
+            self.metrics.streams.inc()
+            log.info("stream initialised", extra={"sid": sid, "stream_id": msg.stream_id})
+            await self.monitor.stream_started(sid, msg)
+        await self.emit(p.EV_STREAM_READY, self._ready(msg), sid)
+
+    def _ready(self, msg: p.StreamInit) -> p.StreamReady:
+        accepted = msg.model_dump(include=set(p.AcceptedFormat.model_fields))
+        return p.StreamReady(
+            stream_id=msg.stream_id,
+            protocol_version=PROTOCOL_VERSION,
+            mode=self.engine.config.mode,
+            accepted=p.AcceptedFormat(**accepted),
+            capabilities=self.capabilities(),
+            limits=self.limits(),
+            models=p.ModelNames(**self.engine.model_names),
+        )
+
+    def _check_ready(self, stream_id: str) -> None:
+        if self.engine.state == "ready":
+            return
+        if self.engine.state == "loading":
+            raise p.ProtocolError(
+                p.ErrorCode.SERVICE_NOT_READY, "models are still loading; retry shortly", stream_id=stream_id
             )
-            raise p.ProtocolError(code, text, **ids)
+        raise p.ProtocolError(
+            p.ErrorCode.INTERNAL, f"service cannot process audio: {self.engine.error}", stream_id=stream_id
+        )
+
+    def _check_format(self, msg: p.StreamInit) -> None:
+        ids = {"stream_id": msg.stream_id}
         problems = []
         if msg.sample_rate not in SUPPORTED_SAMPLE_RATES:
             problems.append(
@@ -337,125 +343,21 @@ class StsServer:
                     f"not supported (supported: {have})",
                     **ids,
                 )
-        key = (sid, msg.stream_id)
-        existing = self.streams.get(key)
-        if existing is not None:
-            if existing.init != msg or existing.ended:
-                raise p.ProtocolError(
-                    p.ErrorCode.STREAM_ALREADY_INITIALIZED,
-                    f"stream {msg.stream_id} is already open on this connection with different parameters"
-                    if not existing.ended
-                    else f"stream {msg.stream_id} is ending; wait for stream:complete",
-                    **ids,
-                )
-        else:
-            st = StreamState(sid, msg, PcmFormat(msg.sample_rate, msg.channels, msg.sample_format))
-            st.emitter = asyncio.create_task(self._emitter(key, st))
-            self.streams[key] = st
-            self.metrics.streams.inc()
-            log.info("stream initialised", extra={"sid": sid, "stream_id": msg.stream_id})
-            await self.monitor.stream_started(sid, msg)
-        ready = {
-            "stream_id": msg.stream_id,
-            "protocol_version": PROTOCOL_VERSION,
-            "mode": self.engine.config.mode,
-            "accepted": {
-                "sample_rate": msg.sample_rate,
-                "channels": msg.channels,
-                "sample_format": msg.sample_format,
-                "fragment_duration_ns": msg.fragment_duration_ns,
-                "source_language": msg.source_language,
-                "target_language": msg.target_language,
-            },
-            "capabilities": self.capabilities(),
-            "limits": self.limits(),
-            "models": dict(self.engine.model_names),
-        }
-        await self.sio.emit(p.EV_STREAM_READY, ready, to=sid, namespace=p.NAMESPACE)
 
     # -- fragment:data
 
     async def handle_fragment(self, sid: str, args: tuple[Any, ...]) -> None:
         received_at = time.perf_counter()
         msg: p.FragmentData = p.parse_payload(p.FragmentData, args, p.EV_FRAGMENT_DATA)
-        ids = {"stream_id": msg.stream_id, "fragment_id": msg.fragment_id, "sequence_number": msg.sequence_number}
-        c = self.config
-        if len(msg.audio) > c.max_fragment_bytes:
-            raise p.ProtocolError(
-                p.ErrorCode.PAYLOAD_TOO_LARGE,
-                f"fragment:data: audio is {len(msg.audio)} bytes, max_fragment_bytes is {c.max_fragment_bytes}",
-                **ids,
-            )
-        st = self.streams.get((sid, msg.stream_id))
-        if st is None:
-            raise p.ProtocolError(
-                p.ErrorCode.STREAM_NOT_INITIALIZED,
-                f"fragment:data: stream {msg.stream_id} is not initialised on this connection (send stream:init first)",
-                **ids,
-            )
-        if st.ended:
-            raise p.ProtocolError(
-                p.ErrorCode.STREAM_ENDED,
-                f"fragment:data: stream {msg.stream_id} has ended (stream:end received)",
-                **ids,
-            )
-        fmt = st.fmt
-        if len(msg.audio) == 0:
-            raise p.ProtocolError(p.ErrorCode.INVALID_PAYLOAD, "fragment:data: 'audio' is empty", **ids)
-        if len(msg.audio) % fmt.bytes_per_frame:
-            raise p.ProtocolError(
-                p.ErrorCode.INVALID_PAYLOAD,
-                f"fragment:data: 'audio' is {len(msg.audio)} bytes, not a whole number of frames "
-                f"({fmt.bytes_per_frame} bytes per frame for {fmt.channels} channel(s) {fmt.sample_format})",
-                **ids,
-            )
-        frames = fmt.frames(msg.audio)
-        actual_ns = frames * 1_000_000_000 // fmt.sample_rate
-        if abs(actual_ns - msg.duration_ns) > c.duration_tolerance_ns:
-            raise p.ProtocolError(
-                p.ErrorCode.INVALID_PAYLOAD,
-                f"fragment:data: duration_ns {msg.duration_ns} does not match the audio ({frames} frames at "
-                f"{fmt.sample_rate} Hz = {actual_ns} ns; tolerance {c.duration_tolerance_ns} ns)",
-                **ids,
-            )
-        if msg.sequence_number in st.seqs:
-            raise p.ProtocolError(
-                p.ErrorCode.DUPLICATE_FRAGMENT,
-                f"fragment:data: sequence_number {msg.sequence_number} already accepted",
-                **ids,
-            )
-        if msg.fragment_id in st.fragment_ids:
-            raise p.ProtocolError(
-                p.ErrorCode.DUPLICATE_FRAGMENT, f"fragment:data: fragment_id {msg.fragment_id} already accepted", **ids
-            )
-        if st.last_seq is not None and msg.sequence_number < st.last_seq:
-            raise p.ProtocolError(
-                p.ErrorCode.OUT_OF_ORDER,
-                f"fragment:data: sequence_number {msg.sequence_number} is lower than the last "
-                f"accepted one ({st.last_seq})",
-                **ids,
-            )
-        if st.inflight >= c.max_inflight:
-            raise p.ProtocolError(
-                p.ErrorCode.BACKPRESSURE,
-                f"stream {msg.stream_id} already has {st.inflight} fragments in flight (max_inflight="
-                f"{c.max_inflight}); retry after the next fragment:processed",
-                **ids,
-            )
-        # accepted
-        st.last_seq = msg.sequence_number
-        st.seqs.add(msg.sequence_number)
-        st.fragment_ids.add(msg.fragment_id)
-        st.inflight += 1
-        st.received += 1
-        st.audio_ns += actual_ns
+        st, audio_ns = streams.check_fragment(msg, self.streams.get((sid, msg.stream_id)), self.config)
+        st.accept(msg, audio_ns)
         self.metrics.inflight.inc()
-        self.metrics.audio_seconds.inc(actual_ns / 1e9)
-        remaining = c.processing_timeout_s - (time.perf_counter() - received_at)
+        self.metrics.audio_seconds.inc(audio_ns / 1e9)
+        remaining = self.config.processing_timeout_s - (time.perf_counter() - received_at)
         task = asyncio.create_task(
             self.engine.run_fragment(
                 msg.audio,
-                fmt,
+                st.fmt,
                 msg.stream_id,
                 msg.fragment_id,
                 msg.sequence_number,
@@ -466,19 +368,8 @@ class StsServer:
             )
         )
         st.queue.put_nowait(Pending(msg, received_at, task, sha256_hex(msg.audio)))
-        log.debug("fragment accepted", extra={"sid": sid, **ids})
-        await self.sio.emit(
-            p.EV_FRAGMENT_ACK,
-            {
-                "stream_id": msg.stream_id,
-                "fragment_id": msg.fragment_id,
-                "sequence_number": msg.sequence_number,
-                "status": "queued",
-                "inflight": st.inflight,
-            },
-            to=sid,
-            namespace=p.NAMESPACE,
-        )
+        log.debug("fragment accepted", extra={"sid": sid, **streams.fragment_ids(msg)})
+        await self.emit(p.EV_FRAGMENT_ACK, streams.ack(msg, st), sid)
 
     # -- stream:end
 
@@ -507,21 +398,11 @@ class StsServer:
                 outcome = await item.task
                 await self._fault_delay(item)
                 await self._emit_processed(sid, st, item, outcome)
-            complete = {
-                "stream_id": stream_id,
-                "fragments_received": st.received,
-                "fragments_processed": st.processed,
-                "fragments_succeeded": st.succeeded,
-                "fragments_partial": st.partial,
-                "fragments_failed": st.failed,
-                "fragments_rejected": st.rejected,
-                "total_audio_duration_ns": st.audio_ns,
-                "total_processing_time_ms": _ms(st.processing_ms),
-            }
+            complete = st.complete()
             if self.streams.get(key) is st:
                 del self.streams[key]
                 self.metrics.streams.dec()
-            await self.sio.emit(p.EV_STREAM_COMPLETE, complete, to=sid, namespace=p.NAMESPACE)
+            await self.emit(p.EV_STREAM_COMPLETE, complete, sid)
             await self.monitor.stream_completed(complete)
             log.info(
                 "stream complete: %d processed (%d ok, %d partial, %d failed), %d rejected",
@@ -550,101 +431,54 @@ class StsServer:
             log.info(
                 "fault injection: holding the answer for %.0f ms",
                 remaining * 1000,
-                extra={
-                    "stream_id": item.fragment.stream_id,
-                    "fragment_id": item.fragment.fragment_id,
-                    "sequence_number": item.fragment.sequence_number,
-                },
+                extra=streams.fragment_ids(item.fragment),
             )
             await asyncio.sleep(remaining)
 
     async def _emit_processed(self, sid: str, st: StreamState, item: Pending, outcome: FragmentOutcome) -> None:
-        r = outcome.result
-        frag = item.fragment
-        timings = {k: _ms(r.timings_ms.get(k, 0.0)) for k in ("asr", "translation", "tts")}
-        error = None
-        if r.error is not None:
-            code = r.error.code
-            error = {
-                "code": code,
-                "message": r.error.message,
-                "stage": r.error.stage,
-                "retryable": p.ErrorCode(code) in p.RETRYABLE,
-            }
-        dubbed_sha = sha256_hex(r.pcm)
-        payload = {
-            "stream_id": frag.stream_id,
-            "fragment_id": frag.fragment_id,
-            "sequence_number": frag.sequence_number,
-            "pts_ns": frag.pts_ns,
-            "duration_ns": frag.duration_ns,
-            "status": r.status,
-            "transcript": r.transcript,
-            "translated_text": r.translated_text,
-            "dubbed_audio": r.pcm,
-            "dubbed_audio_sha256": dubbed_sha,
-            "sample_rate": st.fmt.sample_rate,
-            "channels": st.fmt.channels,
-            "sample_format": st.fmt.sample_format,
-            "processing_time_ms": _ms(outcome.processing_time_ms),
-            "queue_time_ms": _ms(outcome.queue_time_ms),
-            "stage_timings_ms": timings,
-            "error": error,
-        }
-        st.inflight -= 1
-        st.processed += 1
-        st.processing_ms += outcome.processing_time_ms
-        if r.status == "success":
-            st.succeeded += 1
-        elif r.status == "partial":
-            st.partial += 1
-        else:
-            st.failed += 1
+        answer = streams.processed(st, item, outcome)
+        st.answered(answer.status, outcome.processing_time_ms)
+        self._count(answer, outcome)
+        self._log_processed(sid, answer, outcome)
+        if self.streams.get((sid, answer.stream_id)) is st:
+            await self.emit(p.EV_FRAGMENT_PROCESSED, answer, sid)
+        await self.monitor.fragment(streams.summary(sid, st, item, answer))
+
+    def _count(self, answer: p.FragmentProcessed, outcome: FragmentOutcome) -> None:
         m = self.metrics
         m.inflight.dec()
-        m.fragments.labels(r.status).inc()
-        if error:
-            m.errors.labels(error["code"]).inc()
-        for k, v in timings.items():
+        m.fragments.labels(answer.status).inc()
+        if answer.error:
+            m.errors.labels(answer.error.code).inc()
+        for k, v in answer.stage_timings_ms.model_dump().items():
             if v > 0:
                 m.stage_latency.labels(k).observe(v / 1000)
         m.stage_latency.labels("total").observe(outcome.processing_time_ms / 1000)
         m.queue_wait.observe(outcome.queue_time_ms / 1000)
+
+    def _log_processed(self, sid: str, answer: p.FragmentProcessed, outcome: FragmentOutcome) -> None:
         log.info(
             "fragment %s: %r -> %r",
-            r.status,
-            r.transcript,
-            r.translated_text,
+            answer.status,
+            answer.transcript,
+            answer.translated_text,
             extra={
                 "sid": sid,
-                "stream_id": frag.stream_id,
-                "fragment_id": frag.fragment_id,
-                "sequence_number": frag.sequence_number,
+                "stream_id": answer.stream_id,
+                "fragment_id": answer.fragment_id,
+                "sequence_number": answer.sequence_number,
                 "stage": "done",
                 # The texts as fields too (spec US1-6: transcripts and translations in the logs).
-                "status": r.status,
-                "transcript": r.transcript,
-                "translated_text": r.translated_text,
-                "timings_ms": timings,
-                "processing_time_ms": _ms(outcome.processing_time_ms),
-                "queue_time_ms": _ms(outcome.queue_time_ms),
-                "info": _plain_info(r.info),
-                "error": error,
+                "status": answer.status,
+                "transcript": answer.transcript,
+                "translated_text": answer.translated_text,
+                "timings_ms": answer.stage_timings_ms.model_dump(),
+                "processing_time_ms": answer.processing_time_ms,
+                "queue_time_ms": answer.queue_time_ms,
+                "info": _plain_info(outcome.result.info),
+                "error": answer.error.model_dump() if answer.error else None,
             },
         )
-        if self.streams.get((sid, frag.stream_id)) is st:
-            await self.sio.emit(p.EV_FRAGMENT_PROCESSED, payload, to=sid, namespace=p.NAMESPACE)
-        summary = {k: v for k, v in payload.items() if k != "dubbed_audio"}
-        frames = st.fmt.frames(r.pcm)
-        summary.update(
-            {
-                "client_sid": sid,
-                "input_audio_sha256": item.input_sha256,
-                "dubbed_audio_bytes": len(r.pcm),
-                "dubbed_duration_ns": frames * 1_000_000_000 // st.fmt.sample_rate,
-            }
-        )
-        await self.monitor.fragment(summary)
 
 
 def _plain_info(info: dict[str, Any]) -> dict[str, Any]:

@@ -98,8 +98,12 @@ def spell_numbers(text: str) -> str:
 
 
 def normalise_for_compare(text: str) -> str:
-    """Lower-case words only, numbers spelled out, accents kept: for tests and logs."""
+    """The one comparison rule of transcripts (docs/protocol/vectors/normalise.json, shared with
+    dubctl's WER): numbers written as digits spelled out in English, lower case (NFC, accents
+    kept), apostrophes dropped ("don't" -> "dont"), every other non-letter, non-digit character
+    (hyphens, underscores, punctuation) a word break, words joined by single spaces."""
     text = spell_numbers(text)
     text = unicodedata.normalize("NFC", text.lower())
-    text = re.sub(r"[^\w\s]", " ", text.replace("-", " "))
+    text = re.sub(r"['\u2019]", "", text)
+    text = re.sub(r"[^\w\s]|_", " ", text)
     return " ".join(text.split())

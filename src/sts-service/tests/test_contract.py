@@ -99,6 +99,26 @@ def test_vectors_are_up_to_date():
     assert out.returncode == 0, out.stderr
 
 
+def test_generated_constants_are_up_to_date():
+    """include/dub/sts/protocol_gen.hpp and sts_service/protocol_gen.py are what
+    docs/protocol/gen-protocol writes from the schemas (the single source of the protocol)."""
+    generator = STS_DIR.parent.parent / "docs" / "protocol" / "gen-protocol"
+    if not generator.is_file():
+        pytest.skip("repository layout not available (running from the image)")
+    out = subprocess.run([sys.executable, str(generator), "--check"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_generated_constants_match_the_schemas():
+    common = load_json("schemas", "common.schema.json")["$defs"]
+    assert [c.value for c in p.ErrorCode] == common["errorCode"]["enum"]
+    assert {c.value for c in p.RETRYABLE} == set(common["errorCode"]["x-retryable"])
+    assert "BAD_RESULT" in common["clientErrorCode"]["enum"] and "BAD_RESULT" not in list(p.ErrorCode)
+    events = load_json("schemas", "common.schema.json")["x-events"]
+    assert tuple(e["event"] for e in events if e["from"] == "client") == p.CLIENT_EVENTS
+    assert {e["event"] for e in events if e["namespace"] == "/monitor"} == set(p.MONITOR_MODELS)
+
+
 @pytest.mark.parametrize("vec", EVENTS["vectors"], ids=lambda v: v["name"])
 def test_event_vector_schema_and_pydantic_agree(vec):
     ns, ev, payload = vec["namespace"], vec["event"], vec["payload"]
