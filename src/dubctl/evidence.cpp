@@ -156,7 +156,7 @@ void ScenarioEvidence::fetch_worker(const Scenario& scenario, const EnvMap& vars
   if (!services.empty() && std::find(services.begin(), services.end(), "media-service") == services.end()) return;
   std::string url;
   try {
-    url = expand("http://localhost:${MEDIA_SERVICE_PORT:-8080}/v1/streams/${stream}", vars);
+    url = expand("${media.api}/v1/streams/${stream}", vars);
     const auto r = dub::http::get(url, std::chrono::seconds(3));
     if (r.status != 200) {
       notes.push_back(
@@ -169,10 +169,6 @@ void ScenarioEvidence::fetch_worker(const Scenario& scenario, const EnvMap& vars
   } catch (const std::exception& e) {
     notes.push_back(fmt::format("the media service's record of the stream could not be read ({}): {}", url, e.what()));
   }
-}
-
-fs::path recording_dir(const fs::path& root, const std::string& stream) {
-  return root / "compose" / "media" / "recordings" / "live" / stream / "out";
 }
 
 std::vector<fs::path> recording_segments(const fs::path& dir) {

@@ -10,11 +10,12 @@
 #include <vector>
 
 #include "dub/media/drift.hpp"
+#include "endpoints.hpp"
 #include "heard.hpp"
 #include "junit.hpp"
 #include "loudness.hpp"
 #include "report.hpp"
-#include "scenario.hpp"
+#include "steps/options.hpp"
 
 namespace dubctl {
 
@@ -39,9 +40,6 @@ struct ScenarioEvidence {
   // (per-fragment round trip and outcome); a failure becomes a note.
   void fetch_worker(const Scenario& scenario, const EnvMap& vars);
 };
-
-// Where MediaMTX records `stream`'s dubbed output (compose/media/mediamtx.yml: live/<stream>/out).
-std::filesystem::path recording_dir(const std::filesystem::path& root, const std::string& stream);
 
 // The recording segments in `dir`, oldest first (MediaMTX names them after their start time).
 std::vector<std::filesystem::path> recording_segments(const std::filesystem::path& dir);

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "background_task.hpp"
-#include "scenario.hpp"
 #include "session.hpp"
 #include "stacks.hpp"
+#include "steps/options.hpp"
 
 namespace dubctl {
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dub/util/error.hpp"
+#include "steps/step.hpp"
 
 namespace fs = std::filesystem;
 
@@ -37,9 +38,7 @@ std::string missing_fixture_message(const fs::path& path, const fs::path& root) 
 void check_fixtures(const Scenario& scenario, const fs::path& root) {
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const auto& step = scenario.steps[i];
-    std::string fixture;
-    if (const auto* publish = std::get_if<PublishStep>(&step.action)) fixture = publish->fixture;
-    if (const auto* sts = std::get_if<StsDriveStep>(&step.action)) fixture = sts->fixture;
+    const auto fixture = step.action->fixture();
     if (fixture.empty() || step.expect_error || fixture.find("${") != std::string::npos) continue;
     const auto path = fixture_path(fixture, root);
     if (!fs::exists(path)) {

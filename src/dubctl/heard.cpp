@@ -231,13 +231,12 @@ HeardVerdict judge_heard(const nlohmann::json& heard, const VerifyHeardStep& ste
 }
 
 std::string verify_heard(const VerifyHeardStep& step, const fs::path& root, const fs::path& scenario_dir,
-                         const EnvMap& vars, std::vector<std::pair<std::string, std::string>>& properties,
-                         HeardVerdict& evidence) {
+                         std::vector<std::pair<std::string, std::string>>& properties, HeardVerdict& evidence) {
   const auto t0 = std::chrono::steady_clock::now();
-  auto source = expand(step.media, vars);
+  auto source = step.media;
   if (fs::path(source).is_relative()) source = (root / source).string();
   nlohmann::json reference;  // null: none
-  if (!step.reference.empty()) reference = read_sidecar(root / expand(step.reference, vars));
+  if (!step.reference.empty()) reference = read_sidecar(root / step.reference);
   const double window_s = window_seconds(step, reference);
   std::string passthrough_language = step.passthrough_language;
   if (passthrough_language.empty())
@@ -253,7 +252,7 @@ std::string verify_heard(const VerifyHeardStep& step, const fs::path& root, cons
   dub::media::write_wav((dir / "heard.wav").string(), pcm.samples, pcm.sample_rate, pcm.channels);
 
   std::set<int> passthrough;
-  const auto worker_url = expand(step.media_service, vars) + "/v1/streams/" + expand(step.stream, vars);
+  const auto worker_url = step.media_service + "/v1/streams/" + step.stream;
   try {
     const auto r = dub::http::get(worker_url, std::chrono::seconds(3));
     if (r.status == 200) passthrough = passthrough_windows(nlohmann::json::parse(r.body), window_s);

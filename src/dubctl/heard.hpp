@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "scenario.hpp"
+#include "steps/options.hpp"
 
 namespace dubctl {
 
@@ -54,7 +54,7 @@ std::set<int> passthrough_windows(const nlohmann::json& worker, double window_s)
 // JSON beside it, adds JUnit properties and returns the judged windows in `evidence`. Throws
 // dub::Error with every problem when a bound is not met.
 std::string verify_heard(const VerifyHeardStep& step, const std::filesystem::path& root,
-                         const std::filesystem::path& scenario_dir, const EnvMap& vars,
+                         const std::filesystem::path& scenario_dir,
                          std::vector<std::pair<std::string, std::string>>& properties, HeardVerdict& evidence);
 
 }  // namespace dubctl

@@ -203,14 +203,14 @@ LogPoll poll_fields(const std::string& output, const LogFieldsMatcher& matcher, 
 
 }  // namespace
 
-std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env, const EnvMap& vars,
+std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env,
                      WallClock::time_point since) {
   std::optional<LogPattern> pattern;
   std::optional<LogFieldsMatcher> fields;
   if (step.fields) {
-    fields.emplace(*step.fields, [&vars](const std::string& text) { return expand(text, vars); });
+    fields.emplace(*step.fields, [](const std::string& text) { return text; });
   } else {
-    pattern.emplace(expand(step.pattern, vars));
+    pattern.emplace(step.pattern);
   }
   const auto what = fields ? "fields " + fields->describe() : pattern->describe();
   const auto where = step.service.empty() ? fmt::format("{} stack", step.stack)

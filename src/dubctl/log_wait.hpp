@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "log_fields.hpp"
-#include "scenario.hpp"
 #include "stacks.hpp"
+#include "steps/options.hpp"
 
 namespace dubctl {
 
@@ -61,7 +61,7 @@ std::vector<std::string> compose_log_texts(const std::string& output, WallClock:
 // `fields`, log_fields.hpp), with a progress line.
 // `compose_env` is the stack's compose environment. Returns the matching line; throws dub::Error
 // with what was seen when `timeout` passes or the service does not exist.
-std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env, const EnvMap& vars,
+std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env,
                      WallClock::time_point since);
 
 }  // namespace dubctl

@@ -1,19 +1,18 @@
 #pragma once
-// Scenarios: YAML files that say which compose stacks to start and which steps to run.
+// Scenarios: YAML files that say which compose stacks to start and which steps to run (each step
+// of a kind from steps/: steps/step.hpp).
 // The schema is strict: an unknown key, a wrong type or a bad duration is rejected before
 // anything starts, with the file, line and key in the message. Documented in man/dubctl.1
 // and scenarios/README.md.
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "dub/util/error.hpp"
-#include "log_fields.hpp"
-#include "loudness.hpp"
 
 namespace dubctl {
 
@@ -25,209 +24,12 @@ struct StackUse {
   std::vector<std::string> services;  // empty: every service of the project
 };
 
-struct UpStep {
-  std::vector<std::string> stacks;
-  Duration timeout{std::chrono::seconds(120)};
-};
-
-struct DownStep {
-  std::vector<std::string> stacks;
-};
-
-struct WaitHttpStep {
-  std::string url;
-  int status = 200;
-  std::string body_contains;  // optional
-  Duration timeout{std::chrono::seconds(30)};
-};
-
-struct Expectation {
-  std::optional<int> streams;
-  std::optional<std::string> video_codec;
-  std::optional<std::string> audio_codec;
-  std::optional<bool> has_audio;
-  std::optional<int> sample_rate;
-  std::optional<std::string> audio_language;
-  std::optional<double> duration_s;
-  double duration_tolerance_s = 0.5;
-  std::optional<double> max_drift_ms;  // A/V drift from packet timestamps, everywhere in the media
-  std::string unlike;                  // a file whose audio this media's audio must differ from (FR-024)
-  double max_similarity = 0.8;         // Chromaprint similarity above which the audio counts as the same
-  // EBU R128 loudness and peaks against the original: audible and clean (loudness.hpp).
-  std::optional<LoudnessExpect> loudness;
-};
-
-struct VerifyMediaStep {
-  std::string source;  // a path (relative to the project root) or URL; ${...} expanded at run time
-  Expectation expect;
-};
-
-struct PublishStep {
-  std::string fixture;  // a name under fixtures/test_streams/, or a path relative to the project root
-  std::string to = "rtsp://localhost:${MEDIAMTX_RTSP_PORT:-8554}/live/${stream}/in";
-  bool background = true;  // go on with the next steps while the fixture plays
-  bool realtime = true;    // pace packets like a live source
-  Duration stop_after{0};  // > 0: cut the source after this much media (a source disconnect)
-  // > 0: once MediaMTX accepted the stream, hold the media until its path has a reader (the
-  // media-service worker), at most this long, so the pipeline sees the stream from its first
-  // keyframe; like an encoder that goes live on the go-ahead. Fails the step when nobody reads.
-  Duration wait_reader{0};
-  std::string mediamtx_api = "http://localhost:${MEDIAMTX_API_PORT:-9997}";
-};
-
-// Waits until every background task of a kind has ended: "publish" (the fixture was sent
-// whole), "record" (the recorded stream ended) or "fault" (a delayed fault step has acted).
-struct WaitPublishStep {
-  std::string what = "publish";
-  Duration timeout{std::chrono::seconds(60)};
-};
-
-// Records a stream (e.g. the dubbed output) into a file under the scenario's artifacts, in the
-// background, until the stream ends or stays idle for `idle_timeout`.
-struct RecordStep {
-  std::string from;                            // rtsp:// or rtmp:// URL
-  std::string to = "dubbed.mp4";               // relative to <artifacts>/<scenario>/
-  Duration timeout{std::chrono::seconds(30)};  // how long the stream may take to appear
-  Duration idle_timeout{std::chrono::seconds(5)};
-};
-
-// Starts watching the STS /monitor namespace (before publishing, so nothing is missed).
-struct MonitorStep {
-  std::string sts_url = "http://localhost:${STS_PORT:-3000}";
-};
-
-// Waits until STS has processed `count` fragments of `stream`.
-struct WaitFragmentsStep {
-  std::string stream = "${stream}";
-  int count = 1;
-  Duration timeout{std::chrono::seconds(120)};
-};
-
-// What STS reported for a stream: how many fragments, their status and order, real transcripts
-// (word error rate against a fixture's sidecar) and translations, and that the audio was dubbed.
-struct VerifyFragmentsStep {
-  std::string stream = "${stream}";
-  std::optional<int> count;  // exactly this many fragments
-  // With `count`: one more, last fragment at most this long is the source's remainder (a live source
-  // ends where its last audio frame ends, e.g. 16 ms past 30 s), counted apart as the tail.
-  std::optional<Duration> tail;
-  std::optional<int> min_count;         // at least this many (a short tail fragment may follow the full ones)
-  std::string status = "success";       // every fragment must have it ("any": no check)
-  std::string reference;                // fixture sidecar (.json) with `transcript` and `expected_translation_es`
-  std::optional<double> max_wer;        // word error rate of all transcripts against the reference
-  double min_translation_coverage = 0;  // share of the reference's Spanish words found in the translations
-  bool dubbed = true;                   // dubbed audio differs from the input (sha256) in every fragment
-  // Receipt to answer in STS (queue_time_ms + processing_time_ms) of every fragment at most this.
-  std::optional<Duration> max_processing;
-};
-
-// Listens to a recording with an independent judge (heard.hpp): Whisper, multilingual, in its own
-// container (`python -m dub_judge` in the STS image, not the STS service under test). Per window of
-// `window` (the pipeline's fragments) the question is "the dub's language or the original's?": the
-// judge's confidence p(language) / (p(language) + p(passthrough_language)) must reach `min_confidence`
-// in every dubbed window, and the other way round in a window the media service passed through
-// (original audio). With a `reference` sidecar, a window where the original has speech must not be
-// silent, and the heard Spanish must hold `min_coverage` of the sidecar's expected Spanish words.
-struct VerifyHeardStep {
-  std::string media;                 // a recording file or a folder of segments (joined); ${...} expanded
-  std::string language = "es";       // what every dubbed window must be heard as
-  double min_confidence = 0.8;       // p(language) / (p(language) + p(passthrough_language)), per window
-  std::string passthrough_language;  // default: the reference's `language`, else "en"
-  std::string reference;             // fixture sidecar (.json) with segments_6s and expected Spanish
-  double min_coverage = 0;           // share of the expected Spanish words heard in the dubbed windows
-  std::optional<Duration> window;    // default: the reference's segment_duration_s, else 6 s
-  std::string media_service = "http://localhost:${MEDIA_SERVICE_PORT:-8080}";  // which windows were passed through
-  std::string stream = "${stream}";
-  std::string image = "dubctl/sts-service:dev";  // where dub_judge and the Whisper weights are
-  std::string model = "base";
-  Duration timeout{std::chrono::seconds(120)};
-};
-
-// Waits for a line in a stack's container logs (`compose logs`) logged since the scenario started
-// (log_wait.hpp).
-struct WaitLogStep {
-  std::string pattern;                   // a substring, or /an ECMAScript regex/; ${...} expanded at run time
-  std::optional<LogFieldsMatch> fields;  // instead of `pattern`: a JSON line matched by field (log_fields.hpp)
-  std::string stack;                     // media or sts
-  std::string service;                   // a compose service of that stack; empty: all of them
-  Duration timeout{std::chrono::seconds(30)};
-};
-
-// Drives the STS service directly over Socket.IO, no media service (sts_drive.hpp): a fixture's
-// audio cut into consecutive fragments, sent one at a time or all at once, every answer checked.
-struct StsDriveStep {
-  std::string url = "http://localhost:${STS_PORT:-3000}";
-  std::string fixture;  // a name under fixtures/test_streams/, or a path relative to the project root
-  Duration fragment{std::chrono::seconds(6)};  // fragment length (the last one may be shorter)
-  bool concurrent = false;                     // all fragments in flight together (else one at a time)
-  int sample_rate = 48000;
-  int channels = 1;
-  std::string source_language = "en";
-  std::string target_language = "es";
-  std::string stream = "${stream}";  // stream_id
-  Duration timeout{std::chrono::seconds(120)};
-  struct Expect {
-    std::string status = "success";  // every fragment must have it ("any": no check)
-    std::optional<int> fragments;    // exactly this many fragments sent and answered
-    std::optional<int> min_fragments;
-    std::vector<std::string> transcript_contains;   // words or phrases, in the joined transcripts
-    std::vector<std::string> translation_contains;  // same, in the joined translations
-    std::string reference;                          // fixture sidecar (.json), as in verify fragments
-    std::optional<double> max_wer;
-    double min_translation_coverage = 0;
-    bool dubbed = true;                      // every fragment's dubbed audio differs from its input
-    bool no_speech = false;                  // every transcript and translation empty, dubbed audio silent
-    std::optional<int> min_inflight;         // STS acknowledged this many fragments in flight at once
-    std::optional<Duration> max_processing;  // processing_time_ms of every fragment
-  } expect;
-};
-
-// Injects a fault into a running stack with its compose tool (fault.hpp): `kill` (SIGKILL, like a
-// crash), `stop` (SIGTERM, SIGKILL after 10 s), `start` (a stopped or killed service again) or
-// `restart`. With `after`, the action happens that long after the step starts, in the background
-// (`wait: {fault: done}` waits for it); without, now. start/restart wait until the service is
-// running and healthy again, at most `timeout`. The stack is then disturbed: its next `up` starts it
-// afresh.
-struct FaultStep {
-  std::string stack;    // media or sts
-  std::string service;  // a compose service of that stack
-  std::string action;   // kill, stop, start, restart
-  Duration after{0};
-  Duration timeout{std::chrono::seconds(120)};
-};
-
-// One run of consecutive fragments in a worker's record (worker_check.hpp): `status` dubbed (dubbed
-// or partial audio went out), passthrough or any; `reason` a passthrough_reason (implies passthrough).
-struct FragmentPhase {
-  std::string status = "dubbed";
-  std::string reason;
-  int min = 1;
-  std::optional<int> max;
-};
-
-// What the media service says about a stream's worker (GET /v1/streams/<stream>), checked by type
-// once the worker has finished (worker_check.hpp).
-struct VerifyWorkerStep {
-  std::string media_service = "http://localhost:${MEDIA_SERVICE_PORT:-8080}";
-  std::string stream = "${stream}";
-  std::vector<std::string> state;  // the final state is one of these (empty: any)
-  std::string error_contains;      // in the worker's `error`
-  std::string end_reason_contains;
-  std::optional<int> min_fragments;
-  bool all_published = true;                   // every fragment reached the output
-  std::vector<FragmentPhase> phases;           // the fragments in order fall into these runs (empty: no check)
-  std::optional<int> min_reconnections;        // sts.reconnections: the STS link was reopened this often
-  Duration timeout{std::chrono::seconds(60)};  // for the worker to finish
-};
-
-using StepAction = std::variant<UpStep, DownStep, WaitHttpStep, WaitPublishStep, WaitFragmentsStep, VerifyMediaStep,
-                                VerifyFragmentsStep, VerifyHeardStep, PublishStep, MonitorStep, RecordStep, WaitLogStep,
-                                StsDriveStep, FaultStep, VerifyWorkerStep>;
+class StepKind;  // steps/step.hpp
 
 struct Step {
-  std::string kind;  // "up", "down", "publish", "monitor", "wait", "verify"
-  int line = 0;      // 1-based line in the scenario file
-  StepAction action;
+  std::string kind;                        // its key: "up", "down", "publish", "monitor", "wait", "verify", ...
+  int line = 0;                            // 1-based line in the scenario file
+  std::shared_ptr<const StepKind> action;  // what it does (steps/step.hpp)
   // `expect_error: TEXT` beside the step: it passes only if it fails with a message containing TEXT
   // (expect_error.hpp).
   std::optional<std::string> expect_error;
@@ -255,7 +57,8 @@ Scenario parse_scenario(const std::string& yaml_text, const std::filesystem::pat
 // Scenario files named by the arguments: files as given, folders expanded to their *.yaml (sorted).
 std::vector<std::filesystem::path> scenario_files(const std::vector<std::string>& args);
 
-// Expands ${NAME} and ${NAME:-default} from `vars`, then from the process environment.
+// Expands ${NAME} and ${NAME:-default} from `vars`, then from the process environment. Names may
+// hold dots (${media.api}: endpoints.hpp).
 // Throws dub::Error naming the variable when it is unset and has no default.
 std::string expand(const std::string& text, const EnvMap& vars);
 

@@ -15,7 +15,7 @@
 #include "dub/util/env.hpp"
 #include "log_fields.hpp"
 #include "loudness.hpp"
-#include "scenario.hpp"
+#include "steps/options.hpp"
 
 namespace dubctl::scenario_detail {
 

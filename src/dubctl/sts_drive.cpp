@@ -301,8 +301,8 @@ dub::sts::StsClient::Handlers handlers_for(Shared& s) {
 
 }  // namespace
 
-std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const fs::path& root, const EnvMap& vars,
-                      Properties& properties, const std::function<void()>& poll) {
+std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const fs::path& root,
+                      const fs::path& artifacts, Properties& properties, const std::function<void()>& poll) {
   if (!fs::exists(fixture)) {
     throw dub::Error(
         fmt::format("fixture not found: {} (bundled fixtures are in fixtures/test_streams/; regenerate them with "
@@ -311,11 +311,11 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
   }
   nlohmann::json sidecar;
   if (!step.expect.reference.empty()) sidecar = read_sidecar(root / step.expect.reference);
-  const auto url = expand(step.url, vars);
+  const auto& url = step.url;
 
   StsExchange x;
   auto& config = x.config;
-  config.stream_id = protocol::sanitize_id(expand(step.stream, vars));
+  config.stream_id = protocol::sanitize_id(step.stream);
   config.source_language = step.source_language;
   config.target_language = step.target_language;
   config.sample_rate = step.sample_rate;
@@ -347,7 +347,7 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
   shared.x = &x;
   dub::sts::SocketIoOptions options;
   options.url = url;
-  options.auth_token = expand("${STS_AUTH_TOKEN:-}", vars);
+  options.auth_token = step.auth_token;
   dub::sts::SocketIoStsClient client(options);
   const auto open_timeout = std::min<Duration>(step.timeout, std::chrono::seconds(30));
   dub::sts::StsReady ready;
@@ -421,10 +421,10 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
   problems.insert(problems.end(), expected.begin(), expected.end());
 
   std::string saved;
-  if (const auto dir = vars.find("artifacts"); dir != vars.end() && !x.results.empty()) {
+  if (!artifacts.empty() && !x.results.empty()) {
     auto name = config.stream_id;
     std::replace(name.begin(), name.end(), '/', '_');
-    const auto file = fs::path(dir->second) / (name + "-dubbed.wav");
+    const auto file = artifacts / (name + "-dubbed.wav");
     fs::create_directories(file.parent_path());
     dub::media::write_wav(file.string(), reassemble(x), config.sample_rate, config.channels);
     saved = fmt::format(", dubbed audio in {}", file.string());

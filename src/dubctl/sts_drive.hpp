@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "dub/sts/client.hpp"
-#include "scenario.hpp"
+#include "steps/options.hpp"
 
 namespace dubctl {
 
@@ -61,10 +61,12 @@ std::vector<std::int16_t> reassemble(const StsExchange& x);
 std::vector<std::string> expectation_problems(const StsDriveStep::Expect& expect, const StsExchange& x,
                                               const nlohmann::json& sidecar, Properties& properties);
 
-// Runs the step against the service at step.url with the (resolved) fixture file. `poll` is called
-// while waiting (it may throw to abort, e.g. on SIGINT). Returns a one-line summary; throws
-// dub::Error listing every problem.
+// Runs the step (its options expanded) against the service at step.url with the (resolved) fixture
+// file; the dubbed audio, reassembled, goes to <artifacts>/<stream>-dubbed.wav (artifacts empty:
+// nowhere). `poll` is called while waiting (it may throw to abort, e.g. on SIGINT). Returns a
+// one-line summary; throws dub::Error listing every problem.
 std::string drive_sts(const StsDriveStep& step, const std::filesystem::path& fixture, const std::filesystem::path& root,
-                      const EnvMap& vars, Properties& properties, const std::function<void()>& poll = {});
+                      const std::filesystem::path& artifacts, Properties& properties,
+                      const std::function<void()>& poll = {});
 
 }  // namespace dubctl

@@ -69,6 +69,11 @@ std::size_t StsMonitor::wait_for(const std::string& stream_id, std::size_t count
   return it == by_stream_.end() ? 0 : it->second.size();
 }
 
+StsMonitor& need_monitor(const std::unique_ptr<StsMonitor>& monitor) {
+  if (!monitor) throw dub::Error("this step needs a `monitor:` step earlier in the scenario (it watches STS /monitor)");
+  return *monitor;
+}
+
 std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<nlohmann::json>& summaries,
                              const std::filesystem::path& root,
                              std::vector<std::pair<std::string, std::string>>& properties) {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "dub/sio/client.hpp"
-#include "scenario.hpp"
+#include "steps/options.hpp"
 
 namespace dubctl {
 
@@ -40,6 +40,9 @@ class StsMonitor {
   std::set<std::string> completed_;
   std::unique_ptr<dub::sio::Client> client_;
 };
+
+// The scenario's monitor; throws dub::Error when no `monitor:` step came before.
+StsMonitor& need_monitor(const std::unique_ptr<StsMonitor>& monitor);
 
 // Checks a stream's summaries against a VerifyFragmentsStep; returns a one-line description
 // of what was found, throws dub::Error listing every problem. Adds figures to `properties`.

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "http_wait.hpp"
-#include "scenario.hpp"
+#include "steps/options.hpp"
 
 namespace dubctl {
 
@@ -31,7 +31,7 @@ std::string describe_phase(const FragmentPhase& phase);
 // Polls the media service until the worker has finished (at most step.timeout), then checks it.
 // Throws dub::Error naming every problem (at once when `dead` names the media service as dead);
 // returns a one-line summary. Adds JUnit properties.
-std::string verify_worker(const VerifyWorkerStep& step, const EnvMap& vars,
-                          std::vector<std::pair<std::string, std::string>>& properties, const DeadCheck& dead = {});
+std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<std::string, std::string>>& properties,
+                          const DeadCheck& dead = {});
 
 }  // namespace dubctl

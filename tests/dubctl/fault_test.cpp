@@ -7,6 +7,7 @@
 #include "fault.hpp"
 #include "scenario.hpp"
 #include "scenario_reject.hpp"
+#include "steps/step.hpp"
 #include "worker_check.hpp"
 
 namespace {
@@ -25,16 +26,16 @@ TEST(ScenarioFault, ParsesBothForms) {
 )"),
                                 "x.yaml");
   ASSERT_EQ(s.steps.size(), 3U);
-  const auto& a = std::get<dubctl::FaultStep>(s.steps[0].action);
+  const auto& a = dubctl::step_as<dubctl::FaultStep>(s.steps[0]);
   EXPECT_EQ(a.stack, "sts");
   EXPECT_EQ(a.service, "sts-service");
   EXPECT_EQ(a.action, "kill");
   EXPECT_EQ(a.after, std::chrono::seconds(12));
   EXPECT_EQ(a.timeout, std::chrono::seconds(120));  // the default
-  const auto& b = std::get<dubctl::FaultStep>(s.steps[1].action);
+  const auto& b = dubctl::step_as<dubctl::FaultStep>(s.steps[1]);
   EXPECT_EQ(b.after.count(), 0);  // now, blocking
   EXPECT_EQ(b.timeout, std::chrono::seconds(45));
-  const auto& w = std::get<dubctl::WaitPublishStep>(s.steps[2].action);
+  const auto& w = dubctl::step_as<dubctl::WaitPublishStep>(s.steps[2]);
   EXPECT_EQ(w.what, "fault");
   EXPECT_EQ(w.timeout, std::chrono::seconds(90));
 }
@@ -74,7 +75,7 @@ TEST(ScenarioVerifyWorker, ParsesPhasesInBothForms) {
         timeout: 90s
 )"),
                                 "x.yaml");
-  const auto& v = std::get<dubctl::VerifyWorkerStep>(s.steps[0].action);
+  const auto& v = dubctl::step_as<dubctl::VerifyWorkerStep>(s.steps[0]);
   EXPECT_EQ(v.state, (std::vector<std::string>{"completed", "stopped"}));
   EXPECT_EQ(v.min_fragments, 5);
   EXPECT_EQ(v.error_contains, "boom");

@@ -4,6 +4,7 @@
 #include "heard.hpp"
 #include "scenario_reject.hpp"
 #include "sidecar.hpp"
+#include "steps/step.hpp"
 #include "wer.hpp"
 
 namespace {
@@ -170,7 +171,7 @@ steps:
 TEST(HeardScenario, ParsesTheStep) {
   const auto s = dubctl::parse_scenario(kHeard, "scenarios/x.yaml");
   ASSERT_EQ(s.steps.size(), 1U);
-  const auto& h = std::get<dubctl::VerifyHeardStep>(s.steps[0].action);
+  const auto& h = dubctl::step_as<dubctl::VerifyHeardStep>(s.steps[0]);
   EXPECT_EQ(h.language, "es");
   EXPECT_DOUBLE_EQ(h.min_confidence, 0.6);
   EXPECT_DOUBLE_EQ(h.min_coverage, 0.8);

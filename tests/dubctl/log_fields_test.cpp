@@ -6,6 +6,7 @@
 #include "log_wait.hpp"
 #include "scenario.hpp"
 #include "scenario_reject.hpp"
+#include "steps/step.hpp"
 
 namespace {
 
@@ -17,7 +18,7 @@ dubctl::WaitLogStep parse_wait(const std::string& log_yaml) {
       dubctl::parse_scenario("name: x\ndescription: d\nstacks: {media: {}}\nsteps:\n  - wait:\n      log: " + log_yaml +
                                  "\n      stack: media\n",
                              "scenarios/x.yaml");
-  return std::get<dubctl::WaitLogStep>(s.steps.at(0).action);
+  return dubctl::step_as<dubctl::WaitLogStep>(s.steps.at(0));
 }
 
 LogFieldsMatcher matcher(const std::string& log_yaml, const dubctl::EnvMap& vars = {{"stream", "s-1"}}) {

@@ -9,6 +9,7 @@
 #include "report.hpp"
 #include "scenario.hpp"
 #include "scenario_reject.hpp"
+#include "steps/step.hpp"
 
 namespace {
 
@@ -114,7 +115,7 @@ steps:
                    max_true_peak_dbtp: -1.5, max_clipped_samples: 3, silence_lufs: -45}
 )",
                                         "scenarios/x.yaml");
-  const auto& x = std::get<dubctl::VerifyMediaStep>(s.steps.at(0).action).expect.loudness;
+  const auto& x = dubctl::step_as<dubctl::VerifyMediaStep>(s.steps.at(0)).expect.loudness;
   ASSERT_TRUE(x.has_value());
   EXPECT_EQ(x->reference, "30s-english-speech.mp4");
   EXPECT_EQ(x->window, std::chrono::seconds(5));

@@ -10,6 +10,7 @@
 #include "fixture_check.hpp"
 #include "scenario.hpp"
 #include "scenario_reject.hpp"
+#include "steps/step.hpp"
 
 namespace {
 
@@ -28,12 +29,12 @@ TEST(ScenarioWaitLog, ParsesEveryKey) {
 )"),
       "x.yaml");
   ASSERT_EQ(s.steps.size(), 2U);
-  const auto& a = std::get<dubctl::WaitLogStep>(s.steps[0].action);
+  const auto& a = dubctl::step_as<dubctl::WaitLogStep>(s.steps[0]);
   EXPECT_EQ(a.pattern, "fragment timed out");
   EXPECT_EQ(a.stack, "media");
   EXPECT_EQ(a.service, "media-service");
   EXPECT_EQ(a.timeout, std::chrono::seconds(45));
-  const auto& b = std::get<dubctl::WaitLogStep>(s.steps[1].action);
+  const auto& b = dubctl::step_as<dubctl::WaitLogStep>(s.steps[1]);
   EXPECT_EQ(b.pattern, R"(/"stream":"${stream}".*passthrough/)");
   EXPECT_TRUE(b.service.empty());
   EXPECT_EQ(b.timeout, std::chrono::seconds(30));  // the default
@@ -66,7 +67,7 @@ TEST(ScenarioExpectError, ParsedBesideAnyStep) {
   ASSERT_EQ(s.steps.size(), 3U);
   EXPECT_EQ(s.steps[0].kind, "publish");
   EXPECT_EQ(s.steps[0].expect_error, "fixture not found");
-  EXPECT_EQ(std::get<dubctl::PublishStep>(s.steps[0].action).fixture, "nope.mp4");
+  EXPECT_EQ(dubctl::step_as<dubctl::PublishStep>(s.steps[0]).fixture, "nope.mp4");
   EXPECT_EQ(s.steps[1].kind, "up");  // the key order does not matter
   EXPECT_EQ(s.steps[1].expect_error, "stack");
   EXPECT_FALSE(s.steps[2].expect_error.has_value());

@@ -1,5 +1,6 @@
 #include "scenario.hpp"
 #include "scenario_reject.hpp"
+#include "steps/step.hpp"
 
 #include <gtest/gtest.h>
 
@@ -32,10 +33,10 @@ TEST(Scenario, ParsesEveryStepKind) {
   ASSERT_EQ(s.steps.size(), 4U);
   EXPECT_EQ(s.steps[0].kind, "up");
   EXPECT_EQ(s.steps[0].line, 9);
-  const auto& wait = std::get<dubctl::WaitHttpStep>(s.steps[1].action);
+  const auto& wait = dubctl::step_as<dubctl::WaitHttpStep>(s.steps[1]);
   EXPECT_EQ(wait.status, 200);
   EXPECT_EQ(wait.timeout, std::chrono::seconds(30));
-  const auto& verify = std::get<dubctl::VerifyMediaStep>(s.steps[2].action);
+  const auto& verify = dubctl::step_as<dubctl::VerifyMediaStep>(s.steps[2]);
   EXPECT_EQ(verify.expect.streams, 2);
   EXPECT_EQ(verify.expect.duration_s, 30.0);
   EXPECT_EQ(s.stacks.at("media").services, std::vector<std::string>{"mediamtx"});
@@ -84,9 +85,9 @@ steps:
 )",
                                 "x.yaml");
   ASSERT_EQ(s.steps.size(), 3U);
-  EXPECT_EQ(std::get<dubctl::MonitorStep>(s.steps[0].action).sts_url, "http://localhost:3000");
-  EXPECT_EQ(std::get<dubctl::WaitFragmentsStep>(s.steps[1].action).count, 5);
-  const auto& v = std::get<dubctl::VerifyFragmentsStep>(s.steps[2].action);
+  EXPECT_EQ(dubctl::step_as<dubctl::MonitorStep>(s.steps[0]).sts_url, "http://localhost:3000");
+  EXPECT_EQ(dubctl::step_as<dubctl::WaitFragmentsStep>(s.steps[1]).count, 5);
+  const auto& v = dubctl::step_as<dubctl::VerifyFragmentsStep>(s.steps[2]);
   EXPECT_EQ(v.max_wer, 0.2);
   EXPECT_EQ(v.status, "success");
   EXPECT_EQ(v.max_processing, std::chrono::seconds(15));
@@ -144,7 +145,7 @@ TEST(Scenario, StsDriveStep) {
   ASSERT_EQ(s.steps.size(), 2U);
   EXPECT_EQ(s.steps[1].kind, "sts");
   EXPECT_EQ(s.steps[1].line, 6);
-  const auto& d = std::get<dubctl::StsDriveStep>(s.steps[1].action);
+  const auto& d = dubctl::step_as<dubctl::StsDriveStep>(s.steps[1]);
   EXPECT_EQ(d.url, "http://localhost:${STS_PORT:-3000}");
   EXPECT_EQ(d.fixture, "30s-english-speech.mp4");
   EXPECT_EQ(d.fragment, std::chrono::seconds(6));
@@ -162,7 +163,7 @@ TEST(Scenario, StsDriveStep) {
 
   // Defaults: one 6 s fragment at a time, 48 kHz mono en->es, a success that is a dub.
   const auto m = parse_scenario("name: a\ndescription: d\nsteps:\n  - sts: {fixture: 6s-hello-world.mp4}\n", "x.yaml");
-  const auto& def = std::get<dubctl::StsDriveStep>(m.steps[0].action);
+  const auto& def = dubctl::step_as<dubctl::StsDriveStep>(m.steps[0]);
   EXPECT_EQ(def.fragment, std::chrono::seconds(6));
   EXPECT_FALSE(def.concurrent);
   EXPECT_EQ(def.sample_rate, 48000);
@@ -222,10 +223,10 @@ steps:
   - publish: {fixture: 6s-hello-world.mp4}
 )",
                                 "scenarios/x.yaml");
-  const auto& held = std::get<dubctl::PublishStep>(s.steps.at(0).action);
+  const auto& held = dubctl::step_as<dubctl::PublishStep>(s.steps.at(0));
   EXPECT_EQ(held.wait_reader, std::chrono::seconds(10));
   EXPECT_EQ(held.mediamtx_api, "http://localhost:19997");
-  const auto& plain = std::get<dubctl::PublishStep>(s.steps.at(1).action);
+  const auto& plain = dubctl::step_as<dubctl::PublishStep>(s.steps.at(1));
   EXPECT_EQ(plain.wait_reader.count(), 0);  // media goes out at once unless asked
   expect_rejected(R"(name: p
 description: d

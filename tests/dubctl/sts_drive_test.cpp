@@ -243,12 +243,12 @@ TEST(StsDrive, DrivesTheRealServiceInEchoMode) {
   dubctl::wait_http(sts.url() + "/health", 200, "", std::chrono::seconds(60));
   const fs::path root = DUB_SOURCE_DIR;
   const auto artifacts = fs::temp_directory_path() / fmt::format("sts-drive-test-{}", ::getpid());
-  const dubctl::EnvMap vars = {
-      {"stream", "drive-test"}, {"artifacts", artifacts.string()}, {"STS_AUTH_TOKEN", "s3cret"}};
   const auto fixture = root / "fixtures/test_streams/6s-hello-world.mp4";
 
-  StsDriveStep step;
+  StsDriveStep step;  // as the runner hands it over: expanded
   step.url = sts.url();
+  step.stream = "drive-test";
+  step.auth_token = "s3cret";
   step.fixture = fixture.string();
   step.fragment = std::chrono::seconds(2);
   step.concurrent = true;
@@ -256,7 +256,7 @@ TEST(StsDrive, DrivesTheRealServiceInEchoMode) {
   step.expect.fragments = 3;
   step.expect.dubbed = false;  // echo: the input comes back
   dubctl::Properties props;
-  const auto summary = dubctl::drive_sts(step, fixture, root, vars, props);
+  const auto summary = dubctl::drive_sts(step, fixture, root, artifacts, props);
   EXPECT_NE(summary.find("3 fragment(s) of 2.0s answered in order"), std::string::npos) << summary;
   EXPECT_EQ(property(props, "sts_mode"), "echo");
   EXPECT_EQ(property(props, "sts_status_success"), "3");
@@ -276,7 +276,7 @@ TEST(StsDrive, DrivesTheRealServiceInEchoMode) {
   step.stream = "drive-test-2";
   step.expect.dubbed = true;
   try {
-    dubctl::drive_sts(step, fixture, root, vars, props);
+    dubctl::drive_sts(step, fixture, root, artifacts, props);
     FAIL() << "an echo passed for a dub";
   } catch (const dub::Error& e) {
     const std::string msg = e.what();
@@ -289,7 +289,7 @@ TEST(StsDrive, DrivesTheRealServiceInEchoMode) {
   step.concurrent = true;
   step.stream = "drive-test-3";
   try {
-    dubctl::drive_sts(step, fixture, root, vars, props);
+    dubctl::drive_sts(step, fixture, root, artifacts, props);
     FAIL() << "6 fragments at once were accepted with max_inflight 3";
   } catch (const dub::Error& e) {
     EXPECT_NE(std::string(e.what()).find("set MAX_INFLIGHT of the sts stack to at least 6"), std::string::npos)
@@ -300,7 +300,7 @@ TEST(StsDrive, DrivesTheRealServiceInEchoMode) {
   step.url = "http://127.0.0.1:" + std::to_string(free_port());
   step.timeout = std::chrono::seconds(3);
   try {
-    dubctl::drive_sts(step, fixture, root, vars, props);
+    dubctl::drive_sts(step, fixture, root, artifacts, props);
     FAIL() << "no STS, no error";
   } catch (const dub::Error& e) {
     EXPECT_NE(std::string(e.what()).find(step.url), std::string::npos) << e.what();

@@ -1,23 +1,23 @@
-#include "scenario_faults.hpp"
-
+// `verify: {worker: {state: completed, phases: [...], min_reconnections: 1, ...}}`: what the media
+// service recorded about the stream's worker, once it has finished (worker_check.hpp).
 #include <fmt/format.h>
 
-#include <map>
 #include <regex>
 #include <set>
 
 #include "scenario_reader.hpp"
+#include "session.hpp"
+#include "steps/step.hpp"
+#include "worker_check.hpp"
 
 namespace fs = std::filesystem;
 
-namespace dubctl::scenario_detail {
+namespace dubctl {
 
 namespace {
 
-// The services of each compose project (compose/*/docker-compose.e2e.yml).
-const std::map<std::string, std::set<std::string>> kServices = {{"media", {"mediamtx", "media-service"}},
-                                                                {"sts", {"sts-service"}}};
-const std::set<std::string> kActions = {"kill", "stop", "start", "restart"};
+using scenario_detail::Reader;
+
 const std::set<std::string> kWorkerStates = {"starting", "running", "draining", "completed", "stopped", "failed"};
 
 // A phase: `dubbed`, `passthrough`, `any`, a passthrough reason (`sts_unavailable`), or a mapping
@@ -63,35 +63,21 @@ FragmentPhase parse_phase(const YAML::Node& node, const std::string& path, const
   return phase;
 }
 
-}  // namespace
+class VerifyWorker final : public StepOf<VerifyWorkerStep, VerifyWorker> {
+ public:
+  void expand(const EnvMap& vars) override {
+    expand_each(vars, options.media_service, options.stream, options.error_contains, options.end_reason_contains);
+  }
+  [[nodiscard]] std::string describe() const override { return fmt::format("verify the worker of {}", options.stream); }
+  void run(StepContext& ctx, StepResult& result) const override {
+    auto& session = ctx.session;
+    result.detail = verify_worker(options, result.measurements,
+                                  [&session](const std::string& url) { return session.not_running_behind(url); });
+  }
+};
 
-FaultStep parse_fault(const YAML::Node& value, const std::string& path, const fs::path& file) {
-  Reader r(value, path, file);
-  FaultStep fault;
-  fault.stack = r.string("stack");
-  const auto services = kServices.find(fault.stack);
-  if (services == kServices.end()) {
-    r.fail(r.get("stack"), r.key_path("stack"), fmt::format("unknown stack '{}' (use media or sts)", fault.stack));
-  }
-  fault.service = r.string("service");
-  if (!services->second.contains(fault.service)) {
-    r.fail(r.get("service"), r.key_path("service"),
-           fmt::format("the {} stack has no service '{}' (it has: {})", fault.stack, fault.service,
-                       fmt::join(services->second, ", ")));
-  }
-  fault.action = r.string("action");
-  if (!kActions.contains(fault.action)) {
-    r.fail(r.get("action"), r.key_path("action"),
-           fmt::format("unknown action '{}' (use kill, stop, start or restart)", fault.action));
-  }
-  fault.after = r.duration("after", fault.after);
-  fault.timeout = r.duration("timeout", fault.timeout);
-  if (fault.timeout.count() <= 0) r.fail(r.get("timeout"), r.key_path("timeout"), "must be positive");
-  r.finish();
-  return fault;
-}
-
-VerifyWorkerStep parse_verify_worker(const YAML::Node& value, const std::string& path, const fs::path& file) {
+// The node under `worker`.
+VerifyWorkerStep parse_options(const YAML::Node& value, const std::string& path, const fs::path& file) {
   Reader r(value, path, file);
   VerifyWorkerStep v;
   v.media_service = r.string_or("media_service", v.media_service);
@@ -124,4 +110,18 @@ VerifyWorkerStep parse_verify_worker(const YAML::Node& value, const std::string&
   return v;
 }
 
-}  // namespace dubctl::scenario_detail
+std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path, const fs::path& file) {
+  Reader r(value, path, file);
+  auto step = std::make_unique<VerifyWorker>();
+  step->options = parse_options(r.get("worker"), r.key_path("worker"), file);
+  r.finish();
+  return step;
+}
+
+}  // namespace
+
+StepType verify_worker_type() {
+  return {"verify", {"worker"}, {}, parse};
+}
+
+}  // namespace dubctl

@@ -1,0 +1,23 @@
+#pragma once
+// The named endpoints of the running stacks, for scenarios: ${media.api}, ${mediamtx.api},
+// ${mediamtx.rtsp}, ${mediamtx.rtmp}, ${sts.url}, ${stream.in}, ${stream.out}, ${recording}.
+// Each is made from the port settings the stacks start with: the variable as the run sets it
+// (--env, the scenario's stack env, the process environment), else the default the stack's compose
+// file gives it (`${MEDIA_SERVICE_PORT:-8080}`): the compose files stay the one place of defaults.
+#include <filesystem>
+#include <string>
+
+#include "scenario.hpp"
+
+namespace dubctl {
+
+// `vars` with the named endpoints added for `stream` (an endpoint `vars` already sets is kept).
+void add_endpoints(EnvMap& vars, const std::filesystem::path& root, const std::string& stream);
+
+// The default a compose file gives `${name:-default}`, or "" when it names none.
+std::string compose_default(const std::string& compose_text, const std::string& name);
+
+// Where MediaMTX records `stream`'s dubbed output (compose/media/mediamtx.yml: live/<stream>/out).
+std::filesystem::path recording_dir(const std::filesystem::path& root, const std::string& stream);
+
+}  // namespace dubctl

@@ -1,0 +1,158 @@
+// The step kinds a scenario may use, and the parsing of one step: which kind its key (and, for
+// `wait` and `verify`, the key inside) names, its line and `expect_error`.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "scenario_reader.hpp"
+#include "steps/step.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dubctl {
+
+// Each kind's file defines its StepType; one line per kind, in the order a verb's kinds are tried.
+StepType up_type();
+StepType down_type();
+StepType publish_type();
+StepType record_type();
+StepType monitor_type();
+StepType wait_http_type();
+StepType wait_tasks_type();
+StepType wait_fragments_type();
+StepType wait_log_type();
+StepType verify_worker_type();
+StepType verify_fragments_type();
+StepType verify_heard_type();
+StepType verify_media_type();
+StepType sts_type();
+StepType fault_type();
+
+const std::vector<StepType>& step_types() {
+  static const std::vector<StepType> types = {
+      up_type(),
+      down_type(),
+      publish_type(),
+      record_type(),
+      monitor_type(),
+      wait_http_type(),
+      wait_tasks_type(),
+      wait_fragments_type(),
+      wait_log_type(),
+      verify_worker_type(),
+      verify_fragments_type(),
+      verify_heard_type(),
+      verify_media_type(),
+      sts_type(),
+      fault_type(),
+  };
+  return types;
+}
+
+namespace {
+
+using scenario_detail::Reader;
+
+// "up, down, publish, ..., sts or fault": every verb once, in registration order.
+std::vector<std::string> verbs() {
+  std::vector<std::string> out;
+  for (const auto& t : step_types()) {
+    if (std::find(out.begin(), out.end(), t.verb) == out.end()) out.push_back(t.verb);
+  }
+  return out;
+}
+
+std::string one_of(const std::vector<std::string>& words) {
+  if (words.size() < 2) return fmt::format("{}", fmt::join(words, ""));
+  return fmt::format("{} or {}", fmt::join(words.begin(), words.end() - 1, ", "), words.back());
+}
+
+bool present(const YAML::Node& map, const std::string& key) {
+  return map[key].IsDefined() && !map[key].IsNull();
+}
+
+// The kind of `verb` that `value` names: the first whose selector key it has, else the verb's default.
+const StepType* choose(const std::string& verb, const YAML::Node& value, const std::string& path,
+                       const fs::path& file) {
+  std::vector<const StepType*> kinds;
+  for (const auto& t : step_types()) {
+    if (t.verb == verb) kinds.push_back(&t);
+  }
+  if (kinds.size() == 1) return kinds.front();
+  const Reader r(value, path, file);  // several kinds: the value must be a mapping
+  const StepType* fallback = nullptr;
+  std::vector<std::string> usages;
+  for (const auto* t : kinds) {
+    if (t->selectors.empty()) fallback = t;
+    for (const auto& key : t->selectors) {
+      if (present(value, key)) return t;
+    }
+    if (!t->usage.empty()) usages.push_back(t->usage);
+  }
+  if (fallback != nullptr) return fallback;
+  r.fail(value, path, fmt::format("say what to {} for: {}", verb, one_of(usages)));
+}
+
+}  // namespace
+
+Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file) {
+  const std::string path = fmt::format("steps[{}]", index);
+  Reader outer(item, path, file);
+  std::optional<std::string> expect_error;  // `expect_error: TEXT` beside the step key
+  if (item["expect_error"].IsDefined()) {
+    expect_error = outer.has("expect_error") ? outer.scalar(outer.get("expect_error"), path + ".expect_error") : "";
+    if (expect_error->empty()) {
+      outer.fail(item["expect_error"], path + ".expect_error", "give the text the step's error message must contain");
+    }
+  }
+  const auto known = verbs();
+  if (item.size() != (expect_error ? 2U : 1U)) {
+    outer.fail(
+        item, path,
+        fmt::format("each step is a mapping with exactly one key: {} (and optionally expect_error)", one_of(known)));
+  }
+  auto step_key = item.begin();
+  if (step_key->first.Scalar() == "expect_error") ++step_key;
+  const auto verb = step_key->first.Scalar();
+  if (std::find(known.begin(), known.end(), verb) == known.end()) {
+    outer.fail(item, path, fmt::format("unknown step '{}' (known: {})", verb, fmt::join(known, ", ")));
+  }
+  const std::string step_path = path + "." + verb;
+  Step step;
+  step.kind = verb;
+  step.line = item.Mark().line + 1;
+  step.expect_error = expect_error;
+  step.action = choose(verb, step_key->second, step_path, file)->parse(step_key->second, step_path, file);
+  return step;
+}
+
+std::vector<std::string> parse_stack_names(const YAML::Node& value, const std::string& path, const fs::path& file,
+                                           const std::string& verb, Duration* timeout) {
+  const auto names_of = [](Reader& r, const YAML::Node& at) {
+    auto names = r.string_list("stacks");
+    if (names.empty()) r.fail(at, r.key_path("stacks"), "names no stack");
+    for (const auto& name : names) {
+      if (!scenario_detail::kStacks.contains(name)) {
+        r.fail(at, r.key_path("stacks"), fmt::format("unknown stack '{}' (use media or sts)", name));
+      }
+    }
+    return names;
+  };
+  if (value.IsMap()) {
+    Reader r(value, path, file);
+    auto names = names_of(r, value);
+    if (timeout != nullptr) *timeout = r.duration("timeout", *timeout);
+    r.finish();
+    return names;
+  }
+  if (value.IsScalar() || value.IsSequence()) {
+    YAML::Node wrapper;
+    wrapper["stacks"] = value;
+    Reader r(wrapper, path, file);
+    return names_of(r, value);
+  }
+  throw ScenarioError(fmt::format("{}:{}: {}: {} takes a stack name, a list of names, or {{stacks: [...]}}",
+                                  file.string(), value.Mark().line + 1, path, verb));
+}
+
+}  // namespace dubctl

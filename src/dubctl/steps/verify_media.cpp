@@ -1,0 +1,174 @@
+// `verify: {media: SOURCE, expect: {...}}`: probes a file, folder of recordings or URL and checks
+// what `expect` says (streams, codecs, duration, A/V drift, unlike the original, loudness). What it
+// measures goes to the step's result and to the scenario's evidence, which report.html uses as is.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "dub/media/drift.hpp"
+#include "dub/media/fingerprint.hpp"
+#include "dub/media/probe.hpp"
+#include "dub/util/error.hpp"
+#include "evidence.hpp"
+#include "loudness.hpp"
+#include "scenario_reader.hpp"
+#include "steps/step.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dubctl {
+
+namespace {
+
+// The file to probe: `source` itself, or the newest file of a folder of recordings (MediaMTX
+// writes one file per segment); relative paths start at the project root.
+std::string media_file(std::string source, const fs::path& root) {
+  if (source.find("://") != std::string::npos) return source;
+  if (fs::path(source).is_relative()) source = (root / source).string();
+  if (fs::is_directory(source)) {
+    fs::path newest;
+    for (const auto& entry : fs::directory_iterator(source)) {
+      if (entry.is_regular_file() && (newest.empty() || entry.last_write_time() > fs::last_write_time(newest))) {
+        newest = entry.path();
+      }
+    }
+    if (newest.empty()) throw dub::Error(fmt::format("no recording in {}", source));
+    source = newest.string();
+  }
+  if (!fs::exists(source)) {
+    throw dub::Error(
+        fmt::format("media file not found: {} (fixtures live in fixtures/test_streams/; "
+                    "regenerate with scripts/make-fixtures)",
+                    source));
+  }
+  return source;
+}
+
+// What the probe says against `x`, the problems in order.
+std::vector<std::string> probe_problems(const Expectation& x, const dub::media::MediaInfo& info) {
+  std::vector<std::string> problems;
+  const auto* video = info.first(dub::media::StreamType::Video);
+  const auto* audio = info.first(dub::media::StreamType::Audio);
+  if (x.streams && static_cast<int>(info.streams.size()) != *x.streams) {
+    problems.push_back(fmt::format("streams: expected {}, found {}", *x.streams, info.streams.size()));
+  }
+  if (x.video_codec && (video == nullptr || video->codec != *x.video_codec)) {
+    problems.push_back(
+        fmt::format("video codec: expected {}, found {}", *x.video_codec, video ? video->codec : "none"));
+  }
+  if (x.audio_codec && (audio == nullptr || audio->codec != *x.audio_codec)) {
+    problems.push_back(
+        fmt::format("audio codec: expected {}, found {}", *x.audio_codec, audio ? audio->codec : "none"));
+  }
+  if (x.has_audio && (*x.has_audio != (audio != nullptr))) {
+    problems.push_back(
+        fmt::format("audio track: expected {}, found {}", *x.has_audio ? "one" : "none", audio ? "one" : "none"));
+  }
+  if (x.sample_rate && (audio == nullptr || audio->sample_rate != *x.sample_rate)) {
+    problems.push_back(
+        fmt::format("sample rate: expected {}, found {}", *x.sample_rate, audio ? audio->sample_rate : 0));
+  }
+  if (x.audio_language && (audio == nullptr || audio->language != *x.audio_language)) {
+    problems.push_back(
+        fmt::format("audio language: expected '{}', found '{}'", *x.audio_language, audio ? audio->language : ""));
+  }
+  return problems;
+}
+
+class VerifyMedia final : public StepOf<VerifyMediaStep, VerifyMedia> {
+ public:
+  void expand(const EnvMap& vars) override {
+    expand_each(vars, options.source, options.expect.unlike);
+    if (options.expect.loudness) expand_each(vars, options.expect.loudness->reference);
+  }
+  [[nodiscard]] std::string describe() const override { return fmt::format("verify {}", options.source); }
+  void run(StepContext& ctx, StepResult& result) const override;
+};
+
+void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
+  const auto& root = ctx.root;
+  auto& ev = ctx.evidence;
+  const auto source = media_file(options.source, root);
+  const auto info = dub::media::probe(source);
+  const auto& x = options.expect;
+  auto problems = probe_problems(x, info);
+  auto& m = result.measurements;
+  m.emplace_back("duration_s", fmt::format("{:.3f}", info.span_s()));  // reported even when not asserted
+  if (x.duration_s) {
+    if (std::abs(info.span_s() - *x.duration_s) > x.duration_tolerance_s) {
+      problems.push_back(fmt::format("duration: expected {:.3f} s ± {:.3f}, found {:.3f} s (from {:.3f} s to {:.3f} s)",
+                                     *x.duration_s, x.duration_tolerance_s, info.span_s(), info.start_s,
+                                     info.duration_s));
+    }
+  }
+  if (x.max_drift_ms) {
+    const auto drift = dub::media::analyze_drift(source);
+    ev.drift = drift;
+    ev.max_drift_ms = *x.max_drift_ms;
+    const double max_ms = drift.max_abs_drift_s * 1000.0;
+    m.emplace_back("max_av_drift_ms", fmt::format("{:.1f}", max_ms));
+    if (max_ms > *x.max_drift_ms) {
+      problems.push_back(fmt::format("A/V drift reaches {:.1f} ms (> {:.0f} ms)", max_ms, *x.max_drift_ms));
+    }
+  }
+  if (!x.unlike.empty()) {
+    const auto other = fixture_path(x.unlike, root);
+    const double sim = dub::media::similarity(dub::media::fingerprint(source), dub::media::fingerprint(other.string()));
+    m.emplace_back("fingerprint_similarity", fmt::format("{:.3f}", sim));
+    ev.similarity = sim;
+    ev.similarity_source = source;
+    ev.max_similarity = x.max_similarity;
+    if (sim > x.max_similarity) {
+      problems.push_back(
+          fmt::format("audio fingerprint similarity to {} is {:.3f} (> {:.2f}): the audio was not dubbed",
+                      other.filename().string(), sim, x.max_similarity));
+    }
+  }
+  if (x.loudness) {
+    const auto reference = fixture_path(x.loudness->reference, root);
+    auto loudness = check_loudness(source, reference.string(), *x.loudness);
+    for (auto& p : loudness.properties()) m.push_back(std::move(p));
+    problems.insert(problems.end(), loudness.problems.begin(), loudness.problems.end());
+    ev.loudness = std::move(loudness);
+  }
+  result.problems = std::move(problems);
+  result.detail = result.problems.empty()
+                      ? fmt::format("{}: {} stream(s), {:.3f} s", fs::path(source).filename().string(),
+                                    info.streams.size(), info.span_s())
+                      : fmt::format("{} does not match", source);
+}
+
+std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path, const fs::path& file) {
+  scenario_detail::Reader r(value, path, file);
+  auto step = std::make_unique<VerifyMedia>();
+  step->options.source = r.string("media");
+  if (!r.has("expect")) r.fail(value, path, "needs an `expect:` mapping (what the media must be)");
+  const auto en = r.get("expect");
+  scenario_detail::Reader e(en, r.key_path("expect"), file);
+  auto& x = step->options.expect;
+  if (e.has("streams")) x.streams = e.integer("streams", 0, 0, 64);
+  if (e.has("video_codec")) x.video_codec = e.string("video_codec");
+  if (e.has("audio_codec")) x.audio_codec = e.string("audio_codec");
+  if (e.has("audio_language")) x.audio_language = e.string("audio_language");
+  if (e.has("has_audio")) x.has_audio = e.boolean("has_audio", e.get("has_audio"));
+  if (e.has("sample_rate")) x.sample_rate = e.integer("sample_rate", 0, 1, 384000);
+  if (e.has("duration_s")) x.duration_s = e.number("duration_s", e.get("duration_s"));
+  if (e.has("max_drift_ms")) x.max_drift_ms = e.number("max_drift_ms", e.get("max_drift_ms"));
+  x.unlike = e.string_or("unlike", "");
+  if (e.has("max_similarity")) x.max_similarity = e.number("max_similarity", e.get("max_similarity"));
+  if (e.has("duration_tolerance_s")) {
+    x.duration_tolerance_s = e.number("duration_tolerance_s", e.get("duration_tolerance_s"));
+  }
+  if (e.has("loudness")) x.loudness = scenario_detail::parse_loudness(e.get("loudness"), e.key_path("loudness"), file);
+  e.finish();
+  r.finish();
+  return step;
+}
+
+}  // namespace
+
+StepType verify_media_type() {
+  return {"verify", {}, {}, parse};
+}
+
+}  // namespace dubctl
