@@ -3,50 +3,25 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "dub/sts/protocol.hpp"
+#include "enum_names.hpp"
 
 namespace dub::media_service {
 
 const char* to_string(FragmentState state) {
-  switch (state) {
-    case FragmentState::Queued:
-      return "queued";
-    case FragmentState::InFlight:
-      return "in_flight";
-    case FragmentState::Dubbed:
-      return "dubbed";
-    case FragmentState::Partial:
-      return "partial";
-    case FragmentState::Passthrough:
-      return "passthrough";
-  }
-  return "unknown";
+  static constexpr std::array<const char*, 5> kNames = {"queued", "in_flight", "dubbed", "partial", "passthrough"};
+  static_assert(kNames.size() == static_cast<std::size_t>(FragmentState::Passthrough) + 1);
+  return enum_name(state, kNames);
 }
 
 const char* to_string(PassthroughReason reason) {
-  switch (reason) {
-    case PassthroughReason::None:
-      return "";
-    case PassthroughReason::Timeout:
-      return "timeout";
-    case PassthroughReason::Failed:
-      return "failed";
-    case PassthroughReason::Rejected:
-      return "rejected";
-    case PassthroughReason::Disconnected:
-      return "disconnected";
-    case PassthroughReason::BadAudio:
-      return "bad_audio";
-    case PassthroughReason::NoSts:
-      return "no_sts";
-    case PassthroughReason::StsUnavailable:
-      return "sts_unavailable";
-    case PassthroughReason::ProtocolError:
-      return "protocol_error";
-  }
-  return "unknown";
+  static constexpr std::array<const char*, 9> kNames = {
+      "", "timeout", "failed", "rejected", "disconnected", "bad_audio", "no_sts", "sts_unavailable", "protocol_error"};
+  static_assert(kNames.size() == static_cast<std::size_t>(PassthroughReason::ProtocolError) + 1);
+  return enum_name(reason, kNames);
 }
 
 nlohmann::json FragmentRecord::to_json() const {

@@ -2,23 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "enum_names.hpp"
 
 namespace dub::media_service {
 
 const char* to_string(StsLinkState state) {
-  switch (state) {
-    case StsLinkState::Idle:
-      return "idle";
-    case StsLinkState::Open:
-      return "open";
-    case StsLinkState::Reconnecting:
-      return "reconnecting";
-    case StsLinkState::Closed:
-      return "closed";
-  }
-  return "unknown";
+  static constexpr std::array<const char*, 4> kNames = {"idle", "open", "reconnecting", "closed"};
+  static_assert(kNames.size() == static_cast<std::size_t>(StsLinkState::Closed) + 1);
+  return enum_name(state, kNames);
 }
 
 StsLink::StsLink(sts::StsClientFactory factory, StsLinkOptions options, Hooks hooks)

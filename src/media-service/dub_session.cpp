@@ -1,0 +1,369 @@
+#include "dub_session.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "dub/sts/protocol.hpp"
+#include "dub/util/error.hpp"
+#include "dub/util/log.hpp"
+#include "segment_dump.hpp"
+#include "worker_common.hpp"
+
+namespace dub::media_service {
+
+namespace {
+
+StsLinkOptions link_options(const WorkerOptions& o) {
+  StsLinkOptions l;
+  l.stream = o.name;
+  l.connect = o.sts_backoff;
+  l.reconnect_max_backoff = o.sts_reconnect_max_backoff;
+  l.open_timeout = o.sts_open_timeout;
+  return l;
+}
+
+}  // namespace
+
+DubSession::DubSession(WorkerOptions options, sts::StsClientFactory factory, std::shared_ptr<MediaMetrics> metrics,
+                       Hooks hooks)
+    : o_(std::move(options)),
+      metrics_(std::move(metrics)),
+      hooks_(std::move(hooks)),
+      tracker_(sts::protocol::sanitize_id(o_.name), o_.max_inflight, o_.fragment_timeout),
+      link_(std::make_unique<StsLink>(std::move(factory), link_options(o_), link_hooks())) {}
+
+DubSession::~DubSession() = default;
+
+nlohmann::json DubSession::fields(const nlohmann::json& extra) const {
+  return stream_fields(o_.name, extra);
+}
+
+// The link's hooks only count and post events: everything else happens on the session's thread.
+StsLink::Hooks DubSession::link_hooks() {
+  StsLink::Hooks h;
+  h.handlers = [this](int generation) {
+    sts::StsClient::Handlers handlers;
+    handlers.on_result = [this, generation](sts::StsResult r) {
+      hooks_.post(StsResultEvent{generation, std::move(r)});
+    };
+    handlers.on_error = [this, generation](sts::StsError e) { hooks_.post(StsErrorEvent{generation, std::move(e)}); };
+    handlers.on_disconnect = [this, generation](std::string reason) {
+      hooks_.post(StsDisconnectEvent{generation, std::move(reason)});
+    };
+    handlers.on_complete = [this, generation](nlohmann::json p) {
+      hooks_.post(StsCompleteEvent{generation, std::move(p)});
+    };
+    return handlers;
+  };
+  h.on_attempt = [this](const StsAttempt& a) {
+    metrics_->sts_connects.labels({o_.name, a.ok ? "ok" : "failed"}).inc();
+    const std::lock_guard lock(mutex_);
+    ++attempts_;
+  };
+  h.on_reopen = [this](int generation, const sts::StsReady& ready) {
+    hooks_.post(StsReopenedEvent{generation, ready});
+  };
+  return h;
+}
+
+// ---- audio in ------------------------------------------------------------------------------
+
+void DubSession::push_audio(std::optional<std::int64_t> pts_ns, std::span<const std::int16_t> samples, int rate,
+                            int channels) {
+  if (!segmenter_) start(rate, channels);
+  if (rate != segmenter_->sample_rate() || channels != segmenter_->channels()) {
+    throw Error(fmt::format("the source's audio format changed mid-stream ({} Hz {} ch -> {} Hz {} ch)",
+                            segmenter_->sample_rate(), segmenter_->channels(), rate, channels));
+  }
+  auto fragments = segmenter_->push(pts_ns, samples);
+  const std::lock_guard lock(mutex_);
+  seg_stats_ = segmenter_->stats();
+  for (auto& f : fragments) add_locked(std::move(f));
+}
+
+void DubSession::start(int rate, int channels) {
+  const auto frames = static_cast<std::uint64_t>(std::llround(static_cast<double>(o_.segment_ns) * rate / 1e9));
+  segmenter_ = std::make_unique<Segmenter>(rate, channels, std::max<std::uint64_t>(frames, 1), o_.jitter_tolerance_ns,
+                                           o_.discont_wait_ns);
+  {
+    const std::lock_guard lock(mutex_);
+    rate_ = rate;
+    channels_ = channels;
+  }
+  dub::log::info(
+      "audio format",
+      fields({{"sample_rate", rate}, {"channels", channels}, {"fragment_frames", segmenter_->frames_per_fragment()}}));
+  connect();
+}
+
+void DubSession::end_of_input() {
+  if (!segmenter_) return;
+  const std::lock_guard lock(mutex_);
+  if (auto last = segmenter_->flush()) add_locked(std::move(*last));
+  seg_stats_ = segmenter_->stats();
+}
+
+void DubSession::add_locked(PcmFragment f) {
+  dub::log::debug(
+      "fragment cut",
+      fields({{"fragment", f.sequence}, {"pts_ns", f.pts_ns}, {"duration_ns", f.duration_ns}, {"frames", f.frames()}}));
+  tracker_.add(std::move(f));
+}
+
+// ---- STS connection ------------------------------------------------------------------------
+
+// The stream's first connection (retries with backoff; throws dub::Error when it gives up).
+void DubSession::connect() {
+  sts::StsStreamConfig config;
+  config.stream_id = sts::protocol::sanitize_id(o_.name);
+  config.source_language = o_.source_language;
+  config.target_language = o_.target_language;
+  config.sample_rate = segmenter_->sample_rate();
+  config.channels = segmenter_->channels();
+  config.fragment_duration_ns = o_.segment_ns;
+  const auto ready = link_->connect(config, hooks_.wait);
+  on_ready(ready);
+  std::size_t max_inflight = 0;
+  {
+    const std::lock_guard lock(mutex_);
+    max_inflight = tracker_.max_inflight();
+  }
+  dub::log::info("sts stream open", fields({{"stage", "sts"},
+                                            {"sts", link_->description()},
+                                            {"mode", ready.mode},
+                                            {"max_inflight", max_inflight},
+                                            {"models", ready.models}}));
+}
+
+void DubSession::on_ready(const sts::StsReady& ready) {
+  const std::lock_guard lock(mutex_);
+  if (ready.max_inflight > 0) tracker_.set_max_inflight(std::min(o_.max_inflight, ready.max_inflight));
+  sts_mode_ = ready.mode;
+  connected_ = true;
+}
+
+// Once on air, a lost STS connection never ends the stream: the fragments in flight go out with
+// their original audio (disconnected), so do the following ones while the link reconnects in the
+// background (sts_unavailable, in pump()), and dubbing resumes once it is open again.
+void DubSession::lost(int generation, const std::string& reason) {
+  std::vector<std::uint64_t> lost;
+  {
+    const std::lock_guard lock(mutex_);
+    connected_ = false;
+    lost = tracker_.fail_in_flight(PassthroughReason::Disconnected, fmt::format("STS connection lost: {}", reason));
+  }
+  if (!lost_at_) lost_at_ = Clock::now();
+  dub::log::warn("sts connection lost: original audio until it is back, reconnecting in the background",
+                 fields({{"stage", "sts"}, {"error", reason}, {"fragments_lost", lost}}));
+  link_->lost(generation, reason);
+}
+
+void DubSession::close() {
+  link_->close(true);  // also stops a reconnection under way
+  const std::lock_guard lock(mutex_);
+  connected_ = false;
+}
+
+// ---- STS events ----------------------------------------------------------------------------
+
+void DubSession::handle(StsEvent& event) {
+  std::visit([this](auto& e) { on_event(e); }, event);
+}
+
+void DubSession::on_event(StsResultEvent& e) {
+  if (e.generation != link_->generation()) return;
+  const auto now = Clock::now();
+  const std::lock_guard lock(mutex_);
+  const auto outcome = tracker_.on_result(e.result, now);
+  const auto rec = tracker_.record(e.result.sequence_number);
+  if (outcome != ResultOutcome::Accepted || !rec) {
+    dub::log::info("late fragment result ignored",
+                   fields({{"fragment", e.result.sequence_number}, {"status", e.result.status}}));
+    return;
+  }
+  metrics_->fragments_processed.labels({o_.name, e.result.status}).inc();
+  if (rec->latency_ms) metrics_->fragment_roundtrip.labels({o_.name}).observe(*rec->latency_ms / 1000.0);
+  dub::log::info("fragment processed", fields({{"fragment", e.result.sequence_number},
+                                               {"status", e.result.status},
+                                               {"transcript", e.result.transcript},
+                                               {"translation", e.result.translated_text},
+                                               {"latency_ms", rec->latency_ms ? *rec->latency_ms : 0.0},
+                                               {"processing_ms", e.result.processing_time_ms}}));
+  if (!e.result.error_code.empty()) {
+    dub::log::warn("sts reported a fragment problem", fields({{"fragment", e.result.sequence_number},
+                                                              {"code", e.result.error_code},
+                                                              {"error", e.result.error_message}}));
+  }
+}
+
+void DubSession::on_event(StsErrorEvent& e) {
+  if (e.generation != link_->generation()) return;
+  const auto& err = e.error;
+  dub::log::warn(
+      "sts error",
+      fields({{"code", err.code},
+              {"error", err.message},
+              {"retryable", err.retryable},
+              {"event", err.event},
+              {"fragment", err.sequence_number ? nlohmann::json(*err.sequence_number) : nlohmann::json(nullptr)}}));
+  if (err.sequence_number) {
+    const std::lock_guard lock(mutex_);
+    tracker_.on_refused(*err.sequence_number, err.code, err.message, err.code == "BACKPRESSURE", Clock::now());
+    return;
+  }
+  if (err.event == sts::protocol::kStreamInit || err.code == "STREAM_NOT_INITIALIZED") {
+    // The service lost our stream: start over on a fresh connection.
+    lost(e.generation, fmt::format("{}: {}", err.code, err.message));
+  }
+}
+
+void DubSession::on_event(StsDisconnectEvent& e) {
+  if (e.generation != link_->generation()) return;
+  lost(e.generation, e.reason);
+}
+
+void DubSession::on_event(StsReopenedEvent& e) {
+  if (e.generation != link_->generation()) return;
+  on_ready(e.ready);
+  const double down_s = lost_at_ ? static_cast<double>(ns_since(*lost_at_, Clock::now())) / 1e9 : 0.0;
+  lost_at_.reset();
+  dub::log::info("sts stream reopened", fields({{"stage", "sts"},
+                                                {"sts", link_->description()},
+                                                {"reconnections", link_->reconnections()},
+                                                {"unavailable_s", down_s}}));
+}
+
+void DubSession::on_event(StsCompleteEvent& e) {
+  if (e.generation != link_->generation()) return;
+  dub::log::info("sts stream complete", fields({{"summary", e.payload}}));
+}
+
+// ---- fragments out -------------------------------------------------------------------------
+
+std::vector<ReadyFragment> DubSession::pump(Clock::time_point now) {
+  std::vector<sts::StsFragment> to_send;
+  std::vector<std::uint64_t> unavailable;
+  const auto link_state = link_->state();
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto seq : tracker_.expire(now)) {
+      dub::log::warn("fragment timed out: using its original audio",
+                     fields({{"fragment", seq}, {"timeout_ms", o_.fragment_timeout.count()}}));
+    }
+    if (link_state == StsLinkState::Open && !fast_stop_) to_send = tracker_.take_sendable(now);
+    if (link_state == StsLinkState::Reconnecting) {
+      // The program stays on air: no waiting for the STS to come back.
+      unavailable = tracker_.fail_all_pending(PassthroughReason::StsUnavailable,
+                                              "the STS service is unavailable (reconnecting in the background)");
+    }
+  }
+  for (const auto seq : unavailable) {
+    dub::log::warn("sts unavailable: the fragment keeps its original audio",
+                   fields({{"fragment", seq}, {"stage", "sts"}, {"reason", "sts_unavailable"}}));
+  }
+  send(to_send);
+  const std::lock_guard lock(mutex_);
+  auto ready = tracker_.pop_ready();
+  metrics_->fragments_inflight.labels({o_.name}).set(static_cast<double>(tracker_.in_flight()));
+  return ready;
+}
+
+void DubSession::send(std::vector<sts::StsFragment>& to_send) {
+  for (std::size_t i = 0; i < to_send.size(); ++i) {
+    auto& f = to_send[i];
+    try {
+      if (!o_.segment_dir.empty()) {
+        std::vector<std::int16_t> pcm(f.audio.size() / sizeof(std::int16_t));
+        std::memcpy(pcm.data(), f.audio.data(), pcm.size() * sizeof(std::int16_t));
+        dump_fragment_wav(o_.segment_dir, o_.name, f.sequence_number, "in", pcm, segmenter_->sample_rate(),
+                          segmenter_->channels());
+      }
+      link_->send(f);
+      metrics_->fragments_sent.labels({o_.name}).inc();
+      dub::log::info("fragment sent", fields({{"fragment", f.sequence_number},
+                                              {"fragment_id", f.fragment_id},
+                                              {"pts_ns", f.pts_ns},
+                                              {"duration_ns", f.duration_ns},
+                                              {"bytes", f.audio.size()}}));
+    } catch (const dub::Error& e) {
+      // Not sent: this one and the rest are queued again (and pass through while reconnecting).
+      {
+        const std::lock_guard lock(mutex_);
+        for (std::size_t k = i; k < to_send.size(); ++k) tracker_.unsend(to_send[k].sequence_number);
+      }
+      lost(link_->generation(), e.what());
+      break;
+    }
+  }
+}
+
+std::vector<ReadyFragment> DubSession::give_up(PassthroughReason reason, const std::string& message) {
+  const std::lock_guard lock(mutex_);
+  tracker_.fail_all_pending(reason, message);
+  return tracker_.pop_ready();
+}
+
+void DubSession::stop_waiting() {
+  fast_stop_ = true;
+  const std::lock_guard lock(mutex_);
+  tracker_.fail_all_pending(PassthroughReason::NoSts, "worker stopping: not waiting for the STS service");
+}
+
+// ---- state ---------------------------------------------------------------------------------
+
+std::optional<std::int64_t> DubSession::timeline_start() const {
+  if (!segmenter_) return std::nullopt;
+  return segmenter_->pts_of_frame(0);
+}
+
+std::optional<DubSession::Clock::time_point> DubSession::next_deadline() const {
+  const std::lock_guard lock(mutex_);
+  return tracker_.next_deadline();
+}
+
+bool DubSession::idle() const {
+  const std::lock_guard lock(mutex_);
+  return tracker_.idle();
+}
+
+int DubSession::sample_rate() const {
+  const std::lock_guard lock(mutex_);
+  return rate_;
+}
+
+int DubSession::channels() const {
+  const std::lock_guard lock(mutex_);
+  return channels_;
+}
+
+nlohmann::json DubSession::sts_json() const {
+  const std::lock_guard lock(mutex_);
+  return {{"client", link_->description()},    {"mode", sts_mode_},
+          {"connected", connected_},           {"link", to_string(link_->state())},
+          {"open_attempts", attempts_},        {"reconnections", link_->reconnections()},
+          {"last_error", link_->last_error()}, {"max_inflight", tracker_.max_inflight()},
+          {"in_flight", tracker_.in_flight()}, {"queued", tracker_.queued()}};
+}
+
+nlohmann::json DubSession::segmenter_json() const {
+  const std::lock_guard lock(mutex_);
+  return {{"frames_in", seg_stats_.frames_in},
+          {"frames_out", seg_stats_.frames_out},
+          {"frames_filled", seg_stats_.frames_filled},
+          {"frames_dropped", seg_stats_.frames_dropped},
+          {"resyncs", seg_stats_.resyncs},
+          {"max_kept_deviation_ms", static_cast<double>(seg_stats_.max_abs_drift_ns) / 1e6},
+          {"fragments", seg_stats_.fragments}};
+}
+
+nlohmann::json DubSession::fragments_json() const {
+  const std::lock_guard lock(mutex_);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : tracker_.records()) list.push_back(r.to_json());
+  return list;
+}
+
+}  // namespace dub::media_service
