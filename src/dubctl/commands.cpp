@@ -11,6 +11,7 @@
 #include "dub/media/probe.hpp"
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
+#include "endpoints.hpp"
 #include "fixture_check.hpp"
 #include "runner.hpp"
 #include "scenario.hpp"
@@ -156,6 +157,13 @@ int cmd_list() {
   return 0;
 }
 
+int cmd_endpoints() {
+  for (const auto& [name, value] : stack_endpoints(parse_env_pairs(options().env_pairs), project_root())) {
+    fmt::print("{}={}\n", name, value);
+  }
+  return 0;
+}
+
 std::map<const CLI::App*, std::function<int()>>& handlers() {
   static std::map<const CLI::App*, std::function<int()>> h;
   return h;
@@ -212,6 +220,11 @@ void register_commands(CLI::App& app) {
   auto* list = app.add_subcommand("list", "List scenarios with their one-line descriptions");
   list->add_option("paths", o.scenario_args, "Scenario files or folders (default: scenarios/)");
   handlers()[list] = cmd_list;
+
+  auto* endpoints = app.add_subcommand(
+      "endpoints", "Print the stacks' named endpoints (name=value), as scenarios' ${media.api} etc. resolve them");
+  endpoints->add_option("--env", o.env_pairs, "KEY=VALUE as for `run` (e.g. MEDIA_SERVICE_PORT=18080); repeatable");
+  handlers()[endpoints] = cmd_endpoints;
 }
 
 int run_selected(CLI::App& app) {

@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 
+#include "dub/sts/stream_name.hpp"
 #include "dub/util/env.hpp"
 #include "stacks.hpp"
 
@@ -49,20 +50,24 @@ std::string compose_default(const std::string& compose_text, const std::string& 
 }
 
 fs::path recording_dir(const fs::path& root, const std::string& stream) {
-  return root / "compose" / "media" / "recordings" / "live" / stream / "out";
+  return root / "compose" / "media" / "recordings" / dub::sts::stream_name::output_path(stream);
+}
+
+EnvMap stack_endpoints(const EnvMap& vars, const fs::path& root) {
+  std::map<std::string, std::string> ports;
+  for (const auto& p : kPorts) ports[p.variable] = port(vars, root, p);
+  return {{"media.api", fmt::format("http://localhost:{}", ports["MEDIA_SERVICE_PORT"])},
+          {"mediamtx.api", fmt::format("http://localhost:{}", ports["MEDIAMTX_API_PORT"])},
+          {"mediamtx.rtsp", fmt::format("rtsp://localhost:{}", ports["MEDIAMTX_RTSP_PORT"])},
+          {"mediamtx.rtmp", fmt::format("rtmp://localhost:{}", ports["MEDIAMTX_RTMP_PORT"])},
+          {"sts.url", fmt::format("http://localhost:{}", ports["STS_PORT"])}};
 }
 
 void add_endpoints(EnvMap& vars, const fs::path& root, const std::string& stream) {
-  std::map<std::string, std::string> ports;
-  for (const auto& p : kPorts) ports[p.variable] = port(vars, root, p);
-  const auto rtsp = fmt::format("rtsp://localhost:{}", ports["MEDIAMTX_RTSP_PORT"]);
-  vars.try_emplace("media.api", fmt::format("http://localhost:{}", ports["MEDIA_SERVICE_PORT"]));
-  vars.try_emplace("mediamtx.api", fmt::format("http://localhost:{}", ports["MEDIAMTX_API_PORT"]));
-  vars.try_emplace("mediamtx.rtsp", rtsp);
-  vars.try_emplace("mediamtx.rtmp", fmt::format("rtmp://localhost:{}", ports["MEDIAMTX_RTMP_PORT"]));
-  vars.try_emplace("sts.url", fmt::format("http://localhost:{}", ports["STS_PORT"]));
-  vars.try_emplace("stream.in", fmt::format("{}/live/{}/in", rtsp, stream));
-  vars.try_emplace("stream.out", fmt::format("{}/live/{}/out", rtsp, stream));
+  for (const auto& [name, value] : stack_endpoints(vars, root)) vars.try_emplace(name, value);
+  const auto& rtsp = vars.at("mediamtx.rtsp");
+  vars.try_emplace("stream.in", fmt::format("{}/{}", rtsp, dub::sts::stream_name::input_path(stream)));
+  vars.try_emplace("stream.out", fmt::format("{}/{}", rtsp, dub::sts::stream_name::output_path(stream)));
   vars.try_emplace("recording", recording_dir(root, stream).string());
 }
 

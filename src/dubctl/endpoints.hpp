@@ -11,6 +11,10 @@
 
 namespace dubctl {
 
+// The endpoints that do not depend on a stream (media.api, mediamtx.api, mediamtx.rtsp,
+// mediamtx.rtmp, sts.url), from the port variables in `vars`, the environment or the compose files.
+EnvMap stack_endpoints(const EnvMap& vars, const std::filesystem::path& root);
+
 // `vars` with the named endpoints added for `stream` (an endpoint `vars` already sets is kept).
 void add_endpoints(EnvMap& vars, const std::filesystem::path& root, const std::string& stream);
 

@@ -12,8 +12,8 @@
 #include "dub/http/client.hpp"
 #include "dub/media/decode.hpp"
 #include "dub/media/remux.hpp"
-#include "dub/media/wav.hpp"
 #include "dub/util/error.hpp"
+#include "dub/util/wav.hpp"
 #include "evidence.hpp"
 #include "sidecar.hpp"
 #include "stacks.hpp"
@@ -249,7 +249,7 @@ std::string verify_heard(const VerifyHeardStep& step, const fs::path& root, cons
   fs::permissions(dir, fs::perms::all, fs::perm_options::add);
   const auto file = recording_file(source, dir / "joined.mp4");
   const auto pcm = dub::media::decode_audio(file, kJudgeRate, 1);
-  dub::media::write_wav((dir / "heard.wav").string(), pcm.samples, pcm.sample_rate, pcm.channels);
+  dub::wav::write((dir / "heard.wav").string(), pcm.samples, pcm.sample_rate, pcm.channels);
 
   std::set<int> passthrough;
   const auto worker_url = step.media_service + "/v1/streams/" + step.stream;

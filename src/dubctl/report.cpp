@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 
+#include "dub/sts/pcm.hpp"
 #include "dub/util/error.hpp"
 #include "junit.hpp"
 #include "stacks.hpp"
@@ -57,8 +58,8 @@ Envelope make_envelope(const std::vector<std::int16_t>& samples, int sample_rate
     float hi = -1.0F;
     for (std::size_t f = first; f < std::max(last, first + 1); ++f) {
       float v = 0;
-      for (std::size_t c = 0; c < ch; ++c) v += static_cast<float>(samples[f * ch + c]);
-      v /= 32768.0F * static_cast<float>(ch);
+      for (std::size_t c = 0; c < ch; ++c) v += dub::sts::pcm::to_float(samples[f * ch + c]);
+      v /= static_cast<float>(ch);
       lo = std::min(lo, v);
       hi = std::max(hi, v);
     }

@@ -14,10 +14,11 @@
 
 #include "dub/media/decode.hpp"
 #include "dub/media/probe.hpp"
-#include "dub/media/wav.hpp"
+#include "dub/sts/pcm.hpp"
 #include "dub/sts/protocol.hpp"
 #include "dub/sts/socketio_client.hpp"
 #include "dub/util/error.hpp"
+#include "dub/util/wav.hpp"
 #include "progress.hpp"
 #include "sidecar.hpp"
 
@@ -32,20 +33,7 @@ namespace protocol = dub::sts::protocol;
 
 constexpr int kSilencePeak = 32;  // |sample| <= 32 is below -60 dBFS: silence
 
-std::vector<std::uint8_t> s16le_bytes(const std::vector<std::int16_t>& samples, std::size_t first, std::size_t count) {
-  std::vector<std::uint8_t> out;
-  out.reserve(count * 2);
-  for (std::size_t i = first; i < first + count; ++i) {
-    const auto u = static_cast<std::uint16_t>(samples[i]);
-    out.push_back(static_cast<std::uint8_t>(u & 0xffU));
-    out.push_back(static_cast<std::uint8_t>(u >> 8U));
-  }
-  return out;
-}
-
-std::int16_t sample_at(const std::vector<std::uint8_t>& bytes, std::size_t i) {
-  return static_cast<std::int16_t>(static_cast<std::uint16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8U)));
-}
+using dub::sts::pcm::sample_at;
 
 double median(std::vector<double> values) {
   if (values.empty()) return 0;
@@ -163,7 +151,8 @@ std::vector<std::string> protocol_problems(const StsExchange& x) {
 std::vector<std::int16_t> reassemble(const StsExchange& x) {
   std::vector<std::int16_t> out;
   for (const auto* r : in_sequence(x)) {
-    for (std::size_t i = 0; i < r->dubbed_audio.size() / 2; ++i) out.push_back(sample_at(r->dubbed_audio, i));
+    const auto samples = dub::sts::pcm::decode_s16le(r->dubbed_audio);
+    out.insert(out.end(), samples.begin(), samples.end());
   }
   return out;
 }
@@ -338,7 +327,7 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
     f.fragment_id = protocol::fragment_id(config.stream_id, f.sequence_number);
     f.pts_ns = protocol::frames_to_ns(span.first_frame, step.sample_rate);
     f.duration_ns = protocol::frames_to_ns(span.frames, step.sample_rate);
-    f.audio = s16le_bytes(pcm.samples, span.first_frame * ch, span.frames * ch);
+    f.audio = dub::sts::pcm::encode_s16le(std::span(pcm.samples).subspan(span.first_frame * ch, span.frames * ch));
     x.sent.push_back(std::move(f));
   }
   if (x.sent.empty()) throw dub::Error(fmt::format("{} decoded to no audio at all", fixture.string()));
@@ -426,7 +415,7 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
     std::replace(name.begin(), name.end(), '/', '_');
     const auto file = artifacts / (name + "-dubbed.wav");
     fs::create_directories(file.parent_path());
-    dub::media::write_wav(file.string(), reassemble(x), config.sample_rate, config.channels);
+    dub::wav::write(file.string(), reassemble(x), config.sample_rate, config.channels);
     saved = fmt::format(", dubbed audio in {}", file.string());
   }
   if (!problems.empty()) {
