@@ -169,6 +169,10 @@ class Registry {
     std::unique_ptr<HistogramFamily> histogram;
   };
   Entry* find(const std::string& name, Type type, const std::vector<std::string>& label_names);
+  // Registers `family` in `slot` of a new entry, or returns the family already registered under its
+  // name (throws dub::Error when that one has another type or labels).
+  template <typename Metric>
+  Family<Metric>& add(Type type, std::unique_ptr<Family<Metric>> Entry::*slot, std::unique_ptr<Family<Metric>> family);
 
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Entry>> entries_;

@@ -57,4 +57,30 @@ CodecPtr open_decoder(AVFormatContext* input, int index, const std::string& sour
   return dec;
 }
 
+void for_each_packet(AVFormatContext* input, const std::string& source,
+                     const std::function<bool(AVPacket*)>& on_packet) {
+  const PacketPtr pkt(av_packet_alloc());
+  while (true) {
+    const int rc = av_read_frame(input, pkt.get());
+    if (rc == AVERROR_EOF) return;
+    if (rc < 0) throw Error(fmt::format("reading {}: {}", source, av_err(rc)));
+    const bool more = on_packet(pkt.get());
+    av_packet_unref(pkt.get());
+    if (!more) return;
+  }
+}
+
+void drain_frames(AVCodecContext* decoder, AVFrame* frame, const std::function<void(const AVFrame*)>& on_frame) {
+  while (avcodec_receive_frame(decoder, frame) == 0) {
+    on_frame(frame);
+    av_frame_unref(frame);
+  }
+}
+
+void decode_packet(AVCodecContext* decoder, const AVPacket* packet, AVFrame* frame,
+                   const std::function<void(const AVFrame*)>& on_frame) {
+  const int rc = avcodec_send_packet(decoder, packet);
+  if (rc == 0 || packet == nullptr) drain_frames(decoder, frame, on_frame);
+}
+
 }  // namespace dub::media::detail

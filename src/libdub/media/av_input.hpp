@@ -1,6 +1,7 @@
 #pragma once
 // libdub-internal: the libav plumbing every media function shares (error text, RAII handles,
 // opening a file or network source with the project's transport and timeout rules).
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,5 +44,19 @@ InputPtr open_input(const std::string& source, const OpenOptions& options = {});
 
 // Opens a decoder for stream `index` of `input`. Throws dub::Error naming `source`.
 CodecPtr open_decoder(AVFormatContext* input, int index, const std::string& source);
+
+// Reads the packets of `input` in file order and hands each to `on_packet`, which returns false to
+// stop early; every packet is unreferenced after its call. The end of the input ends the loop; a
+// read error throws dub::Error("reading <source>: <reason>").
+void for_each_packet(AVFormatContext* input, const std::string& source,
+                     const std::function<bool(AVPacket*)>& on_packet);
+
+// Hands every frame `decoder` has ready to `on_frame` (each unreferenced after its call).
+void drain_frames(AVCodecContext* decoder, AVFrame* frame, const std::function<void(const AVFrame*)>& on_frame);
+
+// Sends `packet` to `decoder` and, when it was accepted, drains its frames. nullptr flushes the
+// decoder: its last frames are drained whatever the send returned.
+void decode_packet(AVCodecContext* decoder, const AVPacket* packet, AVFrame* frame,
+                   const std::function<void(const AVFrame*)>& on_frame);
 
 }  // namespace dub::media::detail

@@ -131,6 +131,117 @@ int64_t packet_dts(const AVPacket* pkt) {
   return pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
 }
 
+bool mapped(const std::vector<int>& map, int si) {
+  return si >= 0 && si < static_cast<int>(map.size()) && map[si] >= 0;
+}
+
+// The output file and where its timeline stands while the inputs are copied into it.
+struct Sink {
+  Output out;
+  std::string name;
+  double max_duration_s = 0;                                 // > 0: stop after this much media time
+  double first_dts_s = 0;                                    // of the first packet: where max_duration_s counts from
+  double end_s = 0;                                          // latest packet end on the output timeline
+  double first_show_s = std::numeric_limits<double>::max();  // earliest presentation time written
+  bool any = false;
+  long long packets = 0;
+};
+
+// The first packets of an input, read until every stream it maps has one.
+struct Head {
+  std::deque<detail::PacketPtr> pending;
+  double first_dts_s = std::numeric_limits<double>::max();
+  bool eof = false;
+};
+
+Head read_head(AVFormatContext* in, const std::vector<int>& map, std::size_t streams, const std::string& name) {
+  Head head;
+  std::vector<bool> seen(in->nb_streams, false);
+  std::size_t missing = streams;
+  while (missing > 0) {
+    detail::PacketPtr p(av_packet_alloc());
+    const int rc = av_read_frame(in, p.get());
+    if (rc == AVERROR_EOF) {
+      head.eof = true;
+      break;
+    }
+    if (rc < 0) throw Error(fmt::format("reading {} failed: {}", name, av_err(rc)));
+    const int si = p->stream_index;
+    if (!mapped(map, si)) continue;
+    if (packet_dts(p.get()) != AV_NOPTS_VALUE) {
+      head.first_dts_s = std::min(head.first_dts_s, ts_seconds(packet_dts(p.get()), in->streams[si]->time_base));
+    }
+    if (!seen[si]) {
+      seen[si] = true;
+      --missing;
+    }
+    head.pending.push_back(std::move(p));
+  }
+  return head;
+}
+
+// Writes one packet of `input`, shifted by shift_s, as output stream `out_index`. Returns false, and
+// writes nothing, once the sink holds max_duration_s of media.
+bool write_packet(Sink& sink, AVPacket* p, const AVStream* ist, int out_index, double shift_s,
+                  const std::string& input) {
+  const AVStream* ost = sink.out->streams[out_index];
+  const int64_t shift = av_rescale_q(std::llround(shift_s * 1e6), AVRational{1, 1000000}, ist->time_base);
+  if (p->pts != AV_NOPTS_VALUE) p->pts += shift;
+  if (p->dts != AV_NOPTS_VALUE) p->dts += shift;
+  const double t_s = packet_dts(p) == AV_NOPTS_VALUE ? sink.end_s : ts_seconds(packet_dts(p), ist->time_base);
+  if (!sink.any) sink.first_dts_s = t_s;
+  if (sink.max_duration_s > 0 && sink.any && t_s - sink.first_dts_s >= sink.max_duration_s) return false;
+  const int64_t show = p->pts != AV_NOPTS_VALUE ? p->pts : packet_dts(p);
+  if (show != AV_NOPTS_VALUE) {
+    sink.first_show_s = std::min(sink.first_show_s, ts_seconds(show, ist->time_base));
+    sink.end_s = std::max(sink.end_s, ts_seconds(show + p->duration, ist->time_base));
+  }
+  av_packet_rescale_ts(p, ist->time_base, ost->time_base);
+  p->stream_index = out_index;
+  p->pos = -1;
+  if (const int rc = av_interleaved_write_frame(sink.out.get(), p); rc < 0) {
+    throw Error(fmt::format("writing {} failed (packet from {}): {}", sink.name, input, av_err(rc)));
+  }
+  sink.any = true;
+  ++sink.packets;
+  return true;
+}
+
+// Copies the `streams` of one input into the sink. The earliest DTS of its first packets decides the
+// shift that puts it right after what the sink holds (DTS, not PTS, so the decode order stays
+// increasing); the first input is not shifted. Returns false once max_duration_s stopped the copy.
+bool copy_input(Sink& sink, AVFormatContext* in, const std::vector<int>& streams, const std::string& name, bool first,
+                RemuxResult& result) {
+  std::vector<int> map(in->nb_streams, -1);
+  for (std::size_t j = 0; j < streams.size(); ++j) map[streams[j]] = static_cast<int>(j);
+  Head head = read_head(in, map, streams.size(), name);
+  if (head.pending.empty()) return true;  // an empty segment
+  if (head.first_dts_s == std::numeric_limits<double>::max()) head.first_dts_s = 0;
+  const double shift_s = first ? 0.0 : sink.end_s - head.first_dts_s;
+  result.input_offsets_s.push_back(shift_s);
+
+  const detail::PacketPtr pkt(av_packet_alloc());
+  while (true) {
+    if (!head.pending.empty()) {
+      av_packet_unref(pkt.get());
+      av_packet_move_ref(pkt.get(), head.pending.front().get());
+      head.pending.pop_front();
+    } else if (head.eof) {
+      return true;
+    } else {
+      const int rc = av_read_frame(in, pkt.get());
+      if (rc == AVERROR_EOF) return true;
+      if (rc < 0) throw Error(fmt::format("reading {} failed: {}", name, av_err(rc)));
+    }
+    const int si = pkt->stream_index;
+    if (!mapped(map, si)) {
+      av_packet_unref(pkt.get());
+      continue;
+    }
+    if (!write_packet(sink, pkt.get(), in->streams[si], map[si], shift_s, name)) return false;
+  }
+}
+
 }  // namespace
 
 RemuxResult remux(const std::vector<std::string>& inputs, const std::string& output, const RemuxOptions& options) {
@@ -146,105 +257,23 @@ RemuxResult remux(const std::vector<std::string>& inputs, const std::string& out
                          name);
     }
   }
-  Output out = open_output(output, opened.front().get(), streams.front(), options);
+  Sink sink{.out = open_output(output, opened.front().get(), streams.front(), options),
+            .name = output,
+            .max_duration_s = options.max_duration_s};
 
   RemuxResult result;
   result.inputs = inputs.size();
-  double first_dts_s_written = 0;                            // where max_duration_s counts from
-  double end_s = 0;                                          // latest packet end on the output timeline
-  double first_show_s = std::numeric_limits<double>::max();  // earliest presentation time written
-  bool any = false;
-  bool stop = false;
-  const detail::PacketPtr pkt(av_packet_alloc());
-  for (std::size_t k = 0; k < inputs.size() && !stop; ++k) {
-    AVFormatContext* in = opened[k].get();
-    std::vector<int> map(in->nb_streams, -1);
-    for (std::size_t j = 0; j < streams[k].size(); ++j) map[streams[k][j]] = static_cast<int>(j);
-
-    // Read ahead until every stream has a packet: the earliest DTS decides the shift that puts this
-    // input right after the previous one (DTS, not PTS, so the decode order stays increasing).
-    std::deque<detail::PacketPtr> pending;
-    std::vector<bool> seen(in->nb_streams, false);
-    std::size_t missing = streams[k].size();
-    double first_dts_s = std::numeric_limits<double>::max();
-    bool eof = false;
-    while (missing > 0) {
-      detail::PacketPtr p(av_packet_alloc());
-      const int rc = av_read_frame(in, p.get());
-      if (rc == AVERROR_EOF) {
-        eof = true;
-        break;
-      }
-      if (rc < 0) throw Error(fmt::format("reading {} failed: {}", inputs[k], av_err(rc)));
-      const int si = p->stream_index;
-      if (si < 0 || si >= static_cast<int>(map.size()) || map[si] < 0) continue;
-      if (packet_dts(p.get()) != AV_NOPTS_VALUE) {
-        first_dts_s = std::min(first_dts_s, ts_seconds(packet_dts(p.get()), in->streams[si]->time_base));
-      }
-      if (!seen[si]) {
-        seen[si] = true;
-        --missing;
-      }
-      pending.push_back(std::move(p));
-    }
-    if (pending.empty()) continue;  // an empty segment
-    if (first_dts_s == std::numeric_limits<double>::max()) first_dts_s = 0;
-    const double shift_s = k == 0 ? 0.0 : end_s - first_dts_s;
-    result.input_offsets_s.push_back(shift_s);
-
-    while (!stop) {
-      AVPacket* p = nullptr;
-      if (!pending.empty()) {
-        av_packet_unref(pkt.get());
-        av_packet_move_ref(pkt.get(), pending.front().get());
-        pending.pop_front();
-        p = pkt.get();
-      } else if (!eof) {
-        const int rc = av_read_frame(in, pkt.get());
-        if (rc == AVERROR_EOF) break;
-        if (rc < 0) throw Error(fmt::format("reading {} failed: {}", inputs[k], av_err(rc)));
-        p = pkt.get();
-      } else {
-        break;
-      }
-      const int si = p->stream_index;
-      if (si < 0 || si >= static_cast<int>(map.size()) || map[si] < 0) {
-        av_packet_unref(p);
-        continue;
-      }
-      const AVStream* ist = in->streams[si];
-      const AVStream* ost = out->streams[map[si]];
-      const int64_t shift = av_rescale_q(std::llround(shift_s * 1e6), AVRational{1, 1000000}, ist->time_base);
-      if (p->pts != AV_NOPTS_VALUE) p->pts += shift;
-      if (p->dts != AV_NOPTS_VALUE) p->dts += shift;
-      const double t_s = packet_dts(p) == AV_NOPTS_VALUE ? end_s : ts_seconds(packet_dts(p), ist->time_base);
-      if (!any) first_dts_s_written = t_s;
-      if (options.max_duration_s > 0 && any && t_s - first_dts_s_written >= options.max_duration_s) {
-        stop = true;
-        break;
-      }
-      const int64_t show = p->pts != AV_NOPTS_VALUE ? p->pts : packet_dts(p);
-      if (show != AV_NOPTS_VALUE) {
-        first_show_s = std::min(first_show_s, ts_seconds(show, ist->time_base));
-        end_s = std::max(end_s, ts_seconds(show + p->duration, ist->time_base));
-      }
-      av_packet_rescale_ts(p, ist->time_base, ost->time_base);
-      p->stream_index = map[si];
-      p->pos = -1;
-      if (const int rc = av_interleaved_write_frame(out.get(), p); rc < 0) {
-        throw Error(fmt::format("writing {} failed (packet from {}): {}", output, inputs[k], av_err(rc)));
-      }
-      any = true;
-      ++result.packets;
-    }
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    if (!copy_input(sink, opened[k].get(), streams[k], inputs[k], k == 0, result)) break;
   }
-  if (const int rc = av_write_trailer(out.get()); rc < 0) {
+  if (const int rc = av_write_trailer(sink.out.get()); rc < 0) {
     throw Error(fmt::format("finishing {} failed: {}", output, av_err(rc)));
   }
-  if (!any) throw Error(fmt::format("no packet to write into {}: the inputs are empty", output));
-  if (first_show_s < std::numeric_limits<double>::max()) result.start_s = first_show_s;
-  result.end_s = end_s;
-  result.duration_s = end_s - result.start_s;
+  if (!sink.any) throw Error(fmt::format("no packet to write into {}: the inputs are empty", output));
+  result.packets = sink.packets;
+  if (sink.first_show_s < std::numeric_limits<double>::max()) result.start_s = sink.first_show_s;
+  result.end_s = sink.end_s;
+  result.duration_s = sink.end_s - result.start_s;
   return result;
 }
 

@@ -150,30 +150,30 @@ Registry::Entry* Registry::find(const std::string& name, Type type, const std::v
   return nullptr;
 }
 
+template <typename Metric>
+Family<Metric>& Registry::add(Type type, std::unique_ptr<Family<Metric>> Entry::*slot,
+                              std::unique_ptr<Family<Metric>> family) {
+  const std::lock_guard lock(mutex_);
+  if (auto* e = find(family->name(), type, family->label_names())) return *(e->*slot);
+  auto e = std::make_unique<Entry>();
+  e->type = type;
+  e->name = family->name();
+  auto& registered = (*e).*slot;
+  registered = std::move(family);
+  entries_.push_back(std::move(e));
+  return *registered;
+}
+
 CounterFamily& Registry::counter(const std::string& name, const std::string& help,
                                  const std::vector<std::string>& label_names) {
   validate(name, label_names, false);
-  const std::lock_guard lock(mutex_);
-  if (auto* e = find(name, Type::Counter, label_names)) return *e->counter;
-  auto e = std::make_unique<Entry>();
-  e->type = Type::Counter;
-  e->name = name;
-  e->counter = std::make_unique<CounterFamily>(name, help, label_names);
-  entries_.push_back(std::move(e));
-  return *entries_.back()->counter;
+  return add(Type::Counter, &Entry::counter, std::make_unique<CounterFamily>(name, help, label_names));
 }
 
 GaugeFamily& Registry::gauge(const std::string& name, const std::string& help,
                              const std::vector<std::string>& label_names) {
   validate(name, label_names, false);
-  const std::lock_guard lock(mutex_);
-  if (auto* e = find(name, Type::Gauge, label_names)) return *e->gauge;
-  auto e = std::make_unique<Entry>();
-  e->type = Type::Gauge;
-  e->name = name;
-  e->gauge = std::make_unique<GaugeFamily>(name, help, label_names);
-  entries_.push_back(std::move(e));
-  return *entries_.back()->gauge;
+  return add(Type::Gauge, &Entry::gauge, std::make_unique<GaugeFamily>(name, help, label_names));
 }
 
 HistogramFamily& Registry::histogram(const std::string& name, const std::string& help,
@@ -181,14 +181,8 @@ HistogramFamily& Registry::histogram(const std::string& name, const std::string&
   validate(name, label_names, true);
   if (buckets.empty()) buckets = default_buckets();
   Histogram check(buckets);  // validates the bounds before anything is registered
-  const std::lock_guard lock(mutex_);
-  if (auto* e = find(name, Type::Histogram, label_names)) return *e->histogram;
-  auto e = std::make_unique<Entry>();
-  e->type = Type::Histogram;
-  e->name = name;
-  e->histogram = std::make_unique<HistogramFamily>(name, help, label_names, std::move(buckets));
-  entries_.push_back(std::move(e));
-  return *entries_.back()->histogram;
+  return add(Type::Histogram, &Entry::histogram,
+             std::make_unique<HistogramFamily>(name, help, label_names, std::move(buckets)));
 }
 
 std::string Registry::render() const {
