@@ -3,9 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 namespace dubctl {
+
+namespace {
+constexpr long long kSpelledBelow = 1'000'000'000'000LL;  // 10^12: larger numbers stay digits
+}  // namespace
 
 std::string number_to_words(long long n) {
   static const std::array<const char*, 20> small = {
@@ -13,7 +20,9 @@ std::string number_to_words(long long n) {
       "ten",  "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
   static const std::array<const char*, 10> tens = {"",      "",      "twenty",  "thirty", "forty",
                                                    "fifty", "sixty", "seventy", "eighty", "ninety"};
-  if (n < 0 || n > 999999) return std::to_string(n);
+  static const std::array<std::pair<long long, const char*>, 3> scales = {
+      {{1'000'000'000LL, "billion"}, {1'000'000LL, "million"}, {1000LL, "thousand"}}};
+  if (n < 0 || n >= kSpelledBelow) return std::to_string(n);
   if (n < 20) return small[static_cast<std::size_t>(n)];
   if (n < 100) {
     std::string out = tens[static_cast<std::size_t>(n / 10)];
@@ -25,9 +34,31 @@ std::string number_to_words(long long n) {
     if (n % 100 != 0) out += " " + number_to_words(n % 100);
     return out;
   }
-  std::string out = number_to_words(n / 1000) + " thousand";
-  if (n % 1000 != 0) out += " " + number_to_words(n % 1000);
-  return out;
+  for (const auto& [value, name] : scales) {
+    if (n < value) continue;
+    std::string out = number_to_words(n / value) + " " + name;
+    if (n % value != 0) out += " " + number_to_words(n % value);
+    return out;
+  }
+  return std::to_string(n);  // unreachable
+}
+
+std::string ordinal_words(long long n) {
+  static const std::map<std::string, std::string> irregular = {
+      {"one", "first"},    {"two", "second"}, {"three", "third"},   {"five", "fifth"},
+      {"eight", "eighth"}, {"nine", "ninth"}, {"twelve", "twelfth"}};
+  auto words = number_to_words(n);
+  const auto space = words.rfind(' ');
+  const auto head = space == std::string::npos ? std::string() : words.substr(0, space + 1);
+  auto last = space == std::string::npos ? words : words.substr(space + 1);
+  if (const auto it = irregular.find(last); it != irregular.end()) {
+    last = it->second;
+  } else if (last.back() == 'y') {
+    last = last.substr(0, last.size() - 1) + "ieth";
+  } else {
+    last += "th";
+  }
+  return head + last;
 }
 
 namespace {
@@ -73,10 +104,126 @@ std::vector<std::string> spell_numbers(std::vector<std::string> words, std::size
   return out;
 }
 
+bool word_byte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return std::isalnum(u) != 0 || c == '_' || (u & 0x80U) != 0;
+}
+
+std::size_t digits_from(const std::string& t, std::size_t i) {
+  std::size_t n = 0;
+  while (i + n < t.size() && std::isdigit(static_cast<unsigned char>(t[i + n])) != 0) ++n;
+  return n;
+}
+
+// The integer parts a number at `i` may have, longest first as the rule's regular expression tries
+// them: 1-3 digits with thousands groups ("1,000"), then plain digits.
+std::vector<std::size_t> integer_lengths(const std::string& t, std::size_t i) {
+  std::vector<std::size_t> out;
+  const auto run = digits_from(t, i);
+  if (run <= 3) {
+    std::vector<std::size_t> grouped;
+    for (auto at = i + run; at < t.size() && t[at] == ',' && digits_from(t, at + 1) >= 3;) {
+      at += 4;
+      grouped.push_back(at - i);
+    }
+    out.insert(out.end(), grouped.rbegin(), grouped.rend());
+  }
+  for (auto n = run; n >= 1; --n) out.push_back(n);
+  return out;
+}
+
+// A number as the rule spells it: "1,000" -> "one thousand", "3.5" -> "three point five", "22nd" ->
+// "twenty second"; nullopt when it is 10^12 or more (kept as written).
+std::optional<std::string> spelled(const std::string& integer, const std::string& decimals, bool ordinal) {
+  std::string digits;
+  for (const char c : integer) {
+    if (c != ',') digits += c;
+  }
+  if (digits.size() > 12) return std::nullopt;
+  const long long whole = std::stoll(digits);
+  if (whole >= kSpelledBelow) return std::nullopt;
+  if (ordinal) return ordinal_words(whole);
+  auto out = number_to_words(whole);
+  if (!decimals.empty()) {
+    out += " point";
+    for (const char d : decimals) out += " " + number_to_words(d - '0');
+  }
+  return out;
+}
+
+// Spells out every number written with digits that stands alone (not inside a word, not after a
+// '.'), as docs/protocol/vectors/normalise.json defines.
+std::string spell_english_numbers(const std::string& t) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < t.size()) {
+    const bool starts =
+        std::isdigit(static_cast<unsigned char>(t[i])) != 0 && (i == 0 || (!word_byte(t[i - 1]) && t[i - 1] != '.'));
+    std::optional<std::pair<std::size_t, std::string>> match;  // length, replacement
+    for (const auto len : starts ? integer_lengths(t, i) : std::vector<std::size_t>{}) {
+      const auto after_int = i + len;
+      std::vector<std::size_t> decimal_lengths;
+      if (after_int < t.size() && t[after_int] == '.') {
+        for (auto d = digits_from(t, after_int + 1); d >= 1; --d) decimal_lengths.push_back(d);
+      }
+      decimal_lengths.push_back(0);
+      for (const auto dec : decimal_lengths) {
+        const auto after_dec = after_int + (dec > 0 ? dec + 1 : 0);
+        const auto suffix = t.substr(after_dec, 2);
+        const bool has_suffix = suffix == "st" || suffix == "nd" || suffix == "rd" || suffix == "th";
+        for (const bool ord : {has_suffix, false}) {
+          const auto end = after_dec + (ord ? 2 : 0);
+          const bool free = end >= t.size() ||
+                            (!word_byte(t[end]) && !(t[end] == '.' && end + 1 < t.size() && word_byte(t[end + 1])));
+          if (!free) continue;
+          const auto words = spelled(t.substr(i, len), dec > 0 ? t.substr(after_int + 1, dec) : "", ord);
+          match.emplace(end - i, words.value_or(t.substr(i, end - i)));
+          break;
+        }
+        if (match) break;
+      }
+      if (match) break;
+    }
+    if (match) {
+      out += match->second;
+      i += match->first;
+    } else {
+      out += t[i++];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> normalize_words(const std::string& text) {
-  return spell_numbers(normalize_words_ascii(text), 6, number_to_words);
+  const auto spelled = spell_english_numbers(text);
+  std::string cleaned;
+  cleaned.reserve(spelled.size());
+  for (std::size_t i = 0; i < spelled.size(); ++i) {
+    const auto c = static_cast<unsigned char>(spelled[i]);
+    const auto next = i + 1 < spelled.size() ? static_cast<unsigned char>(spelled[i + 1]) : 0U;
+    if (c == '\'') continue;                                                   // apostrophes are dropped
+    if (c == 0xE2 && next == 0x80 && i + 2 < spelled.size()) {                 // U+2000..U+203F: punctuation
+      if (static_cast<unsigned char>(spelled[i + 2]) != 0x99) cleaned += ' ';  // U+2019 is an apostrophe
+      i += 2;
+    } else if (c == 0xC2 && next != 0U) {  // U+0080..U+00BF: symbols and punctuation (¿, ¡, «, »)
+      cleaned += ' ';
+      ++i;
+    } else if (c == 0xC3 && next >= 0x80 && next <= 0x9E && next != 0x97) {  // À..Þ lower-cased
+      cleaned += static_cast<char>(c);
+      cleaned += static_cast<char>(next + 0x20);
+      ++i;
+    } else if ((c & 0x80U) != 0 || std::isalnum(c) != 0) {
+      cleaned += static_cast<char>(std::tolower(c));
+    } else {
+      cleaned += ' ';  // every other character (hyphen, underscore, punctuation) breaks words
+    }
+  }
+  std::vector<std::string> words;
+  std::istringstream in(cleaned);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
 }
 
 std::string spanish_number_words(long long n) {

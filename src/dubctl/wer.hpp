@@ -6,11 +6,16 @@
 
 namespace dubctl {
 
-// Lower-case words without punctuation; "21" and "twenty-one" both become {"twenty", "one"}.
+// The one English comparison rule (docs/protocol/vectors/normalise.json, shared with the STS
+// service): numbers written with digits spelled out ("1,000" -> one thousand, "3.5" -> three point
+// five, "22nd" -> twenty second, below 10^12), lower case, apostrophes dropped, every other
+// non-alphanumeric character a word break; "21" and "twenty-one" both become {"twenty", "one"}.
 std::vector<std::string> normalize_words(const std::string& text);
 
-// English words for 0..999999 ("twenty one"); other numbers are returned as digits.
+// English words for 0..10^12-1 ("twenty one"); other numbers are returned as digits.
 std::string number_to_words(long long n);
+// English ordinal words ("twenty second").
+std::string ordinal_words(long long n);
 
 // Spanish words for 0..999 with accents folded ("veintidos", "ciento tres"); other numbers as digits.
 std::string spanish_number_words(long long n);

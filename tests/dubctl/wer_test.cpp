@@ -1,6 +1,10 @@
 #include "wer.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -33,3 +37,17 @@ TEST(Wer, EmptyCases) {
 }
 
 }  // namespace
+
+// The shared comparison rule: docs/protocol/vectors/normalise.json defines it, and the STS service
+// checks the same vectors (sts_service.text.normalise_for_compare).
+TEST(Wer, NormalisesAsTheSharedVectorsSay) {
+  std::ifstream in(DUB_SOURCE_DIR "/docs/protocol/vectors/normalise.json");
+  ASSERT_TRUE(in) << "docs/protocol/vectors/normalise.json is missing";
+  const auto doc = nlohmann::json::parse(in);
+  ASSERT_FALSE(doc.at("vectors").empty());
+  for (const auto& v : doc.at("vectors")) {
+    const auto input = v.at("input").get<std::string>();
+    EXPECT_EQ(fmt::format("{}", fmt::join(normalize_words(input), " ")), v.at("expected").get<std::string>())
+        << "input: '" << input << "'";
+  }
+}
