@@ -98,8 +98,6 @@ BackoffPolicy ServiceConfig::sts_backoff() const {
   BackoffPolicy p;
   p.retries = sts_connect_retries;
   p.initial_delay = sts_backoff_initial;
-  p.factor = 2.0;
-  p.max_delay = std::chrono::milliseconds(30000);
   return p;
 }
 

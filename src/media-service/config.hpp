@@ -15,7 +15,9 @@ struct ServiceConfig {
   std::string log_level = "info";
   std::string rtsp_url = "rtsp://mediamtx:8554";
   std::string rtmp_url = "rtmp://mediamtx:1935";
-  std::string sts_url = "http://sts-service:3000";
+  // The STS is another compose project, reached through the host's published port (compose/media
+  // maps host.docker.internal); http://sts-service:<port> when both projects share a network.
+  std::string sts_url = "http://host.docker.internal:3000";
   std::string sts_path = "/socket.io";
   std::string sts_mode = "socketio";  // "socketio" or "echo" (in-process, no STS)
   std::string sts_auth_token;

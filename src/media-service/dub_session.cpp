@@ -19,9 +19,9 @@ namespace {
 StsLinkOptions link_options(const WorkerOptions& o) {
   StsLinkOptions l;
   l.stream = o.name;
-  l.connect = o.sts_backoff;
-  l.reconnect_max_backoff = o.sts_reconnect_max_backoff;
-  l.open_timeout = o.sts_open_timeout;
+  l.connect = o.config.sts_backoff();
+  l.reconnect_max_backoff = o.config.sts_reconnect_max_backoff;
+  l.open_timeout = o.config.sts_connect_timeout;
   return l;
 }
 
@@ -32,7 +32,7 @@ DubSession::DubSession(WorkerOptions options, sts::StsClientFactory factory, std
     : o_(std::move(options)),
       metrics_(std::move(metrics)),
       hooks_(std::move(hooks)),
-      tracker_(sts::protocol::sanitize_id(o_.name), o_.max_inflight, o_.fragment_timeout),
+      tracker_(sts::protocol::sanitize_id(o_.name), o_.max_inflight(), o_.config.fragment_timeout),
       link_(std::make_unique<StsLink>(std::move(factory), link_options(o_), link_hooks())) {}
 
 DubSession::~DubSession() = default;
@@ -85,9 +85,9 @@ void DubSession::push_audio(std::optional<std::int64_t> pts_ns, std::span<const 
 }
 
 void DubSession::start(int rate, int channels) {
-  const auto frames = static_cast<std::uint64_t>(std::llround(static_cast<double>(o_.segment_ns) * rate / 1e9));
-  segmenter_ = std::make_unique<Segmenter>(rate, channels, std::max<std::uint64_t>(frames, 1), o_.jitter_tolerance_ns,
-                                           o_.discont_wait_ns);
+  const auto frames = static_cast<std::uint64_t>(std::llround(static_cast<double>(o_.segment_ns()) * rate / 1e9));
+  segmenter_ = std::make_unique<Segmenter>(rate, channels, std::max<std::uint64_t>(frames, 1), o_.jitter_tolerance_ns(),
+                                           o_.discont_wait_ns());
   {
     const std::lock_guard lock(mutex_);
     rate_ = rate;
@@ -119,11 +119,11 @@ void DubSession::add_locked(PcmFragment f) {
 void DubSession::connect() {
   sts::StsStreamConfig config;
   config.stream_id = sts::protocol::sanitize_id(o_.name);
-  config.source_language = o_.source_language;
-  config.target_language = o_.target_language;
+  config.source_language = o_.config.source_language;
+  config.target_language = o_.config.target_language;
   config.sample_rate = segmenter_->sample_rate();
   config.channels = segmenter_->channels();
-  config.fragment_duration_ns = o_.segment_ns;
+  config.fragment_duration_ns = o_.segment_ns();
   const auto ready = link_->connect(config, hooks_.wait);
   on_ready(ready);
   std::size_t max_inflight = 0;
@@ -140,7 +140,7 @@ void DubSession::connect() {
 
 void DubSession::on_ready(const sts::StsReady& ready) {
   const std::lock_guard lock(mutex_);
-  if (ready.max_inflight > 0) tracker_.set_max_inflight(std::min(o_.max_inflight, ready.max_inflight));
+  if (ready.max_inflight > 0) tracker_.set_max_inflight(std::min(o_.max_inflight(), ready.max_inflight));
   sts_mode_ = ready.mode;
   connected_ = true;
 }
@@ -251,7 +251,7 @@ std::vector<ReadyFragment> DubSession::pump(Clock::time_point now) {
     const std::lock_guard lock(mutex_);
     for (const auto seq : tracker_.expire(now)) {
       dub::log::warn("fragment timed out: using its original audio",
-                     fields({{"fragment", seq}, {"timeout_ms", o_.fragment_timeout.count()}}));
+                     fields({{"fragment", seq}, {"timeout_ms", o_.config.fragment_timeout.count()}}));
     }
     if (link_state == StsLinkState::Open && !fast_stop_) to_send = tracker_.take_sendable(now);
     if (link_state == StsLinkState::Reconnecting) {
@@ -275,10 +275,10 @@ void DubSession::send(std::vector<sts::StsFragment>& to_send) {
   for (std::size_t i = 0; i < to_send.size(); ++i) {
     auto& f = to_send[i];
     try {
-      if (!o_.segment_dir.empty()) {
+      if (!o_.config.segment_dir.empty()) {
         std::vector<std::int16_t> pcm(f.audio.size() / sizeof(std::int16_t));
         std::memcpy(pcm.data(), f.audio.data(), pcm.size() * sizeof(std::int16_t));
-        dump_fragment_wav(o_.segment_dir, o_.name, f.sequence_number, "in", pcm, segmenter_->sample_rate(),
+        dump_fragment_wav(o_.config.segment_dir, o_.name, f.sequence_number, "in", pcm, segmenter_->sample_rate(),
                           segmenter_->channels());
       }
       link_->send(f);

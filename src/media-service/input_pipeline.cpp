@@ -45,9 +45,10 @@ void InputPipeline::start() {
 void InputPipeline::add_source() {
   if (is_rtsp(o_.source)) {
     GstElement* src = make_element("rtspsrc");
-    g_object_set(src, "location", o_.source.c_str(), "latency", static_cast<guint>(o_.rtsp_latency.count()), nullptr);
+    g_object_set(src, "location", o_.source.c_str(), "latency", static_cast<guint>(o_.config.rtsp_latency.count()),
+                 nullptr);
     gst_util_set_object_arg(G_OBJECT(src), "protocols", "tcp");
-    gst_util_set_object_arg(G_OBJECT(src), "buffer-mode", o_.rtsp_buffer_mode.c_str());
+    gst_util_set_object_arg(G_OBJECT(src), "buffer-mode", o_.config.rtsp_buffer_mode.c_str());
     // MediaMTX (gortsplib) delays every SETUP answer by 1 s for user agents starting with
     // "GStreamer" (a workaround for an old rtspclientsink bug): do not introduce ourselves as such.
     g_object_set(src, "user-agent", "dubctl-media-service/" DUB_VERSION, nullptr);
@@ -193,9 +194,10 @@ void InputPipeline::on_decoded_pad(GstElement* /*dec*/, GstPad* pad, gpointer da
     }
     GstElement* conv = make_element("audioconvert");
     GstElement* res = make_element("audioresample");
-    const std::string ch = self->o_.channels > 0 ? fmt::format("{}", self->o_.channels) : std::string("[ 1, 2 ]");
+    const std::string ch =
+        self->o_.config.channels > 0 ? fmt::format("{}", self->o_.config.channels) : std::string("[ 1, 2 ]");
     const auto caps =
-        fmt::format("audio/x-raw,format=S16LE,layout=interleaved,rate={},channels={}", self->o_.sample_rate, ch);
+        fmt::format("audio/x-raw,format=S16LE,layout=interleaved,rate={},channels={}", self->o_.config.sample_rate, ch);
     GstElement* sink = self->add_appsink(caps.c_str(), true);
     self->attach_chain(pad, {conv, res, sink});
   } catch (const std::exception& e) {
@@ -267,7 +269,7 @@ void InputPipeline::on_no_more_pads(GstElement* /*src*/, gpointer data) {
 void InputPipeline::on_rtp_manager(GstElement* /*src*/, GstElement* manager, gpointer data) {
   auto* self = static_cast<InputPipeline*>(data);
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(manager), "rtcp-sync") != nullptr) {
-    gst_util_set_object_arg(G_OBJECT(manager), "rtcp-sync", self->o_.rtsp_sync.c_str());
+    gst_util_set_object_arg(G_OBJECT(manager), "rtcp-sync", self->o_.config.rtsp_sync.c_str());
   }
 }
 

@@ -82,17 +82,17 @@ void OutputPipeline::release() {
 void OutputPipeline::open(int sample_rate, std::int64_t video_reorder_ns, bool with_video) {
   // The RTMP lead-in (leadin.hpp): silence from output time 0 up to the program's start, so that
   // the server's track probe consumes it instead of the program's first seconds.
-  if (o_.output_leadin.count() > 0) {
-    leadin_samples_ = rtmp_leadin_samples(o_.output_leadin, sample_rate, video_reorder_ns);
+  if (o_.output_leadin().count() > 0) {
+    leadin_samples_ = rtmp_leadin_samples(o_.output_leadin(), sample_rate, video_reorder_ns);
     timeline_.leadin_ns = sts::protocol::frames_to_ns(static_cast<std::uint64_t>(leadin_samples_), sample_rate);
   }
   const bool rtmp = is_rtmp(o_.sink);
-  const bool sync = o_.sync_output.value_or(rtmp);
+  const bool sync = o_.sync_output();
   paced_ = sync;
   pipe_ = gst_pipeline_new(fmt::format("out-{}", o_.name).c_str());
   gst::watch_bus(pipe_, &bus_);
 
-  const std::string encoder = pick_aac_encoder(o_.audio_encoder);
+  const std::string encoder = pick_aac_encoder(o_.config.audio_encoder);
   status_.set_encoder(encoder);
   priming_frames_ = encoder_priming_frames(encoder);
   GstElement* audio_end = add_audio_branch(encoder);
@@ -121,7 +121,7 @@ GstElement* OutputPipeline::add_audio_branch(const std::string& encoder) {
   GstElement* aconv = make_element("audioconvert");
   GstElement* enc = make_element(encoder.c_str());
   // The property's type differs between encoders (gint, gint64): let GStreamer parse it.
-  gst_util_set_object_arg(G_OBJECT(enc), "bitrate", std::to_string(o_.audio_bitrate).c_str());
+  gst_util_set_object_arg(G_OBJECT(enc), "bitrate", std::to_string(o_.config.audio_bitrate).c_str());
   GstElement* aparse = make_element("aacparse");
   GstElement* aq = unbounded_queue();
   gst_bin_add_many(GST_BIN(pipe_), asrc_, aconv, enc, aparse, aq, nullptr);
@@ -183,7 +183,7 @@ void OutputPipeline::set_audio_caps(int sample_rate, int channels) {
   gst_app_src_set_caps(GST_APP_SRC(asrc_), caps);
   gst_caps_unref(caps);
   timeline_.video_delay_ns = sts::protocol::frames_to_ns(static_cast<std::uint64_t>(priming_frames_), sample_rate);
-  GstTagList* tags = gst_tag_list_new(GST_TAG_LANGUAGE_CODE, o_.target_language.c_str(), nullptr);
+  GstTagList* tags = gst_tag_list_new(GST_TAG_LANGUAGE_CODE, o_.config.target_language.c_str(), nullptr);
   gst_element_send_event(asrc_, gst_event_new_tag(tags));
   audio_caps_set_ = true;
 }
@@ -198,7 +198,7 @@ void OutputPipeline::push_leadin(int sample_rate, int channels) {
   push(asrc_, buf, "audio");
   dub::log::info("output lead-in",
                  stream_fields(o_.name, {{"leadin_ms", static_cast<double>(timeline_.leadin_ns) / 1e6},
-                                         {"probe_window_ms", o_.output_leadin.count()},
+                                         {"probe_window_ms", o_.output_leadin().count()},
                                          {"samples", samples},
                                          {"sample_rate", sample_rate}}));
 }

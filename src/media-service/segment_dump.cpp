@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "dub/media/wav.hpp"
 #include "dub/sts/protocol.hpp"
 #include "dub/util/log.hpp"
+#include "dub/util/wav.hpp"
 #include "worker_common.hpp"
 
 namespace dub::media_service {
@@ -16,7 +16,7 @@ void dump_fragment_wav(const std::string& dir, const std::string& stream, std::u
   try {
     const auto path = std::filesystem::path(dir) / sts::protocol::sanitize_id(stream);
     std::filesystem::create_directories(path);
-    media::write_wav((path / fmt::format("{:06d}-{}.wav", sequence, side)).string(), samples, sample_rate, channels);
+    wav::write((path / fmt::format("{:06d}-{}.wav", sequence, side)).string(), samples, sample_rate, channels);
   } catch (const std::exception& e) {
     dub::log::warn("cannot write the fragment to SEGMENT_DIR", stream_fields(stream, {{"error", e.what()}}));
   }

@@ -100,34 +100,13 @@ nlohmann::json Service::start_stream(const nlohmann::json& request) {
 
   WorkerOptions o;
   o.name = name;
+  o.config = config_;
   o.source = str_field(request, "source");
   if (o.source.empty()) o.source = fmt::format("{}/live/{}/in", config_.rtsp_url, name);
   o.sink = str_field(request, "output");
   if (o.sink.empty()) o.sink = fmt::format("{}/live/{}/out", config_.rtmp_url, name);
-  o.source_language = str_field(request, "source_language");
-  if (o.source_language.empty()) o.source_language = config_.source_language;
-  o.target_language = str_field(request, "target_language");
-  if (o.target_language.empty()) o.target_language = config_.target_language;
-  o.segment_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.segment_duration).count();
-  o.max_inflight = static_cast<std::size_t>(config_.max_inflight);
-  o.fragment_timeout = config_.fragment_timeout;
-  o.sts_backoff = config_.sts_backoff();
-  o.sts_reconnect_max_backoff = config_.sts_reconnect_max_backoff;
-  o.sts_open_timeout = config_.sts_connect_timeout;
-  o.sample_rate = config_.sample_rate;
-  o.channels = config_.channels;
-  o.audio_bitrate = config_.audio_bitrate;
-  o.audio_encoder = config_.audio_encoder;
-  o.segment_dir = config_.segment_dir;
-  o.rtsp_latency = config_.rtsp_latency;
-  o.rtsp_buffer_mode = config_.rtsp_buffer_mode;
-  o.rtsp_sync = config_.rtsp_sync;
-  o.jitter_tolerance_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.audio_jitter_tolerance).count();
-  o.discont_wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.audio_discont_wait).count();
-  if (o.sink.starts_with("rtmp")) {
-    o.sync_output = config_.output_pacing;
-    o.output_leadin = config_.rtmp_leadin;
-  }
+  if (auto lang = str_field(request, "source_language"); !lang.empty()) o.config.source_language = std::move(lang);
+  if (auto lang = str_field(request, "target_language"); !lang.empty()) o.config.target_language = std::move(lang);
   if (const auto it = request.find("pace_input"); it != request.end() && it->is_boolean())
     o.pace_input = it->get<bool>();
 

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "backoff.hpp"
+#include "config.hpp"
 #include "dub/sts/client.hpp"
 
 namespace dub::media_service {
@@ -32,11 +33,14 @@ namespace dub::media_service {
 enum class StsLinkState { Idle, Open, Reconnecting, Closed };
 const char* to_string(StsLinkState state);
 
+// Defaults: the service's (config.hpp), where each setting has its one default.
 struct StsLinkOptions {
   std::string stream;                                     // for logs
-  BackoffPolicy connect;                                  // first connection (retries, initial delay)
-  std::chrono::milliseconds reconnect_max_backoff{5000};  // cap between reconnection attempts
-  std::chrono::milliseconds open_timeout{10000};          // one connection + stream:init -> stream:ready
+  BackoffPolicy connect = ServiceConfig{}.sts_backoff();  // first connection (retries, initial delay)
+  // Cap between reconnection attempts.
+  std::chrono::milliseconds reconnect_max_backoff = ServiceConfig{}.sts_reconnect_max_backoff;
+  // One connection + stream:init -> stream:ready.
+  std::chrono::milliseconds open_timeout = ServiceConfig{}.sts_connect_timeout;
 };
 
 // One connection attempt, as the hooks see it.

@@ -221,8 +221,8 @@ struct Worker::Impl {
                              {"pts_ns", a.pts_ns},
                              {"video_units", p.video_units}}));
     }
-    if (!o.segment_dir.empty()) {
-      dump_fragment_wav(o.segment_dir, o.name, r.record.sequence, "out", a.samples, a.sample_rate, a.channels);
+    if (!o.config.segment_dir.empty()) {
+      dump_fragment_wav(o.config.segment_dir, o.name, r.record.sequence, "out", a.samples, a.sample_rate, a.channels);
     }
   }
 
@@ -288,10 +288,10 @@ struct Worker::Impl {
     status.begin();
     dub::log::info("worker started", fields({{"source", o.source},
                                              {"output", o.sink},
-                                             {"segment_ms", o.segment_ns / 1'000'000},
-                                             {"max_inflight", o.max_inflight},
-                                             {"fragment_timeout_ms", o.fragment_timeout.count()},
-                                             {"target_language", o.target_language}}));
+                                             {"segment_ms", o.segment_ns() / 1'000'000},
+                                             {"max_inflight", o.max_inflight()},
+                                             {"fragment_timeout_ms", o.config.fragment_timeout.count()},
+                                             {"target_language", o.config.target_language}}));
     std::string failure;
     try {
       input.start();
@@ -321,8 +321,8 @@ struct Worker::Impl {
     j["name"] = o.name;
     j["source"] = o.source;
     j["output"] = o.sink;
-    j["languages"] = {{"source", o.source_language}, {"target", o.target_language}};
-    j["segment_duration_ms"] = o.segment_ns / 1'000'000;
+    j["languages"] = {{"source", o.config.source_language}, {"target", o.config.target_language}};
+    j["segment_duration_ms"] = o.segment_ns() / 1'000'000;
     j["audio"]["sample_rate"] = session.sample_rate();
     j["audio"]["channels"] = session.channels();
     j["sts"] = session.sts_json();
@@ -337,7 +337,7 @@ struct Worker::Impl {
 Worker::Worker(WorkerOptions options, sts::StsClientFactory sts_factory, std::shared_ptr<MediaMetrics> metrics)
     : options_(std::move(options)) {
   if (options_.name.empty()) throw Error("a worker needs a stream name");
-  if (options_.segment_ns <= 0) throw Error("SEGMENT_DURATION must be positive");
+  if (options_.segment_ns() <= 0) throw Error("SEGMENT_DURATION must be positive");
   if (!metrics) throw Error("a worker needs metrics");
   impl_ = std::make_unique<Impl>(options_, std::move(sts_factory), std::move(metrics));
 }

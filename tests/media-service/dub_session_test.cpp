@@ -48,12 +48,12 @@ class Session : public ::testing::Test {
  protected:
   Session() : metrics_(std::make_shared<MediaMetrics>(registry_)) {
     options_.name = "unit";
-    options_.segment_ns = kSegmentNs;
-    options_.fragment_timeout = 300ms;
-    options_.sts_backoff.retries = 1;
-    options_.sts_backoff.initial_delay = 1ms;
-    options_.sts_reconnect_max_backoff = 100ms;
-    options_.sts_open_timeout = 1000ms;
+    options_.config.segment_duration = std::chrono::milliseconds(kSegmentNs / 1'000'000);
+    options_.config.fragment_timeout = 300ms;
+    options_.config.sts_connect_retries = 1;
+    options_.config.sts_backoff_initial = 1ms;
+    options_.config.sts_reconnect_max_backoff = 100ms;
+    options_.config.sts_connect_timeout = 1000ms;
   }
 
   void open(EchoOptions echo) {

@@ -51,7 +51,7 @@ class MediaWorker : public ::testing::Test {
     o.name = "it";
     o.source = fixture(source);
     o.sink = (dir_ / "out.flv").string();
-    o.sts_backoff.initial_delay = std::chrono::milliseconds(10);
+    o.config.sts_backoff_initial = std::chrono::milliseconds(10);
     return o;
   }
 
@@ -71,7 +71,7 @@ class MediaWorker : public ::testing::Test {
 TEST_F(MediaWorker, EchoPathKeepsDurationStreamsAndSync) {
   auto stats = std::make_shared<EchoStats>();
   auto o = options("30s-english-speech.mp4");
-  o.segment_dir = (dir_ / "segments").string();
+  o.config.segment_dir = (dir_ / "segments").string();
   const auto status = run(o, make_echo_factory(EchoOptions{}, stats));
   ASSERT_EQ(status["state"], "completed") << status.dump(2);
   EXPECT_EQ(stats->fragments.load(), 5);
@@ -142,7 +142,7 @@ TEST_F(MediaWorker, TimeoutAndFailureBecomePassthroughAndTheStreamGoesOn) {
   echo.drop = {1};  // never answered: times out
   echo.fail = {3};  // answered "failed"
   auto o = options("30s-english-speech.mp4");
-  o.fragment_timeout = std::chrono::milliseconds(1500);
+  o.config.fragment_timeout = std::chrono::milliseconds(1500);
   const auto status = run(o, make_echo_factory(echo));
   ASSERT_EQ(status["state"], "completed") << status.dump(2);
   const auto& f = status["fragments"];
@@ -202,7 +202,7 @@ TEST_F(MediaWorker, StsLostMidStreamKeepsTheProgramOnAir) {
   auto refused = make_echo_factory(down, refused_stats);
   std::atomic<int> made{0};
   auto o = options("30s-english-speech.mp4");
-  o.sts_reconnect_max_backoff = std::chrono::milliseconds(20);
+  o.config.sts_reconnect_max_backoff = std::chrono::milliseconds(20);
   const auto status = run(o, [&]() { return made++ == 0 ? first() : refused(); });
   ASSERT_EQ(status["state"], "completed") << status.dump(2);
   const auto& f = status["fragments"];
@@ -252,7 +252,7 @@ TEST_F(MediaWorker, StsBackMidStreamDubsAgain) {
     return back();
   };
   auto o = options("6s-hello-world.mp4");
-  o.segment_ns = 1'000'000'000;
+  o.config.segment_duration = std::chrono::seconds(1);
   o.pace_input = true;
   Worker w(o, factory, metrics_);
   w.start();

@@ -36,7 +36,7 @@ Outcome run_against(const dub::test::SioTestServer& server, const fs::path& dir)
   o.name = "fr022";
   o.source = std::string(DUB_SOURCE_DIR) + "/fixtures/test_streams/6s-hello-world.mp4";
   o.sink = (dir / "out.flv").string();
-  o.fragment_timeout = std::chrono::seconds(20);
+  o.config.fragment_timeout = std::chrono::seconds(20);
   testing::internal::CaptureStderr();
   Outcome out;
   {
