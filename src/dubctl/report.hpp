@@ -129,6 +129,10 @@ std::string html_escape(std::string_view text);
 std::string slug(std::string_view text);
 
 // The plots, each an <svg> element with the given id (exposed for tests).
+// A fragment's outcome as the report shows it: the media service's, else from the STS status.
+std::string outcome_of(const FragmentRow& f);
+
+// The plots (report_svg.cpp).
 std::string svg_waveform(const std::string& id, const ScenarioReport& s);
 std::string svg_latency(const std::string& id, const std::vector<FragmentRow>& fragments);
 std::string svg_drift(const std::string& id, const std::vector<Point>& drift_ms, double limit_ms = kDriftLimitMs);
