@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
+#include "dub/sts/pcm.hpp"
 #include "dub/sts/protocol.hpp"
+#include "dub/sts/stream_name.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 #include "segment_dump.hpp"
@@ -32,7 +33,7 @@ DubSession::DubSession(WorkerOptions options, sts::StsClientFactory factory, std
     : o_(std::move(options)),
       metrics_(std::move(metrics)),
       hooks_(std::move(hooks)),
-      tracker_(sts::protocol::sanitize_id(o_.name), o_.max_inflight(), o_.config.fragment_timeout),
+      tracker_(sts::stream_name::stream_id(o_.name), o_.max_inflight(), o_.config.fragment_timeout),
       link_(std::make_unique<StsLink>(std::move(factory), link_options(o_), link_hooks())) {}
 
 DubSession::~DubSession() = default;
@@ -118,7 +119,7 @@ void DubSession::add_locked(PcmFragment f) {
 // The stream's first connection (retries with backoff; throws dub::Error when it gives up).
 void DubSession::connect() {
   sts::StsStreamConfig config;
-  config.stream_id = sts::protocol::sanitize_id(o_.name);
+  config.stream_id = sts::stream_name::stream_id(o_.name);
   config.source_language = o_.config.source_language;
   config.target_language = o_.config.target_language;
   config.sample_rate = segmenter_->sample_rate();
@@ -140,7 +141,7 @@ void DubSession::connect() {
 
 void DubSession::on_ready(const sts::StsReady& ready) {
   const std::lock_guard lock(mutex_);
-  if (ready.max_inflight > 0) tracker_.set_max_inflight(std::min(o_.max_inflight(), ready.max_inflight));
+  if (ready.limits.max_inflight > 0) tracker_.set_max_inflight(std::min(o_.max_inflight(), ready.limits.max_inflight));
   sts_mode_ = ready.mode;
   connected_ = true;
 }
@@ -211,10 +212,11 @@ void DubSession::on_event(StsErrorEvent& e) {
               {"fragment", err.sequence_number ? nlohmann::json(*err.sequence_number) : nlohmann::json(nullptr)}}));
   if (err.sequence_number) {
     const std::lock_guard lock(mutex_);
-    tracker_.on_refused(*err.sequence_number, err.code, err.message, err.code == "BACKPRESSURE", Clock::now());
+    tracker_.on_refused(*err.sequence_number, err.code, err.message, err.code == sts::protocol::code::kBackpressure,
+                        Clock::now());
     return;
   }
-  if (err.event == sts::protocol::kStreamInit || err.code == "STREAM_NOT_INITIALIZED") {
+  if (err.event == sts::protocol::kStreamInit || err.code == sts::protocol::code::kStreamNotInitialized) {
     // The service lost our stream: start over on a fresh connection.
     lost(e.generation, fmt::format("{}: {}", err.code, err.message));
   }
@@ -276,8 +278,7 @@ void DubSession::send(std::vector<sts::StsFragment>& to_send) {
     auto& f = to_send[i];
     try {
       if (!o_.config.segment_dir.empty()) {
-        std::vector<std::int16_t> pcm(f.audio.size() / sizeof(std::int16_t));
-        std::memcpy(pcm.data(), f.audio.data(), pcm.size() * sizeof(std::int16_t));
+        const auto pcm = sts::pcm::decode_s16le(f.audio);
         dump_fragment_wav(o_.config.segment_dir, o_.name, f.sequence_number, "in", pcm, segmenter_->sample_rate(),
                           segmenter_->channels());
       }

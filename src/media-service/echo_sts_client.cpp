@@ -2,8 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <cstring>
-
+#include "dub/sts/pcm.hpp"
 #include "dub/sts/protocol.hpp"
 #include "dub/util/error.hpp"
 
@@ -34,6 +33,7 @@ sts::StsReady EchoStsClient::open(const sts::StsStreamConfig& config, Handlers h
   sts::StsReady ready;
   ready.mode = "echo";
   ready.max_inflight = options_.max_inflight;
+  ready.limits.max_inflight = options_.max_inflight;
   ready.models = {{"asr", "echo"}, {"translation", "echo"}, {"tts", "echo"}};
   ready.raw = {{"mode", "echo"}, {"protocol_version", sts::protocol::kVersion}, {"stream_id", config.stream_id}};
   return ready;
@@ -70,7 +70,7 @@ void EchoStsClient::send(const sts::StsFragment& fragment) {
   }
   if (options_.refuse.contains(seq)) {
     sts::StsError e;
-    e.code = "INVALID_PAYLOAD";
+    e.code = sts::protocol::code::kInvalidPayload;
     e.message = "refused (injected)";
     e.event = sts::protocol::kFragmentData;
     e.stream_id = fragment.stream_id;
@@ -91,23 +91,21 @@ void EchoStsClient::send(const sts::StsFragment& fragment) {
   r.sample_rate = config_.sample_rate;
   r.channels = config_.channels;
   r.sample_format = config_.sample_format;
-  r.status = "success";
+  r.status = sts::protocol::kStatusSuccess;
   if (options_.fail.contains(seq)) {
-    r.status = "failed";
-    r.error_code = "STAGE_FAILED";
+    r.status = sts::protocol::kStatusFailed;
+    r.error_code = sts::protocol::code::kStageFailed;
     r.error_message = "asr failed (injected)";
   } else if (options_.partial.contains(seq)) {
-    r.status = "partial";
-    r.error_code = "STAGE_FAILED";
+    r.status = sts::protocol::kStatusPartial;
+    r.error_code = sts::protocol::code::kStageFailed;
     r.error_message = "tts failed (injected)";
   }
   r.dubbed_audio = fragment.audio;
-  if (options_.transform && r.status == "success") {
-    std::vector<std::int16_t> pcm(r.dubbed_audio.size() / sizeof(std::int16_t));
-    std::memcpy(pcm.data(), r.dubbed_audio.data(), pcm.size() * sizeof(std::int16_t));
+  if (options_.transform && r.status == sts::protocol::kStatusSuccess) {
+    auto pcm = sts::pcm::decode_s16le(r.dubbed_audio);
     options_.transform(pcm);
-    r.dubbed_audio.resize(pcm.size() * sizeof(std::int16_t));
-    std::memcpy(r.dubbed_audio.data(), pcm.data(), r.dubbed_audio.size());
+    r.dubbed_audio = sts::pcm::encode_s16le(pcm);
   }
   r.processing_time_ms = static_cast<double>(options_.delay.count());
   post(now + options_.delay, [this, r = std::move(r)]() mutable {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
+#include "dub/sts/pcm.hpp"
 #include "dub/sts/protocol.hpp"
 #include "enum_names.hpp"
 
@@ -99,9 +99,7 @@ std::vector<sts::StsFragment> FragmentTracker::take_sendable(Clock::time_point n
     f.sequence_number = seq;
     f.pts_ns = e.original.pts_ns;
     f.duration_ns = e.original.duration_ns;
-    f.audio.resize(e.original.samples.size() * sizeof(std::int16_t));
-    // s16le on the wire; the host is little-endian (x86-64/arm64).
-    std::memcpy(f.audio.data(), e.original.samples.data(), f.audio.size());
+    f.audio = sts::pcm::encode_s16le(e.original.samples);
     out.push_back(std::move(f));
   }
   return out;
@@ -126,7 +124,7 @@ ResultOutcome FragmentTracker::on_result(const sts::StsResult& result, Clock::ti
   r.translation = result.translated_text;
   r.processing_time_ms = result.processing_time_ms;
   if (e.first_sent) r.latency_ms = std::chrono::duration<double, std::milli>(now - *e.first_sent).count();
-  if (result.status == "failed") {
+  if (result.status == sts::protocol::kStatusFailed) {
     finish_passthrough(result.sequence_number, PassthroughReason::Failed,
                        result.error_code.empty() ? "service reported failure"
                                                  : fmt::format("{}: {}", result.error_code, result.error_message));
@@ -149,12 +147,11 @@ ResultOutcome FragmentTracker::on_result(const sts::StsResult& result, Clock::ti
   // Exactly the original length: pad with silence or trim (the protocol promises equal length;
   // this keeps the timeline exact if a service ever gets it slightly wrong).
   const std::size_t want = o.samples.size();
-  std::vector<std::int16_t> pcm(result.dubbed_audio.size() / sizeof(std::int16_t));
-  std::memcpy(pcm.data(), result.dubbed_audio.data(), pcm.size() * sizeof(std::int16_t));
+  auto pcm = sts::pcm::decode_s16le(result.dubbed_audio);  // a whole number of frames: checked above
   r.length_fixed_frames = (static_cast<std::int64_t>(want) - static_cast<std::int64_t>(pcm.size())) / o.channels;
   pcm.resize(want, 0);
   e.dubbed = std::move(pcm);
-  r.state = result.status == "partial" ? FragmentState::Partial : FragmentState::Dubbed;
+  r.state = result.status == sts::protocol::kStatusPartial ? FragmentState::Partial : FragmentState::Dubbed;
   e.deadline.reset();
   return ResultOutcome::Accepted;
 }

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "dub/sts/protocol.hpp"
+#include "dub/sts/stream_name.hpp"
 #include "dub/util/log.hpp"
 #include "dub/util/wav.hpp"
 #include "worker_common.hpp"
@@ -14,7 +14,7 @@ namespace dub::media_service {
 void dump_fragment_wav(const std::string& dir, const std::string& stream, std::uint64_t sequence, const char* side,
                        std::span<const std::int16_t> samples, int sample_rate, int channels) {
   try {
-    const auto path = std::filesystem::path(dir) / sts::protocol::sanitize_id(stream);
+    const auto path = std::filesystem::path(dir) / sts::stream_name::stream_id(stream);
     std::filesystem::create_directories(path);
     wav::write((path / fmt::format("{:06d}-{}.wav", sequence, side)).string(), samples, sample_rate, channels);
   } catch (const std::exception& e) {

@@ -4,10 +4,10 @@
 #include <gst/gst.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "dub/http/client.hpp"
 #include "dub/sts/socketio_client.hpp"
+#include "dub/sts/stream_name.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 #include "echo_sts_client.hpp"
@@ -78,17 +78,13 @@ Service::~Service() {
 }
 
 std::string Service::stream_name(const std::string& name_or_path) {
-  std::string name = name_or_path;
-  static const std::regex path_re("^/?live/(.+)/in/?$");
-  std::smatch m;
-  if (std::regex_match(name_or_path, m, path_re)) name = m[1].str();
-  static const std::regex name_re("^[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$");
-  if (name.empty() || name.size() > 200 || !std::regex_match(name, name_re) || name.find("..") != std::string::npos) {
+  auto name = sts::stream_name::parse(name_or_path);
+  if (!name) {
     throw HttpError(400, fmt::format("invalid stream name '{}': use letters, digits, '.', '_', '-', '~' (and '/' "
                                      "between parts)",
                                      name_or_path));
   }
-  return name;
+  return *name;
 }
 
 nlohmann::json Service::start_stream(const nlohmann::json& request) {
@@ -102,9 +98,9 @@ nlohmann::json Service::start_stream(const nlohmann::json& request) {
   o.name = name;
   o.config = config_;
   o.source = str_field(request, "source");
-  if (o.source.empty()) o.source = fmt::format("{}/live/{}/in", config_.rtsp_url, name);
+  if (o.source.empty()) o.source = fmt::format("{}/{}", config_.rtsp_url, sts::stream_name::input_path(name));
   o.sink = str_field(request, "output");
-  if (o.sink.empty()) o.sink = fmt::format("{}/live/{}/out", config_.rtmp_url, name);
+  if (o.sink.empty()) o.sink = fmt::format("{}/{}", config_.rtmp_url, sts::stream_name::output_path(name));
   if (auto lang = str_field(request, "source_language"); !lang.empty()) o.config.source_language = std::move(lang);
   if (auto lang = str_field(request, "target_language"); !lang.empty()) o.config.target_language = std::move(lang);
   if (const auto it = request.find("pace_input"); it != request.end() && it->is_boolean())
