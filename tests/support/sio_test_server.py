@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tiny python-socketio server for the C++ Socket.IO client tests (tests/unit/sio_client_test.cpp).
+"""Tiny python-socketio server for the C++ Socket.IO client tests (tests/libdub/sio_client_test.cpp).
 
 Run with the tools venv (scripts/python-tools python). Binds 127.0.0.1 on a free port (or --port)
 and prints "PORT <n>" on stdout once it accepts connections. Exits at once (like a crashing server:
@@ -77,6 +77,19 @@ def build(opts):
     async def disconnect(sid, reason):
         await sio.emit("peer:disconnected", {"sid": sid, "reason": str(reason)}, namespace="/monitor")
 
+    @sio.on("connect", namespace="/monitor")
+    async def monitor_connect(sid, environ, auth):
+        check_auth(auth)
+        await sio.emit("monitor:hello", {"namespace": "/monitor"}, to=sid, namespace="/monitor")
+
+    add_test_events(sio)
+    add_sts_events(sio, opts)
+    return sio
+
+
+def add_test_events(sio):
+    """The generic events the Socket.IO client tests drive (echo, binaries, calls, drops)."""
+
     @sio.on("echo")
     async def echo_root(sid, *args):
         await sio.emit("echo", args, to=sid)
@@ -110,6 +123,34 @@ def build(opts):
         eio_sid = sio.manager.eio_sid_from_sid(sid, "/")
         await sio.eio.disconnect(eio_sid)
 
+
+def processed_payload(init, frag, omit):
+    """A successful fragment:processed echoing `frag`, without the keys in `omit`."""
+    ids = {k: frag[k] for k in ("stream_id", "fragment_id", "sequence_number")}
+    processed = dict(
+        ids,
+        pts_ns=frag["pts_ns"],
+        duration_ns=frag["duration_ns"],
+        status="success",
+        transcript="one two",
+        translated_text="uno dos",
+        dubbed_audio=frag["audio"],
+        dubbed_audio_sha256=hashlib.sha256(frag["audio"]).hexdigest(),
+        sample_rate=init["sample_rate"],
+        channels=init["channels"],
+        sample_format=init["sample_format"],
+        processing_time_ms=1.0,
+        queue_time_ms=0.0,
+        stage_timings_ms={"asr": 0.5, "translation": 0.25, "tts": 0.25},
+        error=None,
+    )
+    for key in omit:
+        processed.pop(key, None)
+    return processed
+
+
+def add_sts_events(sio, opts):
+    """A minimal STS protocol peer (stream:init -> ready, fragment:data -> ack + processed)."""
     streams = {}
 
     @sio.on("stream:init")
@@ -126,38 +167,12 @@ def build(opts):
         init = streams[(sid, frag["stream_id"])]
         ids = {k: frag[k] for k in ("stream_id", "fragment_id", "sequence_number")}
         await sio.emit("fragment:ack", dict(ids, status="queued", inflight=1), to=sid)
-        processed = dict(
-            ids,
-            pts_ns=frag["pts_ns"],
-            duration_ns=frag["duration_ns"],
-            status="success",
-            transcript="one two",
-            translated_text="uno dos",
-            dubbed_audio=frag["audio"],
-            dubbed_audio_sha256=hashlib.sha256(frag["audio"]).hexdigest(),
-            sample_rate=init["sample_rate"],
-            channels=init["channels"],
-            sample_format=init["sample_format"],
-            processing_time_ms=1.0,
-            queue_time_ms=0.0,
-            stage_timings_ms={"asr": 0.5, "translation": 0.25, "tts": 0.25},
-            error=None,
-        )
-        for key in opts.omit:
-            processed.pop(key, None)
-        await sio.emit("fragment:processed", processed, to=sid)
+        await sio.emit("fragment:processed", processed_payload(init, frag, opts.omit), to=sid)
 
     @sio.on("stream:end")
     async def stream_end(sid, end):
         streams.pop((sid, end["stream_id"]), None)
         await sio.emit("stream:complete", {"stream_id": end["stream_id"]}, to=sid)
-
-    @sio.on("connect", namespace="/monitor")
-    async def monitor_connect(sid, environ, auth):
-        check_auth(auth)
-        await sio.emit("monitor:hello", {"namespace": "/monitor"}, to=sid, namespace="/monitor")
-
-    return sio
 
 
 async def main():

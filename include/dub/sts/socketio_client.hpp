@@ -17,6 +17,7 @@
 
 namespace dub::sio {
 class Client;
+struct StateChange;
 }  // namespace dub::sio
 
 namespace dub::sts {
@@ -44,6 +45,12 @@ class SocketIoStsClient : public StsClient {
 
  private:
   struct Shared;
+  void subscribe();  // the event handlers, on client_
+  StsReady await_ready(std::chrono::milliseconds timeout);
+  static void on_error_event(Shared& shared, const nlohmann::json& args);
+  static void on_processed(Shared& shared, const nlohmann::json& args);
+  static void on_state(Shared& shared, const dub::sio::StateChange& change);
+
   SocketIoOptions options_;
   std::string stream_id_;
   std::shared_ptr<Shared> shared_;

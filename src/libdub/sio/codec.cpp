@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <limits>
 #include <utility>
 
@@ -276,23 +277,11 @@ OpenInfo parse_open(std::string_view json_text) {
 // Socket.IO
 
 const char* to_string(PacketType type) {
-  switch (type) {
-    case PacketType::Connect:
-      return "CONNECT";
-    case PacketType::Disconnect:
-      return "DISCONNECT";
-    case PacketType::Event:
-      return "EVENT";
-    case PacketType::Ack:
-      return "ACK";
-    case PacketType::ConnectError:
-      return "CONNECT_ERROR";
-    case PacketType::BinaryEvent:
-      return "BINARY_EVENT";
-    case PacketType::BinaryAck:
-      return "BINARY_ACK";
-  }
-  return "UNKNOWN";
+  // Indexed by the packet type's number (0..6).
+  static constexpr std::array<const char*, 7> kNames{"CONNECT",       "DISCONNECT",   "EVENT",     "ACK",
+                                                     "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"};
+  const auto i = static_cast<std::size_t>(type);
+  return i < kNames.size() ? kNames.at(i) : "UNKNOWN";
 }
 
 std::string normalize_namespace(std::string_view nsp) {

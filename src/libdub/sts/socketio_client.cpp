@@ -33,6 +33,14 @@ const nlohmann::json& first_arg(const nlohmann::json& args, const char* event) {
   return args.front();
 }
 
+// The caller's handler `member`, or an empty one once close() was called.
+template <class Shared, class F>
+F handler(Shared& shared, F StsClient::Handlers::*member) {
+  const std::lock_guard lock(shared.mutex);
+  if (shared.closed) return {};
+  return shared.handlers.*member;
+}
+
 }  // namespace
 
 SocketIoStsClient::SocketIoStsClient(SocketIoOptions options)
@@ -62,116 +70,15 @@ StsReady SocketIoStsClient::open(const StsStreamConfig& config, Handlers handler
   co.reconnect.enabled = false;
   co.connect_timeout = timeout;
   client_ = std::make_unique<dub::sio::Client>(co);
-  auto shared = shared_;
-
-  client_->on("/", protocol::kStreamReady, [shared](const nlohmann::json& args) {
-    const std::lock_guard lock(shared->mutex);
-    if (!args.empty()) shared->ready = args.front();
-    shared->opened = true;
-    shared->cv.notify_all();
-  });
-  client_->on("/", protocol::kError, [shared](const nlohmann::json& args) {
-    StsError err;
-    try {
-      err = protocol::decode_error(first_arg(args, protocol::kError));
-    } catch (const std::exception& e) {
-      err.code = "INVALID_PAYLOAD";
-      err.message = fmt::format("undecodable error event: {}", e.what());
-    }
-    std::function<void(StsError)> forward;
-    {
-      const std::lock_guard lock(shared->mutex);
-      if (shared->closed) return;
-      if (shared->ready_waiting && !shared->opened &&
-          (err.event == protocol::kStreamInit || err.event.empty() || err.stream_id == shared->stream_id)) {
-        shared->refused = fmt::format("{}: {}", err.code, err.message);
-        shared->cv.notify_all();
-        return;
-      }
-      forward = shared->handlers.on_error;
-    }
-    if (forward) forward(std::move(err));
-  });
-  client_->on("/", protocol::kFragmentAck, [shared](const nlohmann::json& args) {
-    if (!args.empty()) dub::log::debug("fragment acknowledged", {{"ack", args.front()}});
-    std::function<void(StsAck)> forward;
-    {
-      const std::lock_guard lock(shared->mutex);
-      if (shared->closed) return;
-      forward = shared->handlers.on_ack;
-    }
-    if (!forward) return;
-    try {
-      forward(protocol::decode_fragment_ack(first_arg(args, protocol::kFragmentAck)));
-    } catch (const dub::Error& e) {
-      dub::log::warn("undecodable fragment:ack", {{"error", e.what()}});
-    }
-  });
-  client_->on("/", protocol::kFragmentProcessed, [shared](const nlohmann::json& args) {
-    std::function<void(StsResult)> forward_result;
-    std::function<void(StsError)> forward_error;
-    std::string stream_id;
-    {
-      const std::lock_guard lock(shared->mutex);
-      if (shared->closed) return;
-      forward_result = shared->handlers.on_result;
-      forward_error = shared->handlers.on_error;
-      stream_id = shared->stream_id;
-    }
-    try {
-      auto result = protocol::decode_fragment_processed(first_arg(args, protocol::kFragmentProcessed));
-      if (forward_result) forward_result(std::move(result));
-    } catch (const std::exception& e) {
-      // A protocol error of the service (FR-022: e.g. a result without its transcript): the fragment
-      // cannot be used and is passed through (if we can tell which one it was).
-      StsError err;
-      err.code = protocol::kBadResult;
-      err.message = e.what();
-      err.event = protocol::kFragmentProcessed;
-      if (!args.empty() && args.front().is_object()) {
-        const auto& p = args.front();
-        if (const auto it = p.find("sequence_number"); it != p.end() && it->is_number_unsigned()) {
-          err.sequence_number = it->get<std::uint64_t>();
-        }
-      }
-      dub::log::error("sts protocol error: undecodable fragment:processed",
-                      {{"stream", stream_id},
-                       {"fragment", err.sequence_number ? nlohmann::json(*err.sequence_number) : nlohmann::json()},
-                       {"code", err.code},
-                       {"error", e.what()}});
-      if (forward_error && err.sequence_number) forward_error(std::move(err));
-    }
-  });
-  client_->on("/", protocol::kStreamComplete, [shared](const nlohmann::json& args) {
-    std::function<void(nlohmann::json)> forward;
-    {
-      const std::lock_guard lock(shared->mutex);
-      if (shared->closed) return;
-      forward = shared->handlers.on_complete;
-    }
-    if (forward) forward(args.empty() ? nlohmann::json::object() : args.front());
-  });
-  client_->on_state([shared](const dub::sio::StateChange& change) {
-    if (change.state != dub::sio::State::Disconnected && change.state != dub::sio::State::Failed &&
-        change.state != dub::sio::State::Closed) {
-      return;
-    }
-    std::function<void(std::string)> forward;
-    {
-      const std::lock_guard lock(shared->mutex);
-      if (shared->closed || shared->disconnected) return;
-      shared->disconnected = true;
-      shared->cv.notify_all();
-      if (!shared->opened) return;  // open() reports it
-      forward = shared->handlers.on_disconnect;
-    }
-    if (forward) forward(change.reason.empty() ? std::string(dub::sio::to_string(change.state)) : change.reason);
-  });
-
+  subscribe();
   client_->connect({"/"});  // throws dub::Error naming the URL
   if (!client_->emit("/", protocol::kStreamInit, protocol::encode_stream_init(config))) {
     throw Error(fmt::format("STS at {}: connection lost before stream:init", options_.url));
   }
+  return await_ready(timeout);
+}
+
+StsReady SocketIoStsClient::await_ready(std::chrono::milliseconds timeout) {
   std::unique_lock lock(shared_->mutex);
   const bool answered = shared_->cv.wait_for(lock, timeout, [&] {
     return shared_->ready.has_value() || shared_->refused.has_value() || shared_->disconnected;
@@ -185,6 +92,109 @@ StsReady SocketIoStsClient::open(const StsStreamConfig& config, Handlers handler
     throw Error(fmt::format("STS at {}: no stream:ready within {} ms", options_.url, timeout.count()));
   }
   return protocol::decode_stream_ready(*shared_->ready);
+}
+
+void SocketIoStsClient::subscribe() {
+  auto shared = shared_;
+  client_->on("/", protocol::kStreamReady, [shared](const nlohmann::json& args) {
+    const std::lock_guard lock(shared->mutex);
+    if (!args.empty()) shared->ready = args.front();
+    shared->opened = true;
+    shared->cv.notify_all();
+  });
+  client_->on("/", protocol::kError, [shared](const nlohmann::json& args) { on_error_event(*shared, args); });
+  client_->on("/", protocol::kFragmentAck, [shared](const nlohmann::json& args) {
+    if (!args.empty()) dub::log::debug("fragment acknowledged", {{"ack", args.front()}});
+    const auto forward = handler(*shared, &Handlers::on_ack);
+    if (!forward) return;
+    try {
+      forward(protocol::decode_fragment_ack(first_arg(args, protocol::kFragmentAck)));
+    } catch (const dub::Error& e) {
+      dub::log::warn("undecodable fragment:ack", {{"error", e.what()}});
+    }
+  });
+  client_->on("/", protocol::kFragmentProcessed, [shared](const nlohmann::json& args) { on_processed(*shared, args); });
+  client_->on("/", protocol::kStreamComplete, [shared](const nlohmann::json& args) {
+    const auto forward = handler(*shared, &Handlers::on_complete);
+    if (forward) forward(args.empty() ? nlohmann::json::object() : args.front());
+  });
+  client_->on_state([shared](const dub::sio::StateChange& change) { on_state(*shared, change); });
+}
+
+void SocketIoStsClient::on_error_event(Shared& shared, const nlohmann::json& args) {
+  StsError err;
+  try {
+    err = protocol::decode_error(first_arg(args, protocol::kError));
+  } catch (const std::exception& e) {
+    err.code = protocol::code::kInvalidPayload;
+    err.message = fmt::format("undecodable error event: {}", e.what());
+  }
+  std::function<void(StsError)> forward;
+  {
+    const std::lock_guard lock(shared.mutex);
+    if (shared.closed) return;
+    if (shared.ready_waiting && !shared.opened &&
+        (err.event == protocol::kStreamInit || err.event.empty() || err.stream_id == shared.stream_id)) {
+      shared.refused = fmt::format("{}: {}", err.code, err.message);
+      shared.cv.notify_all();
+      return;
+    }
+    forward = shared.handlers.on_error;
+  }
+  if (forward) forward(std::move(err));
+}
+
+void SocketIoStsClient::on_processed(Shared& shared, const nlohmann::json& args) {
+  std::function<void(StsResult)> forward_result;
+  std::function<void(StsError)> forward_error;
+  std::string stream_id;
+  {
+    const std::lock_guard lock(shared.mutex);
+    if (shared.closed) return;
+    forward_result = shared.handlers.on_result;
+    forward_error = shared.handlers.on_error;
+    stream_id = shared.stream_id;
+  }
+  try {
+    auto result = protocol::decode_fragment_processed(first_arg(args, protocol::kFragmentProcessed));
+    if (forward_result) forward_result(std::move(result));
+  } catch (const std::exception& e) {
+    // A protocol error of the service (FR-022: e.g. a result without its transcript): the fragment
+    // cannot be used and is passed through (if we can tell which one it was).
+    StsError err;
+    err.code = protocol::kBadResult;
+    err.message = e.what();
+    err.event = protocol::kFragmentProcessed;
+    if (!args.empty() && args.front().is_object()) {
+      const auto& p = args.front();
+      if (const auto it = p.find("sequence_number"); it != p.end() && it->is_number_unsigned()) {
+        err.sequence_number = it->get<std::uint64_t>();
+      }
+    }
+    dub::log::error("sts protocol error: undecodable fragment:processed",
+                    {{"stream", stream_id},
+                     {"fragment", err.sequence_number ? nlohmann::json(*err.sequence_number) : nlohmann::json()},
+                     {"code", err.code},
+                     {"error", e.what()}});
+    if (forward_error && err.sequence_number) forward_error(std::move(err));
+  }
+}
+
+void SocketIoStsClient::on_state(Shared& shared, const dub::sio::StateChange& change) {
+  if (change.state != dub::sio::State::Disconnected && change.state != dub::sio::State::Failed &&
+      change.state != dub::sio::State::Closed) {
+    return;
+  }
+  std::function<void(std::string)> forward;
+  {
+    const std::lock_guard lock(shared.mutex);
+    if (shared.closed || shared.disconnected) return;
+    shared.disconnected = true;
+    shared.cv.notify_all();
+    if (!shared.opened) return;  // open() reports it
+    forward = shared.handlers.on_disconnect;
+  }
+  if (forward) forward(change.reason.empty() ? std::string(dub::sio::to_string(change.state)) : change.reason);
 }
 
 void SocketIoStsClient::send(const StsFragment& fragment) {

@@ -141,6 +141,60 @@ def _summarise(res: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _run_model(model: str, model_dir: Path, rounds: int) -> dict | None:
+    """One model in a child process (its own peak RSS); None when it is missing or failed."""
+    if not (model_dir / model / "model.bin").is_file():
+        print(f"\n## {model}: NOT INSTALLED in {model_dir} (no weights; see models.lock.json)")
+        return None
+    env = dict(os.environ, LOG_LEVEL="WARNING")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sts_service.bench", "--child", model, "--rounds", str(rounds)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if proc.returncode != 0:
+        print(f"\n## {model}: FAILED\n{proc.stderr[-2000:]}")
+        return None
+    return _summarise(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _print_model(res: dict) -> None:
+    print(
+        f"\n## {res['model']}: {res['fragments']} fragments, load+warm-up {res['load_s']} s, "
+        f"peak RSS {res['peak_rss_mb']} MB"
+    )
+    print(f"{'stage':<12}{'p50 ms':>12}{'p95 ms':>12}{'max ms':>12}")
+    for key in STAGES:
+        s = res[key]
+        print(f"{key:<12}{s['p50_ms']:>12}{s['p95_ms']:>12}{s['max_ms']:>12}")
+    print(f"{'RTF':<12}{res['rtf']['median']:>12}{res['rtf']['p95']:>12}")
+    p95 = res["total"]["p95_ms"]
+    target = f"p95 total <= {TARGET_P95_MS / 1000:g} s: {'met' if p95 <= TARGET_P95_MS else 'MISSED'}"
+    print(f"target {target}; spec limit 15 s: {'met' if p95 < 15000 else 'MISSED'}")
+    for t in res["transcripts"]:
+        print(f"  {t}")
+
+
+def _print_summary(results: list[dict]) -> None:
+    print(f"\n## summary: {FRAGMENT_S} s fragments, ms p50/p95; RTF p50/p95 = total / {FRAGMENT_S} s")
+    head = ["model", *STAGES, "RTF", "peak RSS MB", "load s"]
+    rows = [
+        [
+            r["model"],
+            *(f"{r[k]['p50_ms']:.0f}/{r[k]['p95_ms']:.0f}" for k in STAGES),
+            f"{r['rtf']['median']:.3f}/{r['rtf']['p95']:.3f}",
+            f"{r['peak_rss_mb']:.0f}",
+            f"{r['load_s']:.1f}",
+        ]
+        for r in results
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
+    for row in (head, *rows):
+        cells = [str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))]
+        print("  ".join(cells))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", help="comma-separated Whisper models (default: every installed one)")
@@ -171,56 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     results, missing = [], []
     for model in models:
-        if not (model_dir / model / "model.bin").is_file():
-            missing.append(model)
-            print(f"\n## {model}: NOT INSTALLED in {model_dir} (no weights; see models.lock.json)")
-            continue
-        env = dict(os.environ, LOG_LEVEL="WARNING")
-        proc = subprocess.run(
-            [sys.executable, "-m", "sts_service.bench", "--child", model, "--rounds", str(args.rounds)],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-        if proc.returncode != 0:
-            print(f"\n## {model}: FAILED\n{proc.stderr[-2000:]}")
+        res = _run_model(model, model_dir, args.rounds)
+        if res is None:
             missing.append(model)
             continue
-        res = _summarise(json.loads(proc.stdout.strip().splitlines()[-1]))
         results.append(res)
-        print(
-            f"\n## {model}: {res['fragments']} fragments, load+warm-up {res['load_s']} s, "
-            f"peak RSS {res['peak_rss_mb']} MB"
-        )
-        print(f"{'stage':<12}{'p50 ms':>12}{'p95 ms':>12}{'max ms':>12}")
-        for key in STAGES:
-            s = res[key]
-            print(f"{key:<12}{s['p50_ms']:>12}{s['p95_ms']:>12}{s['max_ms']:>12}")
-        print(f"{'RTF':<12}{res['rtf']['median']:>12}{res['rtf']['p95']:>12}")
-        p95 = res["total"]["p95_ms"]
-        target = f"p95 total <= {TARGET_P95_MS / 1000:g} s: {'met' if p95 <= TARGET_P95_MS else 'MISSED'}"
-        print(f"target {target}; spec limit 15 s: {'met' if p95 < 15000 else 'MISSED'}")
-        for t in res["transcripts"]:
-            print(f"  {t}")
+        _print_model(res)
     if results:
-        print(f"\n## summary: {FRAGMENT_S} s fragments, ms p50/p95; RTF p50/p95 = total / {FRAGMENT_S} s")
-        head = ["model", *STAGES, "RTF", "peak RSS MB", "load s"]
-        rows = [
-            [
-                r["model"],
-                *(f"{r[k]['p50_ms']:.0f}/{r[k]['p95_ms']:.0f}" for k in STAGES),
-                f"{r['rtf']['median']:.3f}/{r['rtf']['p95']:.3f}",
-                f"{r['peak_rss_mb']:.0f}",
-                f"{r['load_s']:.1f}",
-            ]
-            for r in results
-        ]
-        widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
-        for row in (head, *rows):
-            cells = [
-                str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))
-            ]
-            print("  ".join(cells))
+        _print_summary(results)
     if args.json:
         Path(args.json).write_text(json.dumps({"results": results, "not_installed": missing}, indent=2) + "\n")
     return 0 if results else 1
