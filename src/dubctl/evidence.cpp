@@ -185,6 +185,127 @@ std::vector<fs::path> recording_segments(const fs::path& dir) {
   return files;
 }
 
+namespace {
+
+// What the report makes of one scenario's media, and where its timelines meet.
+struct Media {
+  fs::path dubbed;    // dubbed.mp4, or empty
+  fs::path original;  // original.mp4, or empty
+  std::optional<double> dubbed_audio_start;
+  double offset_s = 0;  // output time = input time + offset_s
+  bool aligned = false;
+};
+
+// dubbed.mp4: MediaMTX's recording of the output, every segment, in order, remuxed. Its length is
+// the verify step's figure when that step probed the one recording segment.
+fs::path make_dubbed(const std::vector<fs::path>& segments, const ScenarioEvidence& ev, const fs::path& target,
+                     const fs::path& artifacts, report::ScenarioReport& r) {
+  try {
+    std::vector<std::string> inputs;
+    inputs.reserve(segments.size());
+    for (const auto& s : segments) inputs.push_back(s.string());
+    dub::media::remux(inputs, target.string());
+    const bool verified = segments.size() == 1 && ev.media_span_s && fs::path(ev.media_source) == segments.front();
+    r.output_duration_s = verified ? *ev.media_span_s : dub::media::probe(target.string()).span_s();
+    r.artifacts.emplace_back("dubbed.mp4", relative_to(target, artifacts));
+    if (segments.size() > 1) r.notes.push_back(fmt::format("dubbed.mp4 joins {} recording segments", segments.size()));
+    return target;
+  } catch (const std::exception& e) {
+    r.notes.push_back(fmt::format("dubbed.mp4 could not be made: {}", e.what()));
+    return {};
+  }
+}
+
+// original.mp4: the fixture as it was published (the input path is not recorded).
+fs::path make_original(const ScenarioEvidence& ev, const fs::path& target, const fs::path& artifacts,
+                       report::ScenarioReport& r) {
+  try {
+    dub::media::RemuxOptions o;
+    o.max_duration_s = ev.publish_stop_after_s;
+    dub::media::remux({ev.fixture.string()}, target.string(), o);
+    r.input_duration_s = dub::media::probe(target.string()).span_s();
+    r.artifacts.emplace_back("original.mp4", relative_to(target, artifacts));
+    return target;
+  } catch (const std::exception& e) {
+    r.notes.push_back(fmt::format("original.mp4 could not be made from {}: {}", ev.fixture.string(), e.what()));
+    return {};
+  }
+}
+
+// A/V drift of the output: the verify step's analysis when it was of the recording (never measured
+// twice), else one made here on dubbed.mp4.
+void output_drift(const ScenarioEvidence& ev, bool verified, Media& m, report::ScenarioReport& r) {
+  std::optional<dub::media::DriftReport> drift;
+  if (ev.drift && verified) drift = ev.drift;
+  if (!drift && !m.dubbed.empty()) {
+    try {
+      drift = dub::media::analyze_drift(m.dubbed.string());
+    } catch (const std::exception& e) {
+      r.notes.push_back(fmt::format("A/V drift of dubbed.mp4 could not be measured: {}", e.what()));
+    }
+  }
+  if (!drift) return;
+  if (!r.max_drift_ms) r.max_drift_ms = drift->max_abs_drift_s * 1000.0;
+  for (const auto& p : drift->series) r.drift_ms.push_back({p.t_s, p.drift_s * 1000.0});
+  if (drift->audio.present) m.dubbed_audio_start = drift->audio.start_s;
+}
+
+// The two timelines: the media service passes the video through untouched, so its packets say
+// exactly where the output sits in the input.
+void align(Media& m, report::ScenarioReport& r) {
+  if (m.dubbed.empty() || m.original.empty()) return;
+  try {
+    const auto a = dub::media::align_video(m.dubbed.string(), m.original.string());
+    if (!a.found) {
+      r.alignment = "The video packets of the output were not found in the input; the tracks are drawn from 0.";
+      return;
+    }
+    m.offset_s = a.offset_s;
+    m.aligned = true;
+    r.alignment =
+        fmt::format("Aligned on identical video packets ({} of {} matched): output time = input time {} {:.3f} s.",
+                    a.matched, a.compared, a.offset_s < 0 ? "−" : "+", std::abs(a.offset_s));
+  } catch (const std::exception& e) {
+    r.alignment = "The timelines could not be aligned; the tracks are drawn from 0.";
+    r.notes.push_back(fmt::format("aligning dubbed.mp4 on original.mp4 failed: {}", e.what()));
+  }
+}
+
+// The waveforms, and the fingerprints: the verify step's whole-file similarity (when it compared
+// the recording) and ~2 s windows along the output.
+void waves_and_similarity(const ScenarioEvidence& ev, bool verified, const Media& m, report::ScenarioReport& r) {
+  const auto decode = [&r](const fs::path& file, const char* what) -> std::optional<dub::media::Pcm> {
+    if (file.empty()) return std::nullopt;
+    try {
+      return dub::media::decode_audio(file.string(), kWaveRate, 1);
+    } catch (const std::exception& e) {
+      r.notes.push_back(fmt::format("the {} audio could not be decoded: {}", what, e.what()));
+      return std::nullopt;
+    }
+  };
+  const auto dubbed = decode(m.dubbed, "dubbed");
+  const auto original = decode(m.original, "original");
+  const double start = m.dubbed_audio_start.value_or(0);
+  if (dubbed)
+    r.dubbed_wave = report::make_envelope(dubbed->samples, dubbed->sample_rate, dubbed->channels, start, kWaveBins);
+  if (original) {
+    r.original_wave =
+        report::make_envelope(original->samples, original->sample_rate, original->channels, m.offset_s, kWaveBins);
+  }
+  if (ev.similarity && verified) r.similarity = ev.similarity;
+  if (!dubbed || !original) return;
+  try {
+    const auto fd = dub::media::fingerprint_pcm(dubbed->samples, dubbed->sample_rate, 1);
+    const auto fo = dub::media::fingerprint_pcm(original->samples, original->sample_rate, 1);
+    if (!r.similarity) r.similarity = dub::media::similarity(fd, fo);
+    if (m.aligned) r.similarity_series = windowed_similarity(fd, fo, m.offset_s - start, start);
+  } catch (const std::exception& e) {
+    r.notes.push_back(fmt::format("fingerprinting failed: {}", e.what()));
+  }
+}
+
+}  // namespace
+
 report::ScenarioReport build_scenario_report(const Scenario& scenario, const TestCase& tc, const ScenarioEvidence& ev,
                                              int iteration, const fs::path& root, const fs::path& artifacts) {
   report::ScenarioReport r;
@@ -206,8 +327,6 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
   const std::string suffix = iteration > 1 ? fmt::format("-{}", iteration) : "";
   std::error_code ec;
   fs::create_directories(dir, ec);
-
-  // dubbed.mp4: MediaMTX's recording of the output, every segment, in order, remuxed.
   const auto rec_dir = recording_dir(root, ev.stream);
   const auto segments = recording_segments(rec_dir);
   const auto from_recording = [&rec_dir](const std::string& source) {
@@ -216,44 +335,14 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
   };
   // The pipeline's part: shown when STS was watched or the pipeline recorded an output.
   r.has_media = ev.monitored || !segments.empty();
-  fs::path dubbed;
-  if (segments.empty()) {
-    if (r.has_media) {
-      r.notes.push_back(
-          fmt::format("no recording of the dubbed output in {}: no dubbed.mp4", relative_to(rec_dir, root)));
-    }
-  } else {
-    try {
-      std::vector<std::string> inputs;
-      inputs.reserve(segments.size());
-      for (const auto& s : segments) inputs.push_back(s.string());
-      const auto target = dir / ("dubbed" + suffix + ".mp4");
-      dub::media::remux(inputs, target.string());
-      dubbed = target;
-      r.output_duration_s = dub::media::probe(target.string()).span_s();  // as the verify step measures it
-      r.artifacts.emplace_back("dubbed.mp4", relative_to(target, artifacts));
-      if (segments.size() > 1) {
-        r.notes.push_back(fmt::format("dubbed.mp4 joins {} recording segments", segments.size()));
-      }
-    } catch (const std::exception& e) {
-      r.notes.push_back(fmt::format("dubbed.mp4 could not be made: {}", e.what()));
-    }
+  Media m;
+  if (!segments.empty()) {
+    m.dubbed = make_dubbed(segments, ev, dir / ("dubbed" + suffix + ".mp4"), artifacts, r);
+  } else if (r.has_media) {
+    r.notes.push_back(
+        fmt::format("no recording of the dubbed output in {}: no dubbed.mp4", relative_to(rec_dir, root)));
   }
-  // original.mp4: the fixture as it was published (the input path is not recorded).
-  fs::path original;
-  if (!ev.fixture.empty()) {
-    try {
-      const auto target = dir / ("original" + suffix + ".mp4");
-      dub::media::RemuxOptions o;
-      o.max_duration_s = ev.publish_stop_after_s;
-      dub::media::remux({ev.fixture.string()}, target.string(), o);
-      original = target;
-      r.input_duration_s = dub::media::probe(target.string()).span_s();
-      r.artifacts.emplace_back("original.mp4", relative_to(target, artifacts));
-    } catch (const std::exception& e) {
-      r.notes.push_back(fmt::format("original.mp4 could not be made from {}: {}", ev.fixture.string(), e.what()));
-    }
-  }
+  if (!ev.fixture.empty()) m.original = make_original(ev, dir / ("original" + suffix + ".mp4"), artifacts, r);
   if (ev.heard) {
     for (const auto& w : ev.heard->windows) {
       r.heard.push_back({w.index, w.start_s, w.end_s, w.silent ? std::string() : w.language, w.probability,
@@ -263,83 +352,9 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
   if (ev.loudness) loudness_rows(*ev.loudness, r);
   if (!r.has_media) return r;
   r.fragments = fragment_rows(ev);
-
-  // A/V drift of the output: the verify step's analysis when it was of the recording, else one
-  // made here on dubbed.mp4.
-  std::optional<dub::media::DriftReport> drift;
-  if (ev.drift && from_recording(ev.drift->source)) drift = ev.drift;
-  if (!drift && !dubbed.empty()) {
-    try {
-      drift = dub::media::analyze_drift(dubbed.string());
-    } catch (const std::exception& e) {
-      r.notes.push_back(fmt::format("A/V drift of dubbed.mp4 could not be measured: {}", e.what()));
-    }
-  }
-  std::optional<double> dubbed_audio_start;
-  if (drift) {
-    if (!r.max_drift_ms) r.max_drift_ms = drift->max_abs_drift_s * 1000.0;
-    for (const auto& p : drift->series) r.drift_ms.push_back({p.t_s, p.drift_s * 1000.0});
-    if (drift->audio.present) dubbed_audio_start = drift->audio.start_s;
-  }
-
-  // The two timelines: the media service passes the video through untouched, so its packets
-  // say exactly where the output sits in the input.
-  double offset_s = 0;
-  bool aligned = false;
-  if (!dubbed.empty() && !original.empty()) {
-    try {
-      const auto a = dub::media::align_video(dubbed.string(), original.string());
-      if (a.found) {
-        offset_s = a.offset_s;
-        aligned = true;
-        r.alignment =
-            fmt::format("Aligned on identical video packets ({} of {} matched): output time = input time {} {:.3f} s.",
-                        a.matched, a.compared, a.offset_s < 0 ? "−" : "+", std::abs(a.offset_s));
-      } else {
-        r.alignment = "The video packets of the output were not found in the input; the tracks are drawn from 0.";
-      }
-    } catch (const std::exception& e) {
-      r.alignment = "The timelines could not be aligned; the tracks are drawn from 0.";
-      r.notes.push_back(fmt::format("aligning dubbed.mp4 on original.mp4 failed: {}", e.what()));
-    }
-  }
-  const auto decode = [&r](const fs::path& file, const char* what) -> std::optional<dub::media::Pcm> {
-    try {
-      return dub::media::decode_audio(file.string(), kWaveRate, 1);
-    } catch (const std::exception& e) {
-      r.notes.push_back(fmt::format("the {} audio could not be decoded: {}", what, e.what()));
-      return std::nullopt;
-    }
-  };
-  std::optional<dub::media::Pcm> dubbed_pcm;
-  std::optional<dub::media::Pcm> original_pcm;
-  if (!dubbed.empty()) dubbed_pcm = decode(dubbed, "dubbed");
-  if (!original.empty()) original_pcm = decode(original, "original");
-  if (dubbed_pcm) {
-    r.dubbed_wave = report::make_envelope(dubbed_pcm->samples, dubbed_pcm->sample_rate, dubbed_pcm->channels,
-                                          dubbed_audio_start.value_or(0), kWaveBins);
-  }
-  if (original_pcm) {
-    r.original_wave = report::make_envelope(original_pcm->samples, original_pcm->sample_rate, original_pcm->channels,
-                                            offset_s, kWaveBins);
-  }
-
-  // Fingerprints: the verify step's whole-file figure (when it compared the recording), and ~2 s
-  // windows along the output.
-  if (ev.similarity && from_recording(ev.similarity_source)) r.similarity = ev.similarity;
-  if (dubbed_pcm && original_pcm) {
-    try {
-      const auto fd = dub::media::fingerprint_pcm(dubbed_pcm->samples, dubbed_pcm->sample_rate, 1);
-      const auto fo = dub::media::fingerprint_pcm(original_pcm->samples, original_pcm->sample_rate, 1);
-      if (!r.similarity) r.similarity = dub::media::similarity(fd, fo);
-      if (aligned) {
-        r.similarity_series =
-            windowed_similarity(fd, fo, offset_s - dubbed_audio_start.value_or(0), dubbed_audio_start.value_or(0));
-      }
-    } catch (const std::exception& e) {
-      r.notes.push_back(fmt::format("fingerprinting failed: {}", e.what()));
-    }
-  }
+  output_drift(ev, ev.drift && from_recording(ev.drift->source), m, r);
+  align(m, r);
+  waves_and_similarity(ev, from_recording(ev.similarity_source), m, r);
   std::vector<std::string> made;
   made.reserve(r.artifacts.size());
   for (const auto& a : r.artifacts) made.push_back(a.first);

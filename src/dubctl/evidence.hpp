@@ -25,6 +25,8 @@ struct ScenarioEvidence {
   double publish_stop_after_s = 0;               // the publish step stopped after this much media (0: whole fixture)
   bool monitored = false;                        // a monitor step watched STS
   std::optional<dub::media::DriftReport> drift;  // from a verify media step (its source says of what)
+  std::optional<double> media_span_s;            // what a verify media step probed: its length
+  std::string media_source;                      // and which file
   std::optional<double> similarity;              // from a verify media step (unlike:)
   std::string similarity_source;                 // what that step compared with the fixture
   double max_similarity = 0.8;

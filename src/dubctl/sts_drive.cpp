@@ -288,21 +288,9 @@ dub::sts::StsClient::Handlers handlers_for(Shared& s) {
   return h;
 }
 
-}  // namespace
-
-std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const fs::path& root,
-                      const fs::path& artifacts, Properties& properties, const std::function<void()>& poll) {
-  if (!fs::exists(fixture)) {
-    throw dub::Error(
-        fmt::format("fixture not found: {} (bundled fixtures are in fixtures/test_streams/; regenerate them with "
-                    "scripts/make-fixtures)",
-                    fixture.string()));
-  }
-  nlohmann::json sidecar;
-  if (!step.expect.reference.empty()) sidecar = read_sidecar(root / step.expect.reference);
-  const auto& url = step.url;
-
-  StsExchange x;
+// The stream's config and its fragments: the fixture's audio (as long as the container says: AAC's
+// trailing encoder padding is not media) in the stream's format, cut into consecutive fragments.
+void prepare(const StsDriveStep& step, const fs::path& fixture, StsExchange& x) {
   auto& config = x.config;
   config.stream_id = protocol::sanitize_id(step.stream);
   config.source_language = step.source_language;
@@ -311,8 +299,6 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
   config.channels = step.channels;
   config.sample_format = "s16le";
   config.fragment_duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(step.fragment).count();
-
-  // The audio as long as the container says (AAC's trailing encoder padding is not media).
   const auto info = dub::media::probe(fixture.string());
   const auto* track = info.first(dub::media::StreamType::Audio);
   if (track == nullptr) throw dub::Error(fmt::format("{} has no audio track to send to STS", fixture.string()));
@@ -331,22 +317,21 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
     x.sent.push_back(std::move(f));
   }
   if (x.sent.empty()) throw dub::Error(fmt::format("{} decoded to no audio at all", fixture.string()));
+}
 
-  Shared shared;
-  shared.x = &x;
-  dub::sts::SocketIoOptions options;
-  options.url = url;
-  options.auth_token = step.auth_token;
-  dub::sts::SocketIoStsClient client(options);
+// Opens the stream; refuses `concurrent` when STS allows fewer fragments in flight than it would send.
+void open_stream(const StsDriveStep& step, dub::sts::SocketIoStsClient& client, Shared& shared,
+                 Properties& properties) {
+  auto& x = *shared.x;
   const auto open_timeout = std::min<Duration>(step.timeout, std::chrono::seconds(30));
   dub::sts::StsReady ready;
   try {
-    ready = client.open(config, handlers_for(shared), open_timeout);
+    ready = client.open(x.config, handlers_for(shared), open_timeout);
   } catch (const dub::Error& e) {
     throw dub::Error(
         fmt::format("cannot open a stream on STS at {}: {} (is the sts stack up? start it with an "
                     "`up: sts` step)",
-                    url, e.what()));
+                    step.url, e.what()));
   }
   x.mode = ready.mode;
   x.max_inflight = ready.max_inflight;
@@ -358,9 +343,15 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
         "use longer fragments",
         x.sent.size(), ready.max_inflight, x.sent.size(), x.sent.size()));
   }
+}
 
+// Sends every fragment (all at once, or each after the previous answer) and waits for the answers
+// and stream:complete, at most step.timeout; then closes the client.
+void exchange(const StsDriveStep& step, dub::sts::SocketIoStsClient& client, Shared& shared,
+              const std::function<void()>& poll) {
+  auto& x = *shared.x;
   const auto deadline = Clock::now() + step.timeout;
-  Progress progress(fmt::format("driving STS at {} with {} fragment(s){}", url, x.sent.size(),
+  Progress progress(fmt::format("driving STS at {} with {} fragment(s){}", step.url, x.sent.size(),
                                 step.concurrent ? " at once" : ", one at a time"),
                     step.timeout);
   auto send = [&](const dub::sts::StsFragment& f) {
@@ -404,20 +395,47 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
                          std::chrono::duration<double>(step.timeout).count());
   }
   progress.done(fmt::format("{} answered", x.results.size()));
+}
+
+// The dubbed fragments, put back together in sequence order, as <artifacts>/<stream>-dubbed.wav;
+// returns ", dubbed audio in FILE" (or "" when nothing was saved).
+std::string save_dubbed(const StsExchange& x, const fs::path& artifacts) {
+  if (artifacts.empty() || x.results.empty()) return {};
+  auto name = x.config.stream_id;
+  std::replace(name.begin(), name.end(), '/', '_');
+  const auto file = artifacts / (name + "-dubbed.wav");
+  fs::create_directories(file.parent_path());
+  dub::wav::write(file.string(), reassemble(x), x.config.sample_rate, x.config.channels);
+  return fmt::format(", dubbed audio in {}", file.string());
+}
+
+}  // namespace
+
+std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const fs::path& root,
+                      const fs::path& artifacts, Properties& properties, const std::function<void()>& poll) {
+  if (!fs::exists(fixture)) {
+    throw dub::Error(
+        fmt::format("fixture not found: {} (bundled fixtures are in fixtures/test_streams/; regenerate them with "
+                    "scripts/make-fixtures)",
+                    fixture.string()));
+  }
+  nlohmann::json sidecar;
+  if (!step.expect.reference.empty()) sidecar = read_sidecar(root / step.expect.reference);
+  StsExchange x;
+  prepare(step, fixture, x);
+  Shared shared;
+  shared.x = &x;
+  dub::sts::SocketIoOptions options;
+  options.url = step.url;
+  options.auth_token = step.auth_token;
+  dub::sts::SocketIoStsClient client(options);
+  open_stream(step, client, shared, properties);
+  exchange(step, client, shared, poll);
 
   auto problems = protocol_problems(x);
   const auto expected = expectation_problems(step.expect, x, sidecar, properties);
   problems.insert(problems.end(), expected.begin(), expected.end());
-
-  std::string saved;
-  if (!artifacts.empty() && !x.results.empty()) {
-    auto name = config.stream_id;
-    std::replace(name.begin(), name.end(), '/', '_');
-    const auto file = artifacts / (name + "-dubbed.wav");
-    fs::create_directories(file.parent_path());
-    dub::wav::write(file.string(), reassemble(x), config.sample_rate, config.channels);
-    saved = fmt::format(", dubbed audio in {}", file.string());
-  }
+  const auto saved = save_dubbed(x, artifacts);
   if (!problems.empty()) {
     throw dub::Error(fmt::format("STS answers do not match{}:\n  - {}", saved, fmt::join(problems, "\n  - ")));
   }

@@ -93,6 +93,8 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
   const auto& x = options.expect;
   auto problems = probe_problems(x, info);
   auto& m = result.measurements;
+  ev.media_span_s = info.span_s();
+  ev.media_source = source;
   m.emplace_back("duration_s", fmt::format("{:.3f}", info.span_s()));  // reported even when not asserted
   if (x.duration_s) {
     if (std::abs(info.span_s() - *x.duration_s) > x.duration_tolerance_s) {
