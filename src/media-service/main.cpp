@@ -1,4 +1,4 @@
-// media-service: hosts one WorkerRunner per live stream (RTSP in -> STS -> remux -> RTMP out),
+// media-service: hosts one Worker per live stream (RTSP in -> STS -> remux -> RTMP out),
 // with an HTTP API for MediaMTX's hooks, health and metrics. Configuration: environment
 // variables only (README.md in this directory).
 #include <fmt/format.h>

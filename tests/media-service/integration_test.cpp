@@ -1,4 +1,4 @@
-// WorkerRunner end to end without a network: the 30 s fixture file goes through a real GStreamer
+// The Worker end to end without a network: the 30 s fixture file goes through a real GStreamer
 // pipeline, the segmenter, the in-process echo STS and the FLV remux into a temp file, which is
 // then checked with libav (probe + packet-timestamp drift analysis).
 #include <gst/gst.h>
