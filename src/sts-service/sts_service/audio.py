@@ -53,7 +53,10 @@ def sha256_hex(data: bytes) -> str:
 
 
 def decode_pcm(data: bytes, fmt: PcmFormat) -> np.ndarray:
-    """Bytes -> float32 array of shape (frames, channels), nominal range [-1, 1]."""
+    """Bytes -> float32 array of shape (frames, channels), nominal range [-1, 1]. s16le: the
+    protocol's codec (sample / 32768; docs/protocol/vectors/pcm_s16le.json, C++: dub::sts::pcm)."""
+    if len(data) % fmt.bytes_per_sample:
+        raise AudioError(f"{len(data)} bytes is not a whole number of {fmt.sample_format} samples")
     if fmt.sample_format == "s16le":
         arr = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
     elif fmt.sample_format == "f32le":
@@ -181,8 +184,7 @@ def parse_wav(data: bytes) -> tuple[np.ndarray, int]:
             end = len(data) if size == 0 or body + size > len(data) else body + size
             pcm = data[body:end]
             pcm = pcm[: len(pcm) - (len(pcm) % (2 * channels))]
-            arr = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-            return arr.reshape(-1, channels), int(rate)
+            return decode_pcm(pcm, PcmFormat(int(rate), channels, "s16le")), int(rate)
         pos = body + size + (size & 1)
     raise AudioError("WAV without data chunk")
 
