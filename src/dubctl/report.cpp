@@ -12,6 +12,7 @@
 #include <map>
 
 #include "dub/sts/pcm.hpp"
+#include "dub/sts/protocol_gen.hpp"
 #include "dub/util/error.hpp"
 #include "junit.hpp"
 #include "stacks.hpp"
@@ -71,7 +72,7 @@ Envelope make_envelope(const std::vector<std::int16_t>& samples, int sample_rate
 
 std::string outcome_of(const FragmentRow& f) {
   if (!f.outcome.empty()) return f.outcome;
-  if (f.sts_status == "success") return "dubbed";
+  if (f.sts_status == dub::sts::protocol::kStatusSuccess) return "dubbed";
   return f.sts_status.empty() ? "unknown" : f.sts_status;
 }
 

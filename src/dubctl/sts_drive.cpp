@@ -16,6 +16,7 @@
 #include "dub/media/probe.hpp"
 #include "dub/sts/pcm.hpp"
 #include "dub/sts/protocol.hpp"
+#include "dub/sts/protocol_gen.hpp"
 #include "dub/sts/socketio_client.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/wav.hpp"
@@ -172,7 +173,8 @@ std::vector<std::string> expectation_problems(const StsDriveStep::Expect& expect
         fmt::format("{} fragment(s) answered, expected at least {}", answers.size(), *expect.min_fragments));
   }
 
-  std::map<std::string, int> statuses = {{"success", 0}, {"partial", 0}, {"failed", 0}};
+  std::map<std::string, int> statuses;
+  for (const auto status : protocol::kStatuses) statuses[std::string(status)] = 0;
   const auto transcript = joined(answers, &dub::sts::StsResult::transcript);
   const auto translation = joined(answers, &dub::sts::StsResult::translated_text);
   double max_processing_ms = 0;

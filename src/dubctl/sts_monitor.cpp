@@ -5,29 +5,45 @@
 #include <algorithm>
 #include <chrono>
 
+#include "dub/sts/monitor.hpp"
+#include "dub/sts/protocol.hpp"
+#include "dub/sts/protocol_gen.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 #include "sidecar.hpp"
 
 namespace dubctl {
 
+namespace protocol = dub::sts::protocol;
+
 StsMonitor::StsMonitor(const std::string& url) : url_(url) {
   dub::sio::ClientOptions options;
   options.url = url;
   options.reconnect.max_attempts = 3;
   client_ = std::make_unique<dub::sio::Client>(options);
-  client_->on("/monitor", "monitor:hello", [this](const nlohmann::json& args) {
+  client_->on("/monitor", protocol::kMonitorHello, [this](const nlohmann::json& args) {
     if (args.empty() || !args[0].contains("recent")) return;
+    try {
+      protocol::decode_monitor_hello(args[0]);  // the typed decoder vouches for the summaries
+    } catch (const dub::Error& e) {
+      dub::log::warn("sts monitor: malformed event", {{"event", protocol::kMonitorHello}, {"error", e.what()}});
+      return;
+    }
     for (const auto& summary : args[0]["recent"]) add(summary);
   });
-  client_->on("/monitor", "fragment:summary", [this](const nlohmann::json& args) {
+  client_->on("/monitor", protocol::kFragmentSummary, [this](const nlohmann::json& args) {
     if (!args.empty()) add(args[0]);
   });
-  client_->on("/monitor", "stream:completed", [this](const nlohmann::json& args) {
-    if (args.empty() || !args[0].contains("stream_id")) return;
-    const std::lock_guard lock(mutex_);
-    completed_.insert(args[0]["stream_id"].get<std::string>());
-    changed_.notify_all();
+  client_->on("/monitor", protocol::kStreamCompleted, [this](const nlohmann::json& args) {
+    if (args.empty()) return;
+    try {
+      const auto complete = protocol::decode_stream_complete(args[0]);
+      const std::lock_guard lock(mutex_);
+      completed_.insert(complete.stream_id);
+      changed_.notify_all();
+    } catch (const dub::Error& e) {
+      dub::log::warn("sts monitor: malformed event", {{"event", protocol::kStreamCompleted}, {"error", e.what()}});
+    }
   });
   client_->connect({"/monitor"});
 }
@@ -35,16 +51,20 @@ StsMonitor::StsMonitor(const std::string& url) : url_(url) {
 StsMonitor::~StsMonitor() = default;
 
 void StsMonitor::add(const nlohmann::json& summary) {
-  if (!summary.is_object() || !summary.contains("stream_id") || !summary.contains("sequence_number")) return;
-  const auto stream = summary["stream_id"].get<std::string>();
-  const auto key = fmt::format("{}/{}", stream, summary["sequence_number"].dump());
+  dub::sts::StsFragmentSummary s;
+  try {
+    s = protocol::decode_fragment_summary(summary);
+  } catch (const dub::Error& e) {
+    dub::log::warn("sts monitor: malformed event", {{"event", protocol::kFragmentSummary}, {"error", e.what()}});
+    return;
+  }
+  const auto key = fmt::format("{}/{}", s.stream_id, s.sequence_number);
   const std::lock_guard lock(mutex_);
   if (!seen_.insert(key).second) return;
-  by_stream_[stream].push_back(summary);
-  dub::log::info("sts fragment processed", {{"stream", stream},
-                                            {"fragment", summary.value("fragment_id", "")},
-                                            {"status", summary.value("status", "")},
-                                            {"transcript", summary.value("transcript", "")}});
+  by_stream_[s.stream_id].push_back(summary);
+  dub::log::info(
+      "sts fragment processed",
+      {{"stream", s.stream_id}, {"fragment", s.fragment_id}, {"status", s.status}, {"transcript", s.transcript}});
   changed_.notify_all();
 }
 

@@ -27,8 +27,9 @@ class Fault final : public StepOf<FaultStep, Fault> {
   void expand(const EnvMap& /*vars*/) override {}
   [[nodiscard]] std::string describe() const override {
     const auto& a = options;
-    return fmt::format("fault: {} {} ({} stack){}", a.action, a.service, a.stack,
-                       a.after.count() > 0 ? fmt::format(" after {:g}s", a.after.count() / 1000.0) : "");
+    return fmt::format(
+        "fault: {} {} ({} stack){}", a.action, a.service, a.stack,
+        a.after.count() > 0 ? fmt::format(" after {:g}s", std::chrono::duration<double>(a.after).count()) : "");
   }
   void run(StepContext& ctx, StepResult& result) const override {
     result.detail = fault_step(options, ctx.session, ctx.tasks);

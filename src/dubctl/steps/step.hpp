@@ -9,6 +9,7 @@
 // The runner knows no kind by name.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "background_task.hpp"
+#include "dub/sts/protocol_gen.hpp"
 #include "fixture_check.hpp"
 #include "log_wait.hpp"
 #include "scenario.hpp"
@@ -102,6 +104,12 @@ const Options& step_as(const Step& step) {
 template <typename... Text>
 void expand_each(const EnvMap& vars, Text&... texts) {
   ((texts = dubctl::expand(texts, vars)), ...);
+}
+
+// A fragment status a step may expect: one of the protocol's (dub/sts/protocol_gen.hpp) or "any".
+inline bool known_status(const std::string& status) {
+  return status == "any" || std::find(dub::sts::protocol::kStatuses.begin(), dub::sts::protocol::kStatuses.end(),
+                                      status) != dub::sts::protocol::kStatuses.end();
 }
 
 // How a scenario file says a kind: its step key (`verb`) and, for verbs with several kinds (wait,

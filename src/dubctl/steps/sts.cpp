@@ -39,7 +39,7 @@ void parse_expect(Reader& r, const fs::path& file, StsDriveStep& sts) {
   Reader e(en, r.key_path("expect"), file);
   auto& x = sts.expect;
   x.status = e.string_or("status", x.status);
-  if (x.status != "success" && x.status != "partial" && x.status != "failed" && x.status != "any") {
+  if (!known_status(x.status)) {
     e.fail(e.get("status"), e.key_path("status"), "use success, partial, failed or any");
   }
   if (e.has("fragments")) x.fragments = e.integer("fragments", 0, 1, 100000);

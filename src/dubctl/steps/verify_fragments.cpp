@@ -36,7 +36,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   if (f.has("tail")) v.tail = f.duration("tail", Duration{0});
   if (v.tail && !v.count) f.fail(f.get("tail"), f.key_path("tail"), "goes with `count:` (the full fragments)");
   v.status = f.string_or("status", v.status);
-  if (v.status != "success" && v.status != "partial" && v.status != "failed" && v.status != "any") {
+  if (!known_status(v.status)) {
     f.fail(f.get("status"), f.key_path("status"), "use success, partial, failed or any");
   }
   v.reference = f.string_or("reference", "");
