@@ -1,6 +1,6 @@
 #pragma once
 // `verify: {heard: ...}`: an independent judge listens to the dubbed output. The recording's audio
-// is decoded to 16 kHz mono and handed to `python -m dub_judge` (compose/sts/dub_judge) in a
+// is decoded to 16 kHz mono and handed to `python -m dub_judge` (src/sts-service/dub_judge) in a
 // container of its own with no network: a multilingual Whisper that identifies the language of
 // each window and transcribes it, knowing nothing of the STS service or its self-report. This is
 // the proof that the output is Spanish speech, which FLV's missing language tag cannot give.

@@ -58,7 +58,8 @@ LogSearch search_compose_logs(const std::string& output, const LogPattern& patte
 std::vector<std::string> compose_log_texts(const std::string& output, WallClock::time_point since);
 
 // Polls the stack's logs until a line logged since `since` matches (the text pattern, or with
-// `fields`, log_fields.hpp), with a progress line.
+// `fields`, log_fields.hpp), with a progress line. `step` comes expanded (the runner expands a
+// step's ${...} once, before it runs).
 // `compose_env` is the stack's compose environment. Returns the matching line; throws dub::Error
 // with what was seen when `timeout` passes or the service does not exist.
 std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env,

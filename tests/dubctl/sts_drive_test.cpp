@@ -1,6 +1,6 @@
 // dubctl's `sts:` step (src/dubctl/sts_drive.hpp): cutting PCM into fragments, the protocol and
 // expectation checks on what came back, and the whole step against the real STS service in echo
-// mode (compose/sts run from source, like the Socket.IO client tests).
+// mode (src/sts-service run from source, like the Socket.IO client tests).
 #include "sts_drive.hpp"
 
 #include <fmt/format.h>
