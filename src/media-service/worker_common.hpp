@@ -1,6 +1,7 @@
 #pragma once
 // Small helpers shared by the worker's parts (no GStreamer).
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
