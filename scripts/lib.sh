@@ -33,3 +33,8 @@ build_dir() {
 MEDIA_SERVICE_IMAGE=dubctl/media-service:dev
 # shellcheck disable=SC2034
 STS_IMAGE=dubctl/sts-service:dev
+
+# Caches kept between runs on this machine, outside the clone so fresh clones at other paths share
+# them: <dir>/ccache (compiler cache, scripts/build) and <dir>/clang-tidy (clean results, scripts/lint).
+# One setting: $DUB_CACHE_DIR, default ${XDG_CACHE_HOME:-~/.cache}/dubctl. Clear with rm -rf of it.
+cache_dir() { echo "${DUB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dubctl}"; }
