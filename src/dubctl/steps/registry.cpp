@@ -11,41 +11,17 @@ namespace fs = std::filesystem;
 
 namespace dubctl {
 
-// Each kind's file defines its StepType; one line per kind, in the order a verb's kinds are tried.
-StepType up_type();
-StepType down_type();
-StepType publish_type();
-StepType record_type();
-StepType monitor_type();
-StepType wait_http_type();
-StepType wait_tasks_type();
-StepType wait_fragments_type();
-StepType wait_log_type();
-StepType verify_worker_type();
-StepType verify_fragments_type();
-StepType verify_heard_type();
-StepType verify_media_type();
-StepType sts_type();
-StepType fault_type();
+// Each kind's file defines its StepType; steps/kinds.def lists them, one line per kind.
+#define DUBCTL_STEP(name) StepType name##_type();
+#include "steps/kinds.def"
+#undef DUBCTL_STEP
 
 const std::vector<StepType>& step_types() {
+#define DUBCTL_STEP(name) name##_type(),
   static const std::vector<StepType> types = {
-      up_type(),
-      down_type(),
-      publish_type(),
-      record_type(),
-      monitor_type(),
-      wait_http_type(),
-      wait_tasks_type(),
-      wait_fragments_type(),
-      wait_log_type(),
-      verify_worker_type(),
-      verify_fragments_type(),
-      verify_heard_type(),
-      verify_media_type(),
-      sts_type(),
-      fault_type(),
+#include "steps/kinds.def"
   };
+#undef DUBCTL_STEP
   return types;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// A scenario step kind: one file under src/dubctl/steps/ implements it, registry.cpp lists it.
+// A scenario step kind: one file under src/dubctl/steps/ implements it, one line in
+// steps/kinds.def registers it.
 //   parse     YAML -> typed options (strict: "file:line: key: problem"), done for every scenario
 //             before anything starts;
 //   expand    every ${...} in its options, once, just before it runs (runner.cpp);
@@ -122,7 +123,7 @@ struct StepType {
                                      const std::filesystem::path& file);
 };
 
-// Every kind, in the order a verb's kinds are tried (registry.cpp).
+// Every kind, in the order a verb's kinds are tried (steps/kinds.def).
 const std::vector<StepType>& step_types();
 
 // Parses steps[index] of `file`: its kind, line and `expect_error`.
