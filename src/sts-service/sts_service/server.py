@@ -14,7 +14,6 @@ import threading
 import time
 from typing import Any, Optional
 
-import socketio
 from aiohttp import web
 
 from . import protocol as p
@@ -30,6 +29,7 @@ from .config import (
 from .engine import Engine, FragmentOutcome
 from .metrics import Metrics
 from .monitor import Monitor
+from .sio_guard import GuardedAsyncServer
 from .streams import Pending, StreamState
 
 log = logging.getLogger("sts.server")
@@ -53,7 +53,7 @@ class StsServer:
         self.config = config
         self.engine = engine or Engine(config)
         self.metrics = Metrics()
-        self.sio = socketio.AsyncServer(
+        self.sio = GuardedAsyncServer(
             async_mode="aiohttp",
             cors_allowed_origins="*",
             json=CanonicalJson,
