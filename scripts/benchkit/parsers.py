@@ -88,13 +88,13 @@ def parse_sts_log(lines: list[str], stream_id: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "fragment_id": rec.get("fragment_id"),
-                "sequence": rec.get("sequence_number"),
+                "sequence_number": rec.get("sequence_number"),
                 "processing_ms": rec.get("processing_time_ms"),
                 "queue_ms": rec.get("queue_time_ms"),
                 **{f"{k}_ms": timings.get(k) for k in STAGES},
             }
         )
-    out.sort(key=lambda r: r["sequence"] if isinstance(r["sequence"], int) else -1)
+    out.sort(key=lambda r: r["sequence_number"] if isinstance(r["sequence_number"], int) else -1)
     return out
 
 

@@ -69,12 +69,12 @@ std::vector<report::FragmentRow> fragment_rows(const ScenarioEvidence& ev) {
   for (const auto& s : ev.summaries) {
     if (!s.is_object() || !s.contains("sequence_number") || !s["sequence_number"].is_number()) continue;
     auto& r = rows[s["sequence_number"].get<long long>()];
-    r.sequence = s["sequence_number"].get<long long>();
+    r.sequence_number = s["sequence_number"].get<long long>();
     r.fragment_id = string_of(s, "fragment_id");
     r.start_s = number(s, "pts_ns").value_or(0) / 1e9;
     r.end_s = r.start_s + number(s, "duration_ns").value_or(0) / 1e9;
     r.transcript = string_of(s, "transcript");
-    r.translation = string_of(s, "translated_text");
+    r.translated_text = string_of(s, "translated_text");
     if (s.contains("stage_timings_ms")) {
       const auto& t = s["stage_timings_ms"];
       r.asr_ms = number(t, "asr");
@@ -83,28 +83,28 @@ std::vector<report::FragmentRow> fragment_rows(const ScenarioEvidence& ev) {
     }
     r.queue_ms = number(s, "queue_time_ms");
     r.processing_ms = number(s, "processing_time_ms");
-    r.sts_status = string_of(s, "status");
+    r.status = string_of(s, "status");
     if (s.contains("error") && s["error"].is_object()) r.error = string_of(s["error"], "message");
   }
   // The media service's side: the round trip it measured and what it published for each fragment.
   if (ev.worker.is_object() && ev.worker.contains("fragments") && ev.worker["fragments"].is_array()) {
     for (const auto& f : ev.worker["fragments"]) {
-      if (!f.is_object() || !f.contains("sequence") || !f["sequence"].is_number()) continue;
-      const auto seq = f["sequence"].get<long long>();
+      if (!f.is_object() || !f.contains("sequence_number") || !f["sequence_number"].is_number()) continue;
+      const auto seq = f["sequence_number"].get<long long>();
       const bool known = rows.contains(seq);
       auto& r = rows[seq];
-      r.sequence = seq;
+      r.sequence_number = seq;
       if (!known) {
         r.fragment_id = string_of(f, "fragment_id");
         r.start_s = number(f, "pts_ns").value_or(0) / 1e9;
         r.end_s = r.start_s + number(f, "duration_ns").value_or(0) / 1e9;
         r.transcript = string_of(f, "transcript");
-        r.translation = string_of(f, "translation");
+        r.translated_text = string_of(f, "translated_text");
         r.processing_ms = number(f, "processing_time_ms");
-        r.sts_status = string_of(f, "sts_status");
+        r.status = string_of(f, "status");
       }
       r.roundtrip_ms = number(f, "latency_ms");
-      r.outcome = string_of(f, "status");
+      r.state = string_of(f, "state");
       if (r.error.empty()) r.error = string_of(f, "error");
       if (const auto reason = string_of(f, "passthrough_reason"); !reason.empty()) {
         r.error = r.error.empty() ? "reason: " + reason : r.error + " (reason: " + reason + ")";
@@ -161,7 +161,7 @@ void ScenarioEvidence::fetch_worker(const Scenario& scenario, const EnvMap& vars
     if (r.status != 200) {
       notes.push_back(
           fmt::format("the media service has no record of the stream ({} answered HTTP {}): no round trip "
-                      "or dubbed/passthrough status per fragment",
+                      "or dubbed/passthrough state per fragment",
                       url, r.status));
       return;
     }

@@ -185,7 +185,7 @@ std::set<int> passthrough_windows(const nlohmann::json& worker, double window_s)
   std::set<int> out;
   if (!worker.is_object() || !worker.contains("fragments") || !worker["fragments"].is_array()) return out;
   for (const auto& f : worker["fragments"]) {
-    if (!f.is_object() || f.value("status", std::string()) != "passthrough") continue;
+    if (!f.is_object() || f.value("state", std::string()) != "passthrough") continue;
     const double pts_s = f.value("pts_ns", 0.0) / 1e9;
     out.insert(static_cast<int>(std::lround(pts_s / window_s)));
   }

@@ -3,9 +3,9 @@
 //   wait:
 //     log:
 //       fields: {msg: fragment processed, stream: "${stream}", status: success}  # equal, type included
-//       contains: {transcript: "one"}       # the string field holds this text (any case)
-//       nonempty: [transcript, translation] # string fields that must not be empty
-//       each: {fragment: [0, 1, 2, 3, 4]}   # one matching line for every value
+//       contains: {transcript: "one"}              # the string field holds this text (any case)
+//       nonempty: [transcript, translated_text]    # string fields that must not be empty
+//       each: {sequence_number: [0, 1, 2, 3, 4]}  # one matching line for every value
 //     stack: media
 //     service: media-service
 // A value written plain in YAML is typed: 0 is a number, true a boolean, null null, anything else a
@@ -50,7 +50,7 @@ class LogFieldsMatcher {
   // For a selected line: "" when it also meets contains and nonempty, else the first unmet condition
   // ("'transcript' is empty").
   [[nodiscard]] std::string shortfall(const nlohmann::json& line) const;
-  // `{"msg":"...",...}, transcript contains 'x', translation not empty, one line per fragment in [0, 1]`
+  // `{"msg":"...",...}, transcript contains 'x', translated_text not empty, one line per sequence_number in [0, 1]`
   [[nodiscard]] std::string describe() const;
   [[nodiscard]] const LogFieldsMatch& match() const { return m_; }
 

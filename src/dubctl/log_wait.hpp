@@ -1,7 +1,7 @@
 #pragma once
 // Waiting for a log line of a compose service:
 //   wait: {log: "fragment timed out", stack: media, service: media-service, timeout: 30s}
-//   wait: {log: {fields: {msg: fragment processed, fragment: 0}, nonempty: [transcript]}, stack: media}
+//   wait: {log: {fields: {msg: fragment processed, sequence_number: 0}, nonempty: [transcript]}, stack: media}
 // The stack's `compose logs --timestamps` is read every second; only lines logged since the
 // scenario started count, so a line left by an earlier scenario on the shared stacks never matches.
 #include <chrono>

@@ -71,9 +71,9 @@ Envelope make_envelope(const std::vector<std::int16_t>& samples, int sample_rate
 }
 
 std::string outcome_of(const FragmentRow& f) {
-  if (!f.outcome.empty()) return f.outcome;
-  if (f.sts_status == dub::sts::protocol::kStatusSuccess) return "dubbed";
-  return f.sts_status.empty() ? "unknown" : f.sts_status;
+  if (!f.state.empty()) return f.state;
+  if (f.status == dub::sts::protocol::kStatusSuccess) return "dubbed";
+  return f.status.empty() ? "unknown" : f.status;
 }
 
 namespace {
@@ -113,7 +113,8 @@ std::string fragments_table(const std::string& id, const ScenarioReport& s) {
       "<th>Spanish (MT)</th><th class=\"num\" title=\"speech recognition\">ASR</th>"
       "<th class=\"num\" title=\"machine translation\">MT</th><th class=\"num\" title=\"speech synthesis\">TTS</th>"
       "<th class=\"num\" title=\"queue + all stages, inside STS\">STS</th>"
-      "<th class=\"num\" title=\"media service: fragment sent to result received\">round trip</th><th>status</th>"
+      "<th class=\"num\" title=\"media service: fragment sent to result received\">round trip</th>"
+      "<th title=\"media service: the fragment's state (without one, from the STS's status)\">state</th>"
       "</tr></thead>\n"
       "<tbody>\n",
       html_escape(id));
@@ -125,9 +126,9 @@ std::string fragments_table(const std::string& id, const ScenarioReport& s) {
         "<tr class=\"{}\"><td class=\"num\">{}</td><td class=\"num nowrap\">{} – {}</td><td>{}</td><td>{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td><span class=\"status status-{}\">{}</span>{}</td></tr>\n",
-        html_escape(slug(outcome)), f.sequence, fmt_time(f.start_s), fmt_time(f.end_s),
+        html_escape(slug(outcome)), f.sequence_number, fmt_time(f.start_s), fmt_time(f.end_s),
         f.transcript.empty() ? "<span class=\"na\">(no speech)</span>" : html_escape(f.transcript),
-        f.translation.empty() ? "<span class=\"na\">–</span>" : html_escape(f.translation), fmt_ms(f.asr_ms),
+        f.translated_text.empty() ? "<span class=\"na\">–</span>" : html_escape(f.translated_text), fmt_ms(f.asr_ms),
         fmt_ms(f.mt_ms), fmt_ms(f.tts_ms), fmt_ms(sts), fmt_ms(f.roundtrip_ms), html_escape(slug(outcome)),
         html_escape(outcome), f.error.empty() ? "" : fmt::format("<div class=\"err\">{}</div>", html_escape(f.error)));
   }

@@ -16,19 +16,21 @@ namespace dubctl::report {
 inline constexpr double kLatencyBudgetS = 15.0;  // spec: a fragment's dub must be back within 15 s
 inline constexpr double kDriftLimitMs = 120.0;   // spec: A/V drift within +-120 ms
 
+// One fragment, in the protocol's words (sequence_number, translated_text, status: the STS's);
+// `state` is the media service's own (GET /v1/streams/<stream>).
 struct FragmentRow {
-  long long sequence = 0;
+  long long sequence_number = 0;
   std::string fragment_id;
   double start_s = 0;  // media-service stream timeline
   double end_s = 0;
   std::string transcript;                       // English, from STS
-  std::string translation;                      // Spanish, from STS
+  std::string translated_text;                  // Spanish, from STS
   std::optional<double> asr_ms, mt_ms, tts_ms;  // STS stage timings
   std::optional<double> queue_ms;               // waiting in STS before processing
   std::optional<double> processing_ms;          // STS, all stages
   std::optional<double> roundtrip_ms;           // media service: sent -> result received
-  std::string sts_status;                       // STS: success / failed / ...
-  std::string outcome;                          // media service: dubbed / passthrough / partial ("" unknown)
+  std::string status;                           // STS: success / partial / failed ("" no answer)
+  std::string state;                            // media service: dubbed / passthrough / partial ("" unknown)
   std::string error;
 };
 

@@ -149,8 +149,8 @@ std::string svg_waveform(const std::string& id, const ScenarioReport& s) {
                 fmt::format("fill=\"{}\"", fill));
     out += line(all.px(f.start_s), all.top - 4, all.px(f.start_s), all.bottom(), "ref");
     if (all.px(f.end_s) - all.px(f.start_s) > 24) {
-      out += text((all.px(f.start_s) + all.px(f.end_s)) / 2, all.top - 8, fmt::format("#{}", f.sequence), "label",
-                  "middle");
+      out += text((all.px(f.start_s) + all.px(f.end_s)) / 2, all.top - 8, fmt::format("#{}", f.sequence_number),
+                  "label", "middle");
     }
   }
   const auto lane = [&](const std::optional<Envelope>& w, double top, const std::string& name, const char* colour) {
@@ -237,13 +237,13 @@ std::string svg_latency(const std::string& id, const std::vector<FragmentRow>& f
       const double v = values[k] / 1000.0;
       if (v <= 0) continue;
       out += rect(x, f.py(acc + v), bar, f.py(acc) - f.py(acc + v),
-                  fmt::format("fill=\"{}\"><title>#{} {}: {:.0f} ms</title></rect", parts[k].colour, fr.sequence,
+                  fmt::format("fill=\"{}\"><title>#{} {}: {:.0f} ms</title></rect", parts[k].colour, fr.sequence_number,
                               parts[k].name, values[k]));
       acc += v;
     }
     const double total = total_ms(fr) / 1000.0;
     out += text(x + bar / 2, f.py(std::max(acc, total)) - 5, fmt::format("{:.2f} s", total), "value", "middle");
-    out += text(x + bar / 2, f.bottom() + 18, fmt::format("#{}", fr.sequence), "tick", "middle");
+    out += text(x + bar / 2, f.bottom() + 18, fmt::format("#{}", fr.sequence_number), "tick", "middle");
     if (outcome_of(fr) != "dubbed") {
       out += text(x + bar / 2, f.bottom() + 33, outcome_of(fr), "limit-label", "middle");
     }

@@ -64,7 +64,7 @@ void StsMonitor::add(const nlohmann::json& summary) {
   by_stream_[s.stream_id].push_back(summary);
   dub::log::info(
       "sts fragment processed",
-      {{"stream", s.stream_id}, {"fragment", s.fragment_id}, {"status", s.status}, {"transcript", s.transcript}});
+      {{"stream", s.stream_id}, {"fragment_id", s.fragment_id}, {"status", s.status}, {"transcript", s.transcript}});
   changed_.notify_all();
 }
 

@@ -17,8 +17,8 @@ namespace {
 const std::set<std::string> kFinal = {"completed", "stopped", "failed"};
 
 bool phase_matches(const FragmentPhase& phase, const std::string& outcome) {
-  if (phase.status == "any") return true;
-  if (phase.status == "dubbed") return outcome == "dubbed";
+  if (phase.state == "any") return true;
+  if (phase.state == "dubbed") return outcome == "dubbed";
   if (phase.reason.empty()) return outcome.starts_with("passthrough");
   return outcome == "passthrough:" + phase.reason;
 }
@@ -46,14 +46,14 @@ std::string text_of(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 std::string fragment_outcome(const nlohmann::json& fragment) {
-  const auto status = text_of(fragment, "status");
-  if (status == "dubbed" || status == "partial") return "dubbed";
-  if (status == "passthrough") return "passthrough:" + text_of(fragment, "passthrough_reason");
-  return status.empty() ? "unknown" : status;  // queued / in_flight: not finished
+  const auto state = text_of(fragment, "state");
+  if (state == "dubbed" || state == "partial") return "dubbed";
+  if (state == "passthrough") return "passthrough:" + text_of(fragment, "passthrough_reason");
+  return state.empty() ? "unknown" : state;  // queued / in_flight: not finished
 }
 
 std::string describe_phase(const FragmentPhase& phase) {
-  const std::string what = phase.reason.empty() ? phase.status : phase.reason;
+  const std::string what = phase.reason.empty() ? phase.state : phase.reason;
   if (phase.max) return fmt::format("{} x{}..{}", what, phase.min, *phase.max);
   return fmt::format("{} x>={}", what, phase.min);
 }
@@ -90,7 +90,7 @@ std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlo
   std::vector<std::string> unpublished;
   for (const auto& f : fragments) {
     outcomes.push_back(fragment_outcome(f));
-    if (!f.value("published", false)) unpublished.push_back(fmt::format("{}", f.value("sequence", -1)));
+    if (!f.value("published", false)) unpublished.push_back(fmt::format("{}", f.value("sequence_number", -1)));
   }
   if (step.min_fragments && static_cast<int>(outcomes.size()) < *step.min_fragments) {
     problems.push_back(fmt::format("fragments: expected at least {}, found {}", *step.min_fragments, outcomes.size()));

@@ -108,9 +108,10 @@ void DubSession::end_of_input() {
 }
 
 void DubSession::add_locked(PcmFragment f) {
-  dub::log::debug(
-      "fragment cut",
-      fields({{"fragment", f.sequence}, {"pts_ns", f.pts_ns}, {"duration_ns", f.duration_ns}, {"frames", f.frames()}}));
+  dub::log::debug("fragment cut", fields({{"sequence_number", f.sequence},
+                                          {"pts_ns", f.pts_ns},
+                                          {"duration_ns", f.duration_ns},
+                                          {"frames", f.frames()}}));
   tracker_.add(std::move(f));
 }
 
@@ -182,19 +183,19 @@ void DubSession::on_event(StsResultEvent& e) {
   const auto rec = tracker_.record(e.result.sequence_number);
   if (outcome != ResultOutcome::Accepted || !rec) {
     dub::log::info("late fragment result ignored",
-                   fields({{"fragment", e.result.sequence_number}, {"status", e.result.status}}));
+                   fields({{"sequence_number", e.result.sequence_number}, {"status", e.result.status}}));
     return;
   }
   metrics_->fragments_processed.labels({o_.name, e.result.status}).inc();
   if (rec->latency_ms) metrics_->fragment_roundtrip.labels({o_.name}).observe(*rec->latency_ms / 1000.0);
-  dub::log::info("fragment processed", fields({{"fragment", e.result.sequence_number},
+  dub::log::info("fragment processed", fields({{"sequence_number", e.result.sequence_number},
                                                {"status", e.result.status},
                                                {"transcript", e.result.transcript},
-                                               {"translation", e.result.translated_text},
+                                               {"translated_text", e.result.translated_text},
                                                {"latency_ms", rec->latency_ms ? *rec->latency_ms : 0.0},
                                                {"processing_ms", e.result.processing_time_ms}}));
   if (!e.result.error_code.empty()) {
-    dub::log::warn("sts reported a fragment problem", fields({{"fragment", e.result.sequence_number},
+    dub::log::warn("sts reported a fragment problem", fields({{"sequence_number", e.result.sequence_number},
                                                               {"code", e.result.error_code},
                                                               {"error", e.result.error_message}}));
   }
@@ -203,13 +204,12 @@ void DubSession::on_event(StsResultEvent& e) {
 void DubSession::on_event(StsErrorEvent& e) {
   if (e.generation != link_->generation()) return;
   const auto& err = e.error;
-  dub::log::warn(
-      "sts error",
-      fields({{"code", err.code},
-              {"error", err.message},
-              {"retryable", err.retryable},
-              {"event", err.event},
-              {"fragment", err.sequence_number ? nlohmann::json(*err.sequence_number) : nlohmann::json(nullptr)}}));
+  dub::log::warn("sts error", fields({{"code", err.code},
+                                      {"error", err.message},
+                                      {"retryable", err.retryable},
+                                      {"event", err.event},
+                                      {"sequence_number", err.sequence_number ? nlohmann::json(*err.sequence_number)
+                                                                              : nlohmann::json(nullptr)}}));
   if (err.sequence_number) {
     const std::lock_guard lock(mutex_);
     tracker_.on_refused(*err.sequence_number, err.code, err.message, err.code == sts::protocol::code::kBackpressure,
@@ -253,7 +253,7 @@ std::vector<ReadyFragment> DubSession::pump(Clock::time_point now) {
     const std::lock_guard lock(mutex_);
     for (const auto seq : tracker_.expire(now)) {
       dub::log::warn("fragment timed out: using its original audio",
-                     fields({{"fragment", seq}, {"timeout_ms", o_.config.fragment_timeout.count()}}));
+                     fields({{"sequence_number", seq}, {"timeout_ms", o_.config.fragment_timeout.count()}}));
     }
     if (link_state == StsLinkState::Open && !fast_stop_) to_send = tracker_.take_sendable(now);
     if (link_state == StsLinkState::Reconnecting) {
@@ -264,7 +264,7 @@ std::vector<ReadyFragment> DubSession::pump(Clock::time_point now) {
   }
   for (const auto seq : unavailable) {
     dub::log::warn("sts unavailable: the fragment keeps its original audio",
-                   fields({{"fragment", seq}, {"stage", "sts"}, {"reason", "sts_unavailable"}}));
+                   fields({{"sequence_number", seq}, {"stage", "sts"}, {"reason", "sts_unavailable"}}));
   }
   send(to_send);
   const std::lock_guard lock(mutex_);
@@ -284,7 +284,7 @@ void DubSession::send(std::vector<sts::StsFragment>& to_send) {
       }
       link_->send(f);
       metrics_->fragments_sent.labels({o_.name}).inc();
-      dub::log::info("fragment sent", fields({{"fragment", f.sequence_number},
+      dub::log::info("fragment sent", fields({{"sequence_number", f.sequence_number},
                                               {"fragment_id", f.fragment_id},
                                               {"pts_ns", f.pts_ns},
                                               {"duration_ns", f.duration_ns},

@@ -25,15 +25,17 @@ const char* to_string(PassthroughReason reason) {
 }
 
 nlohmann::json FragmentRecord::to_json() const {
-  nlohmann::json j = {{"sequence", sequence},
+  // The protocol's words: `sequence_number`, `translated_text`, `status` (the STS's success / partial / failed,
+  // null before or without an answer); `state` is this service's own lifecycle of the fragment.
+  nlohmann::json j = {{"sequence_number", sequence},
                       {"fragment_id", fragment_id},
                       {"pts_ns", pts_ns},
                       {"duration_ns", duration_ns},
                       {"frames", frames},
-                      {"status", to_string(state)},
-                      {"sts_status", sts_status.empty() ? nlohmann::json(nullptr) : nlohmann::json(sts_status)},
+                      {"state", to_string(state)},
+                      {"status", sts_status.empty() ? nlohmann::json(nullptr) : nlohmann::json(sts_status)},
                       {"transcript", transcript},
-                      {"translation", translation},
+                      {"translated_text", translation},
                       {"latency_ms", latency_ms ? nlohmann::json(*latency_ms) : nlohmann::json(nullptr)},
                       {"processing_time_ms", processing_time_ms},
                       {"drift_ms", static_cast<double>(drift_ns) / 1e6},

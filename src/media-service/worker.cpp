@@ -208,14 +208,14 @@ struct Worker::Impl {
     p.video_buffered_ns = video.buffered_ns();
     status.published(p);
     if (r.dubbed) {
-      dub::log::info("fragment published", fields({{"fragment", r.record.sequence},
+      dub::log::info("fragment published", fields({{"sequence_number", r.record.sequence},
                                                    {"audio", "dubbed"},
                                                    {"pts_ns", a.pts_ns},
                                                    {"video_units", p.video_units},
                                                    {"drift_ms", static_cast<double>(drift.last_ns()) / 1e6}}));
     } else {
       dub::log::warn("fragment published with its original audio (passthrough)",
-                     fields({{"fragment", r.record.sequence},
+                     fields({{"sequence_number", r.record.sequence},
                              {"reason", to_string(r.record.reason)},
                              {"error", r.record.error},
                              {"pts_ns", a.pts_ns},

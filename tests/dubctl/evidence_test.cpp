@@ -62,12 +62,14 @@ TEST_F(EvidenceTest, MakesTheArtifactsAndTheFiguresFromTheRecording) {
                     {"processing_time_ms", 575.0},
                     {"status", "success"}}};
   ev_.worker = {{"fragments",
-                 {{{"sequence", 0}, {"latency_ms", 700.0}, {"status", "dubbed"}},
-                  {{"sequence", 1},
+                 {{{"sequence_number", 0}, {"latency_ms", 700.0}, {"state", "dubbed"}, {"status", "success"}},
+                  {{"sequence_number", 1},
                    {"pts_ns", 6000000000LL},
                    {"duration_ns", 6000000000LL},
                    {"latency_ms", nullptr},
-                   {"status", "passthrough"},
+                   {"state", "passthrough"},
+                   {"status", nullptr},
+                   {"translated_text", "tres"},
                    {"passthrough_reason", "timeout"}}}}};
   const auto r = dubctl::build_scenario_report(scenario_, tc_, ev_, 1, root_, artifacts_);
 
@@ -101,8 +103,11 @@ TEST_F(EvidenceTest, MakesTheArtifactsAndTheFiguresFromTheRecording) {
   EXPECT_EQ(r.fragments[0].transcript, "one, two");
   EXPECT_DOUBLE_EQ(*r.fragments[0].asr_ms, 400.5);
   EXPECT_DOUBLE_EQ(*r.fragments[0].roundtrip_ms, 700.0);
-  EXPECT_EQ(r.fragments[0].outcome, "dubbed");
-  EXPECT_EQ(r.fragments[1].outcome, "passthrough");
+  EXPECT_EQ(r.fragments[0].state, "dubbed");
+  EXPECT_EQ(r.fragments[1].state, "passthrough");
+  EXPECT_EQ(r.fragments[0].status, "success");
+  EXPECT_EQ(r.fragments[1].status, "");
+  EXPECT_EQ(r.fragments[1].translated_text, "tres");  // from the worker: no STS summary for it
   EXPECT_FALSE(r.fragments[1].roundtrip_ms);
   EXPECT_NE(r.fragments[1].error.find("timeout"), std::string::npos);
   EXPECT_DOUBLE_EQ(r.fragments[1].start_s, 6.0);

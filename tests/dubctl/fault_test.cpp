@@ -67,7 +67,7 @@ TEST(ScenarioVerifyWorker, ParsesPhasesInBothForms) {
         error_contains: boom
         phases:
           - dubbed
-          - {status: any, min: 0, max: 1}
+          - {state: any, min: 0, max: 1}
           - {reason: sts_unavailable, min: 2}
           - sts_unavailable
           - passthrough
@@ -87,9 +87,9 @@ TEST(ScenarioVerifyWorker, ParsesPhasesInBothForms) {
   EXPECT_EQ(dubctl::describe_phase(v.phases[0]), "dubbed x>=1");
   EXPECT_EQ(dubctl::describe_phase(v.phases[1]), "any x0..1");
   EXPECT_EQ(dubctl::describe_phase(v.phases[2]), "sts_unavailable x>=2");
-  EXPECT_EQ(v.phases[3].status, "passthrough");
+  EXPECT_EQ(v.phases[3].state, "passthrough");
   EXPECT_EQ(v.phases[3].reason, "sts_unavailable");
-  EXPECT_EQ(v.phases[4].status, "passthrough");
+  EXPECT_EQ(v.phases[4].state, "passthrough");
   EXPECT_TRUE(v.phases[4].reason.empty());
 }
 
@@ -97,8 +97,8 @@ TEST(ScenarioVerifyWorker, MalformedIsRejectedWithLineAndKey) {
   expect_rejected(with_steps("  - verify: {worker: {state: done}}\n"), 5, "unknown worker state 'done'");
   expect_rejected(with_steps("  - verify: {worker: {phases: []}}\n"), 5, "steps[0].verify.worker.phases");
   expect_rejected(
-      with_steps("  - verify:\n      worker:\n        phases:\n          - {status: dubbed, reason: timeout}\n"), 8,
-      "steps[0].verify.worker.phases[0].reason: a reason goes with status passthrough only");
+      with_steps("  - verify:\n      worker:\n        phases:\n          - {state: dubbed, reason: timeout}\n"), 8,
+      "steps[0].verify.worker.phases[0].reason: a reason goes with state passthrough only");
   expect_rejected(
       with_steps("  - verify:\n      worker:\n        phases:\n          - {reason: timeout, min: 3, max: 2}\n"), 8,
       "max is below min");
@@ -108,10 +108,10 @@ TEST(ScenarioVerifyWorker, MalformedIsRejectedWithLineAndKey) {
                   "steps[0].verify.worker.stat: unknown key");
 }
 
-FragmentPhase phase(const std::string& status, const std::string& reason = "", int min = 1,
+FragmentPhase phase(const std::string& state, const std::string& reason = "", int min = 1,
                     std::optional<int> max = std::nullopt) {
   FragmentPhase p;
-  p.status = status;
+  p.state = state;
   p.reason = reason;
   p.min = min;
   p.max = max;
@@ -146,9 +146,9 @@ TEST(WorkerCheck, PhasesSplitTheFragmentsIntoRunsInOrder) {
   EXPECT_FALSE(dubctl::phases_problem({phase("passthrough")}, {X, U}));
 }
 
-nlohmann::json fragment(int seq, const std::string& status, const char* reason = nullptr, bool published = true) {
-  return {{"sequence", seq},
-          {"status", status},
+nlohmann::json fragment(int seq, const std::string& state, const char* reason = nullptr, bool published = true) {
+  return {{"sequence_number", seq},
+          {"state", state},
           {"passthrough_reason", reason != nullptr ? nlohmann::json(reason) : nlohmann::json(nullptr)},
           {"published", published}};
 }

@@ -144,9 +144,9 @@ TEST(Heard, WithoutAReferenceNothingHeardIsAFailure) {
 
 TEST(Heard, PassthroughWindowsComeFromTheMediaServiceRecord) {
   const nlohmann::json worker = {{"fragments",
-                                  {{{"sequence", 0}, {"pts_ns", 0}, {"status", "dubbed"}},
-                                   {{"sequence", 1}, {"pts_ns", 6'000'000'000LL}, {"status", "passthrough"}},
-                                   {{"sequence", 2}, {"pts_ns", 12'020'000'000LL}, {"status", "passthrough"}}}}};
+                                  {{{"sequence_number", 0}, {"pts_ns", 0}, {"state", "dubbed"}},
+                                   {{"sequence_number", 1}, {"pts_ns", 6'000'000'000LL}, {"state", "passthrough"}},
+                                   {{"sequence_number", 2}, {"pts_ns", 12'020'000'000LL}, {"state", "passthrough"}}}}};
   EXPECT_EQ(dubctl::passthrough_windows(worker, 6.0), (std::set<int>{1, 2}));
   EXPECT_TRUE(dubctl::passthrough_windows(nullptr, 6.0).empty());
 }

@@ -29,12 +29,12 @@ LogFieldsMatcher matcher(const std::string& log_yaml, const dubctl::EnvMap& vars
 
 TEST(LogFields, PlainValuesAreTypedQuotedOnesAreStrings) {
   const auto w = parse_wait(
-      R"({fields: {fragment: 0, n: -3, big: 18446744073709551615, ratio: 0.5, ok: true, none: null, msg: fragment processed, zero: "0", yes_word: "true"}})");
+      R"({fields: {sequence_number: 0, n: -3, big: 18446744073709551615, ratio: 0.5, ok: true, none: null, msg: fragment processed, zero: "0", yes_word: "true"}})");
   ASSERT_TRUE(w.fields.has_value());
   EXPECT_TRUE(w.pattern.empty());
   const auto& f = w.fields->fields;
-  EXPECT_TRUE(f["fragment"].is_number_integer());
-  EXPECT_EQ(f["fragment"], 0);
+  EXPECT_TRUE(f["sequence_number"].is_number_integer());
+  EXPECT_EQ(f["sequence_number"], 0);
   EXPECT_EQ(f["n"], -3);
   EXPECT_EQ(f["big"].get<std::uint64_t>(), 18446744073709551615ULL);
   EXPECT_TRUE(f["ratio"].is_number_float());
@@ -65,29 +65,29 @@ TEST(LogFields, TypedEquality) {
 
 TEST(LogFields, SelectsByFieldThenChecksTheText) {
   const auto m = matcher(
-      R"({fields: {msg: fragment processed, stream: "${stream}", fragment: 1}, contains: {transcript: TWO}, nonempty: [translation]})");
+      R"({fields: {msg: fragment processed, stream: "${stream}", sequence_number: 1}, contains: {transcript: TWO}, nonempty: [translated_text]})");
   const auto good = json::parse(
-      R"({"level":"info","msg":"fragment processed","stream":"s-1","fragment":1,"transcript":"one two","translation":"uno dos"})");
+      R"({"level":"info","msg":"fragment processed","stream":"s-1","sequence_number":1,"transcript":"one two","translated_text":"uno dos"})");
   EXPECT_TRUE(m.selects(good));
   EXPECT_EQ(m.shortfall(good), "");
   auto other_stream = good;
   other_stream["stream"] = "s-2";
   EXPECT_FALSE(m.selects(other_stream));
   auto string_fragment = good;
-  string_fragment["fragment"] = "1";
+  string_fragment["sequence_number"] = "1";
   EXPECT_FALSE(m.selects(string_fragment));
   auto no_word = good;
   no_word["transcript"] = "three";
   EXPECT_NE(m.shortfall(no_word).find("does not contain 'TWO'"), std::string::npos) << m.shortfall(no_word);
   auto empty = good;
-  empty["translation"] = "  ";
-  EXPECT_EQ(m.shortfall(empty), "'translation' is empty");
+  empty["translated_text"] = "  ";
+  EXPECT_EQ(m.shortfall(empty), "'translated_text' is empty");
   auto missing = good;
-  missing.erase("translation");
-  EXPECT_EQ(m.shortfall(missing), "no 'translation'");
+  missing.erase("translated_text");
+  EXPECT_EQ(m.shortfall(missing), "no 'translated_text'");
   auto number = good;
-  number["translation"] = 5;
-  EXPECT_EQ(m.shortfall(number), "'translation' is 5, not text");
+  number["translated_text"] = 5;
+  EXPECT_EQ(m.shortfall(number), "'translated_text' is 5, not text");
   EXPECT_FALSE(m.selects(json::array()));
   EXPECT_NE(m.describe().find(R"("stream":"s-1")"), std::string::npos) << m.describe();
 }
@@ -113,18 +113,19 @@ TEST(LogFields, SearchFindsTheFirstMatchAndSaysWhatFellShort) {
 }
 
 TEST(LogFields, EachValueNeedsItsOwnLine) {
-  const auto m = matcher(R"({fields: {msg: fragment processed}, nonempty: [transcript], each: {fragment: [0, 1, 2]}})");
+  const auto m =
+      matcher(R"({fields: {msg: fragment processed}, nonempty: [transcript], each: {sequence_number: [0, 1, 2]}})");
   std::vector<std::string> lines = {
-      R"({"msg":"fragment processed","fragment":0,"transcript":"one"})",
-      R"({"msg":"fragment processed","fragment":"1","transcript":"two"})",  // a string: not fragment 1
-      R"({"msg":"fragment processed","fragment":2,"transcript":"three"})",
-      R"({"msg":"fragment processed","fragment":1,"transcript":""})",  // fragment 1, but empty
+      R"({"msg":"fragment processed","sequence_number":0,"transcript":"one"})",
+      R"({"msg":"fragment processed","sequence_number":"1","transcript":"two"})",  // a string: not fragment 1
+      R"({"msg":"fragment processed","sequence_number":2,"transcript":"three"})",
+      R"({"msg":"fragment processed","sequence_number":1,"transcript":""})",  // fragment 1, but empty
   };
   auto s = dubctl::search_log_fields(lines, m);
   EXPECT_FALSE(s.satisfied);
   ASSERT_EQ(s.missing_each.size(), 1U);
   EXPECT_EQ(s.missing_each[0], 1);
-  lines.emplace_back(R"({"msg":"fragment processed","fragment":1,"transcript":"two"})");
+  lines.emplace_back(R"({"msg":"fragment processed","sequence_number":1,"transcript":"two"})");
   s = dubctl::search_log_fields(lines, m);
   EXPECT_TRUE(s.satisfied);
   EXPECT_EQ(s.matched.size(), 3U);
@@ -154,12 +155,13 @@ TEST(LogFields, MalformedMappingsAreRejectedAtFileLineKey) {
                   "steps[0].wait.log.fields.msg: must be a single value");
   expect_rejected(wait_scenario("        fields: {msg: x}\n        contains: {transcript: \"\"}\n"), 8,
                   "steps[0].wait.log.contains.transcript: give the text");
-  expect_rejected(wait_scenario("        fields: {msg: x}\n        each: {fragment: [0], stream: [a]}\n"), 8,
+  expect_rejected(wait_scenario("        fields: {msg: x}\n        each: {sequence_number: [0], stream: [a]}\n"), 8,
                   "steps[0].wait.log.each: must name one field");
-  expect_rejected(wait_scenario("        fields: {msg: x, fragment: 0}\n        each:\n          fragment: [0, 1]\n"),
-                  9, "steps[0].wait.log.each.fragment: is also under `fields:`");
-  expect_rejected(wait_scenario("        fields: {msg: x}\n        each:\n          fragment: []\n"), 9,
-                  "steps[0].wait.log.each.fragment: must be a non-empty list");
+  expect_rejected(
+      wait_scenario("        fields: {msg: x, sequence_number: 0}\n        each:\n          sequence_number: [0, 1]\n"),
+      9, "steps[0].wait.log.each.sequence_number: is also under `fields:`");
+  expect_rejected(wait_scenario("        fields: {msg: x}\n        each:\n          sequence_number: []\n"), 9,
+                  "steps[0].wait.log.each.sequence_number: must be a non-empty list");
   expect_rejected(wait_scenario("        fields: {msg: x}\n        transcript_contains: one\n"), 8,
                   "steps[0].wait.log.transcript_contains: unknown key");
 }

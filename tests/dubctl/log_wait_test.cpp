@@ -54,9 +54,9 @@ TEST(LogWait, SubstringAndRegexPatterns) {
   EXPECT_EQ(plain.describe(), "'fragment timed out'");
   const LogPattern plain_dots("a.c");  // plain text: the dot is a dot
   EXPECT_FALSE(plain_dots.matches("abc"));
-  const LogPattern regex(R"(/"fragment":[0-9]+.*"reason":"timeout"/)");
-  EXPECT_TRUE(regex.matches(R"({"fragment":0,"msg":"published","reason":"timeout"})"));
-  EXPECT_FALSE(regex.matches(R"({"fragment":0,"reason":"failed"})"));
+  const LogPattern regex(R"(/"sequence_number":[0-9]+.*"reason":"timeout"/)");
+  EXPECT_TRUE(regex.matches(R"({"sequence_number":0,"msg":"published","reason":"timeout"})"));
+  EXPECT_FALSE(regex.matches(R"({"sequence_number":0,"reason":"failed"})"));
   EXPECT_THROW(LogPattern("/(unclosed/"), dub::Error);
 }
 

@@ -28,19 +28,19 @@ ScenarioReport pipeline_scenario() {
   s.has_media = true;
   for (int i = 0; i < 5; ++i) {
     FragmentRow f;
-    f.sequence = i;
+    f.sequence_number = i;
     f.start_s = 6.0 * i;
     f.end_s = f.start_s + 6;
     f.transcript = "nineteen, twenty & <twenty-one>";
-    f.translation = "diecinueve, veinte, veintiún";
+    f.translated_text = "diecinueve, veinte, veintiún";
     f.asr_ms = 1500 + 100 * i;
     f.mt_ms = 120;
     f.tts_ms = 60;
     f.queue_ms = 1;
     f.processing_ms = *f.asr_ms + 180;
     f.roundtrip_ms = *f.processing_ms + 40;
-    f.sts_status = "success";
-    f.outcome = i == 3 ? "passthrough" : "dubbed";
+    f.status = "success";
+    f.state = i == 3 ? "passthrough" : "dubbed";
     s.fragments.push_back(f);
   }
   std::vector<std::int16_t> pcm(std::size_t{8000} * 30);

@@ -21,19 +21,19 @@ std::size_t count(const std::string& text, const std::string& what) {
 FragmentRow fragment(long long seq, double start, double asr, double mt, double tts, double roundtrip,
                      const std::string& outcome = "dubbed") {
   FragmentRow f;
-  f.sequence = seq;
+  f.sequence_number = seq;
   f.start_s = start;
   f.end_s = start + 6;
   f.transcript = "one, two";
-  f.translation = "uno, dos";
+  f.translated_text = "uno, dos";
   f.asr_ms = asr;
   f.mt_ms = mt;
   f.tts_ms = tts;
   f.queue_ms = 0.5;
   f.processing_ms = asr + mt + tts;
   f.roundtrip_ms = roundtrip;
-  f.sts_status = "success";
-  f.outcome = outcome;
+  f.status = "success";
+  f.state = outcome;
   return f;
 }
 
@@ -79,7 +79,7 @@ TEST(ReportTest, TextFromTheRunIsEscapedEverywhere) {
   s.name = "evil<script>";
   s.failure = "duration: expected <30> & found \"28\"";
   s.fragments[0].transcript = "<img src=x onerror=alert(1)>";
-  s.fragments[0].translation = "Tom & \"Jerry\"";
+  s.fragments[0].translated_text = "Tom & \"Jerry\"";
   s.notes = {"note <b>"};
   dubctl::report::RunReport run;
   run.scenarios = {s};

@@ -9,13 +9,14 @@ namespace {
 TEST(Log, JsonLinesCarryComponentLevelAndFields) {
   dub::log::set_component("unit");
   dub::log::set_format(dub::log::Format::Json);
-  const auto line = dub::log::render(dub::log::Level::Warn, "fragment timed out", {{"stream", "s1"}, {"fragment", 4}});
+  const auto line =
+      dub::log::render(dub::log::Level::Warn, "fragment timed out", {{"stream", "s1"}, {"sequence_number", 4}});
   const auto parsed = nlohmann::json::parse(line);
   EXPECT_EQ(parsed["component"], "unit");
   EXPECT_EQ(parsed["level"], "warn");
   EXPECT_EQ(parsed["msg"], "fragment timed out");
   EXPECT_EQ(parsed["stream"], "s1");
-  EXPECT_EQ(parsed["fragment"], 4);
+  EXPECT_EQ(parsed["sequence_number"], 4);
   EXPECT_TRUE(parsed["ts"].get<std::string>().ends_with("Z"));
 }
 

@@ -79,9 +79,9 @@ TEST_F(MediaWorker, EchoPathKeepsDurationStreamsAndSync) {
   std::int64_t total_ns = 0;
   std::int64_t expected_pts = status["fragments"][0]["pts_ns"];
   for (const auto& f : status["fragments"]) {
-    EXPECT_EQ(f["status"], "dubbed") << f.dump();
+    EXPECT_EQ(f["state"], "dubbed") << f.dump();
     EXPECT_TRUE(f["published"].get<bool>());
-    if (f["sequence"] != 4) {
+    if (f["sequence_number"] != 4) {
       EXPECT_EQ(f["duration_ns"], 6'000'000'000);
     }
     EXPECT_EQ(f["pts_ns"], expected_pts);  // back to back: no gap, no overlap
@@ -147,13 +147,13 @@ TEST_F(MediaWorker, TimeoutAndFailureBecomePassthroughAndTheStreamGoesOn) {
   ASSERT_EQ(status["state"], "completed") << status.dump(2);
   const auto& f = status["fragments"];
   ASSERT_EQ(f.size(), 5U);
-  EXPECT_EQ(f[0]["status"], "dubbed");
-  EXPECT_EQ(f[1]["status"], "passthrough");
+  EXPECT_EQ(f[0]["state"], "dubbed");
+  EXPECT_EQ(f[1]["state"], "passthrough");
   EXPECT_EQ(f[1]["passthrough_reason"], "timeout");
-  EXPECT_EQ(f[2]["status"], "dubbed");
-  EXPECT_EQ(f[3]["status"], "passthrough");
+  EXPECT_EQ(f[2]["state"], "dubbed");
+  EXPECT_EQ(f[3]["state"], "passthrough");
   EXPECT_EQ(f[3]["passthrough_reason"], "failed");
-  EXPECT_EQ(f[4]["status"], "dubbed");
+  EXPECT_EQ(f[4]["state"], "dubbed");
   const auto text = registry_.render();
   EXPECT_NE(text.find("media_fragments_passthrough_total{stream=\"it\",reason=\"timeout\"} 1"), std::string::npos);
   EXPECT_NE(text.find("media_fragments_passthrough_total{stream=\"it\",reason=\"failed\"} 1"), std::string::npos);
@@ -207,11 +207,11 @@ TEST_F(MediaWorker, StsLostMidStreamKeepsTheProgramOnAir) {
   ASSERT_EQ(status["state"], "completed") << status.dump(2);
   const auto& f = status["fragments"];
   ASSERT_EQ(f.size(), 5U);
-  EXPECT_EQ(f[0]["status"], "dubbed");
-  EXPECT_EQ(f[1]["status"], "dubbed");
+  EXPECT_EQ(f[0]["state"], "dubbed");
+  EXPECT_EQ(f[1]["state"], "dubbed");
   EXPECT_EQ(f[2]["passthrough_reason"], "disconnected");
   for (int i = 3; i < 5; ++i) {
-    EXPECT_EQ(f[i]["status"], "passthrough") << f[i].dump();
+    EXPECT_EQ(f[i]["state"], "passthrough") << f[i].dump();
     EXPECT_EQ(f[i]["passthrough_reason"], "sts_unavailable") << f[i].dump();
     EXPECT_TRUE(f[i]["published"].get<bool>());
   }
@@ -271,7 +271,7 @@ TEST_F(MediaWorker, StsBackMidStreamDubsAgain) {
   ASSERT_EQ(status["state"], "completed") << status.dump(2);
   std::vector<std::string> seen;
   for (const auto& f : status["fragments"]) {
-    seen.push_back(f["passthrough_reason"].is_null() ? f["status"].get<std::string>()
+    seen.push_back(f["passthrough_reason"].is_null() ? f["state"].get<std::string>()
                                                      : f["passthrough_reason"].get<std::string>());
   }
   ASSERT_GE(seen.size(), 5U) << status.dump(2);

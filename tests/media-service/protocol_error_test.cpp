@@ -72,7 +72,7 @@ TEST_F(MediaProtocolError, ACompleteResultIsDubbed) {
   ASSERT_EQ(out.status["state"], "completed") << out.status.dump(2);
   ASSERT_FALSE(out.status["fragments"].empty());
   for (const auto& f : out.status["fragments"]) {
-    EXPECT_EQ(f["status"], "dubbed") << f.dump();
+    EXPECT_EQ(f["state"], "dubbed") << f.dump();
     EXPECT_EQ(f["transcript"], "one two") << f.dump();
   }
   EXPECT_EQ(out.log.find("sts protocol error"), std::string::npos) << out.log;
@@ -88,7 +88,7 @@ TEST_F(MediaProtocolError, AResultWithoutTranscriptOrTranslationIsAReportedProto
     ASSERT_EQ(out.status["state"], "completed") << key << ": " << out.status.dump(2);
     ASSERT_FALSE(out.status["fragments"].empty()) << key;
     for (const auto& f : out.status["fragments"]) {
-      EXPECT_EQ(f["status"], "passthrough") << key << ": " << f.dump();
+      EXPECT_EQ(f["state"], "passthrough") << key << ": " << f.dump();
       EXPECT_EQ(f["passthrough_reason"], "protocol_error") << key << ": " << f.dump();
       EXPECT_NE(f["error"].get<std::string>().find("missing '" + key + "'"), std::string::npos)
           << key << ": " << f.dump();
@@ -104,7 +104,7 @@ TEST_F(MediaProtocolError, AResultWithoutTranscriptOrTranslationIsAReportedProto
       if (!j.is_object() || j.value("msg", "") != "sts protocol error: undecodable fragment:processed") continue;
       EXPECT_EQ(j.value("level", ""), "error") << line;
       EXPECT_EQ(j.value("stream", ""), "fr022") << line;
-      EXPECT_EQ(j["fragment"], 0) << line;
+      EXPECT_EQ(j["sequence_number"], 0) << line;
       EXPECT_NE(j.value("error", "").find("missing '" + key + "'"), std::string::npos) << line;
       logged = true;
       break;

@@ -81,11 +81,12 @@ TEST_F(MediaService, StreamLifecycleThroughTheApi) {
   EXPECT_EQ(j["state"], "completed") << j.dump(2);
   ASSERT_EQ(j["fragments"].size(), 5U);
   for (const auto& f : j["fragments"]) {
-    EXPECT_EQ(f["status"], "dubbed");
+    EXPECT_EQ(f["state"], "dubbed");
+    EXPECT_EQ(f["status"], "success");
     EXPECT_TRUE(f.contains("transcript"));
-    EXPECT_TRUE(f.contains("translation"));
+    EXPECT_TRUE(f.contains("translated_text"));
     EXPECT_TRUE(f.contains("latency_ms"));
-    EXPECT_TRUE(f.contains("sequence"));
+    EXPECT_TRUE(f.contains("sequence_number"));
   }
   EXPECT_TRUE(fs::exists(out));
   // Listing, metrics.
@@ -127,7 +128,7 @@ TEST_F(MediaService, DuplicateStopAndErrors) {
   EXPECT_EQ(j["state"], "stopped") << j.dump(2);
   // What was received is flushed as a last (short) fragment and the output is closed cleanly.
   ASSERT_EQ(j["fragments"].size(), 1U);
-  EXPECT_EQ(j["fragments"][0]["status"], "dubbed");
+  EXPECT_EQ(j["fragments"][0]["state"], "dubbed");
   const auto drift = dub::media::analyze_drift(out);
   EXPECT_GT(drift.duration_s, 1.9);
   EXPECT_TRUE(drift.audio.present);

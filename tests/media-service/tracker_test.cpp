@@ -191,9 +191,12 @@ TEST(Tracker, RecordJson) {
   FragmentTracker t("live/a b", 1, milliseconds(100));
   t.add(fragment(3, 1));
   const auto j = t.record(3)->to_json();
-  EXPECT_EQ(j["sequence"], 3);
+  EXPECT_EQ(j["sequence_number"], 3);
   EXPECT_EQ(j["fragment_id"], "live/a_b-0003");
-  EXPECT_EQ(j["status"], "queued");
+  EXPECT_EQ(j["state"], "queued");
+  EXPECT_TRUE(j["status"].is_null()) << "the STS's status, none before its answer";
+  EXPECT_EQ(j["translated_text"], "");
+  for (const char* old : {"sequence", "translation", "sts_status"}) EXPECT_FALSE(j.contains(old)) << old;
   EXPECT_TRUE(j["latency_ms"].is_null());
   EXPECT_TRUE(j["passthrough_reason"].is_null());
 }

@@ -85,7 +85,7 @@ class Parsers(unittest.TestCase):
             json.dumps(_sts_line("s1", 0, 900)),
         ]
         frags = parsers.parse_sts_log(lines, "s1")
-        self.assertEqual([f["sequence"] for f in frags], [0, 1])
+        self.assertEqual([f["sequence_number"] for f in frags], [0, 1])
         self.assertEqual(frags[0]["processing_ms"], 900)
         self.assertEqual(frags[0]["asr_ms"], 900 * 0.8)
         self.assertEqual(frags[1]["fragment_id"], "s1-0001")

@@ -2,7 +2,7 @@
 // Structured logs: one JSON object per line on stderr, always naming the component
 // and, where they apply, the stream, fragment and stage the line speaks of.
 //
-//   dub::log::info("fragment sent", {{"stream", name}, {"fragment", seq}, {"stage", "sts"}});
+//   dub::log::info("fragment sent", {{"stream", name}, {"sequence_number", seq}, {"stage", "sts"}});
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>

@@ -185,10 +185,10 @@ struct FaultStep {
   Duration timeout{std::chrono::seconds(120)};
 };
 
-// One run of consecutive fragments in a worker's record (worker_check.hpp): `status` dubbed (dubbed
+// One run of consecutive fragments in a worker's record (worker_check.hpp): `state` dubbed (dubbed
 // or partial audio went out), passthrough or any; `reason` a passthrough_reason (implies passthrough).
 struct FragmentPhase {
-  std::string status = "dubbed";
+  std::string state = "dubbed";
   std::string reason;
   int min = 1;
   std::optional<int> max;

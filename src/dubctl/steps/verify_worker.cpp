@@ -21,15 +21,15 @@ using scenario_detail::Reader;
 const std::set<std::string> kWorkerStates = {"starting", "running", "draining", "completed", "stopped", "failed"};
 
 // A phase: `dubbed`, `passthrough`, `any`, a passthrough reason (`sts_unavailable`), or a mapping
-// {status: ..., reason: ..., min: 1, max: N}.
+// {state: ..., reason: ..., min: 1, max: N}.
 FragmentPhase parse_phase(const YAML::Node& node, const std::string& path, const fs::path& file) {
   static const std::regex reason_re("[a-z][a-z_]*");
   FragmentPhase phase;
   auto classify = [&](Reader& r, const YAML::Node& at, const std::string& key, const std::string& word) {
     if (word == "dubbed" || word == "passthrough" || word == "any") {
-      phase.status = word;
+      phase.state = word;
     } else if (std::regex_match(word, reason_re)) {
-      phase.status = "passthrough";
+      phase.state = "passthrough";
       phase.reason = word;
     } else {
       r.fail(at, key, fmt::format("'{}' is not dubbed, passthrough, any or a passthrough reason", word));
@@ -37,22 +37,22 @@ FragmentPhase parse_phase(const YAML::Node& node, const std::string& path, const
   };
   if (node.IsScalar()) {
     YAML::Node wrapper;
-    wrapper["status"] = node;
+    wrapper["state"] = node;
     Reader r(wrapper, path, file);
     classify(r, node, path, node.Scalar());
     return phase;
   }
   Reader r(node, path, file);
-  if (r.has("status")) classify(r, r.get("status"), r.key_path("status"), r.string("status"));
+  if (r.has("state")) classify(r, r.get("state"), r.key_path("state"), r.string("state"));
   if (r.has("reason")) {
     const auto reason = r.string("reason");
     if (!std::regex_match(reason, reason_re) || reason == "dubbed" || reason == "any") {
       r.fail(r.get("reason"), r.key_path("reason"), fmt::format("'{}' is not a passthrough reason", reason));
     }
-    if (r.has("status") && phase.status != "passthrough") {
-      r.fail(r.get("reason"), r.key_path("reason"), "a reason goes with status passthrough only");
+    if (r.has("state") && phase.state != "passthrough") {
+      r.fail(r.get("reason"), r.key_path("reason"), "a reason goes with state passthrough only");
     }
-    phase.status = "passthrough";
+    phase.state = "passthrough";
     phase.reason = reason;
   }
   phase.min = r.integer("min", phase.min, 0, 100000);

@@ -173,7 +173,7 @@ void SocketIoStsClient::on_processed(Shared& shared, const nlohmann::json& args)
     }
     dub::log::error("sts protocol error: undecodable fragment:processed",
                     {{"stream", stream_id},
-                     {"fragment", err.sequence_number ? nlohmann::json(*err.sequence_number) : nlohmann::json()},
+                     {"sequence_number", err.sequence_number ? nlohmann::json(*err.sequence_number) : nlohmann::json()},
                      {"code", err.code},
                      {"error", e.what()}});
     if (forward_error && err.sequence_number) forward_error(std::move(err));
