@@ -125,22 +125,40 @@ int cmd_publish() {
   return 0;
 }
 
+std::string plural(std::size_t n, const char* word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+// Every problem of every file, each on its own line as file:line: key: problem; then the count.
 int cmd_validate() {
-  int bad = 0;
-  for (const auto& file : scenario_files(options().scenario_args)) {
+  const auto files = scenario_files(options().scenario_args);
+  std::size_t bad_files = 0;
+  std::size_t problems = 0;
+  for (const auto& file : files) {
+    std::vector<std::string> found;
+    std::size_t steps = 0;
     try {
       const auto s = load_scenario(file);
-      check_fixtures(s, project_root());
-      fmt::print("ok      {} ({} steps)\n", file.string(), s.steps.size());
+      steps = s.steps.size();
+      found = missing_fixtures(s, project_root());
     } catch (const ScenarioError& e) {
-      fmt::print("invalid {}\n", e.what());
-      ++bad;
-    } catch (const dub::Error& e) {  // a missing fixture
-      fmt::print("invalid {}\n", e.what());
-      ++bad;
+      found = e.problems();
     }
+    if (found.empty()) {
+      fmt::print("ok      {} ({})\n", file.string(), plural(steps, "step"));
+      continue;
+    }
+    ++bad_files;
+    problems += found.size();
+    fmt::print("invalid {} ({})\n", file.string(), plural(found.size(), "problem"));
+    for (const auto& problem : found) fmt::print("{}\n", problem);
   }
-  return bad == 0 ? 0 : 2;
+  if (bad_files == 0) {
+    fmt::print("{} valid\n", plural(files.size(), "scenario file"));
+    return 0;
+  }
+  fmt::print("{} in {} of {}\n", plural(problems, "problem"), bad_files, plural(files.size(), "scenario file"));
+  return 2;
 }
 
 int cmd_list() {

@@ -35,17 +35,24 @@ std::string missing_fixture_message(const fs::path& path, const fs::path& root) 
       path.string(), have);
 }
 
-void check_fixtures(const Scenario& scenario, const fs::path& root) {
+std::vector<std::string> missing_fixtures(const Scenario& scenario, const fs::path& root) {
+  std::vector<std::string> missing;
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const auto& step = scenario.steps[i];
     const auto fixture = step.action->fixture();
     if (fixture.empty() || step.expect_error || fixture.find("${") != std::string::npos) continue;
     const auto path = fixture_path(fixture, root);
     if (!fs::exists(path)) {
-      throw dub::Error(fmt::format("{}:{}: steps[{}].{}.fixture: {}", scenario.file.string(), step.line, i, step.kind,
-                                   missing_fixture_message(path, root)));
+      missing.push_back(fmt::format("{}:{}: steps[{}].{}.fixture: {}", scenario.file.string(), step.line, i, step.kind,
+                                    missing_fixture_message(path, root)));
     }
   }
+  return missing;
+}
+
+void check_fixtures(const Scenario& scenario, const fs::path& root) {
+  const auto missing = missing_fixtures(scenario, root);
+  if (!missing.empty()) throw dub::Error(missing.front());
 }
 
 }  // namespace dubctl

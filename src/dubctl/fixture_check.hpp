@@ -3,6 +3,7 @@
 // the check that runs before anything starts.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "scenario.hpp"
 
@@ -18,5 +19,9 @@ std::string missing_fixture_message(const std::filesystem::path& path, const std
 // unless the step is marked `expect_error` (a negative scenario). Throws dub::Error
 // "file:line: steps[i].publish.fixture: fixture not found: ..." for the first one that does not.
 void check_fixtures(const Scenario& scenario, const std::filesystem::path& root);
+
+// The same check, every step: one "file:line: steps[i].publish.fixture: fixture not found: ..."
+// per missing fixture (dubctl validate lists them all).
+std::vector<std::string> missing_fixtures(const Scenario& scenario, const std::filesystem::path& root);
 
 }  // namespace dubctl

@@ -49,7 +49,13 @@ int main(int argc, char** argv) {
   try {
     return dubctl::run_selected(app);
   } catch (const dubctl::ScenarioError& e) {
-    std::cerr << "dubctl: invalid scenario: " << e.what() << '\n';
+    const auto& problems = e.problems();
+    if (problems.size() == 1) {
+      std::cerr << "dubctl: invalid scenario: " << e.what() << '\n';
+    } else {  // every problem of every file, one per line (dubctl validate prints them so too)
+      std::cerr << "dubctl: invalid scenarios, " << problems.size() << " problems:\n";
+      for (const auto& problem : problems) std::cerr << problem << '\n';
+    }
     return 2;
   } catch (const dub::Error& e) {
     std::cerr << "dubctl: error: " << e.what() << '\n';

@@ -170,8 +170,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
 
 int run_scenarios(const RunOptions& options) {
   // Parse everything first: a malformed scenario stops the run before any container starts.
-  std::vector<Scenario> scenarios;
-  for (const auto& file : scenario_files(options.scenario_args)) scenarios.push_back(load_scenario(file));
+  const auto scenarios = load_scenarios(scenario_files(options.scenario_args));  // every problem of every file
   if (scenarios.empty()) throw dub::Error("no scenarios found in the given paths");
 
   const auto root = project_root();

@@ -45,13 +45,22 @@ struct Scenario {
   std::vector<Step> steps;
 };
 
-// Thrown for a malformed scenario; what() is "file:line: key: problem".
+// Thrown for a malformed scenario; what() is "file:line: key: problem", one line per problem when
+// the file has several (parse_scenario reports every problem it can find, not just the first).
 class ScenarioError : public dub::Error {
  public:
-  using dub::Error::Error;
+  explicit ScenarioError(const std::string& problem) : dub::Error(problem), problems_{problem} {}
+  explicit ScenarioError(std::vector<std::string> problems);
+  // Each "file:line: key: problem", by line.
+  [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
 };
 
 Scenario load_scenario(const std::filesystem::path& file);
+// Every file, each loaded as load_scenario does; one ScenarioError lists the problems of them all.
+std::vector<Scenario> load_scenarios(const std::vector<std::filesystem::path>& files);
 Scenario parse_scenario(const std::string& yaml_text, const std::filesystem::path& file_for_messages);
 
 // Scenario files named by the arguments: files as given, folders expanded to their *.yaml (sorted).

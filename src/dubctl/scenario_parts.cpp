@@ -1,13 +1,41 @@
-// Parsers of step options that do not fit in scenario.cpp: the JSON form of a log wait
+// What does not fit in scenario.cpp: the problem sink, the JSON form of a log wait
 // (log_fields.hpp) and the loudness expectation of verify media (loudness.hpp).
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "scenario_reader.hpp"
 
 namespace dubctl::scenario_detail {
+
+void ProblemSink::add(const std::string& message) {
+  // "file:line: key: problem" -> line, key (a message of another shape: line 0, no key).
+  long line = 0;
+  std::string key;
+  if (message.starts_with(prefix_)) {
+    const char* start = message.c_str() + prefix_.size();
+    char* end = nullptr;
+    line = std::strtol(start, &end, 10);
+    const std::string rest(end);
+    if (rest.starts_with(": ")) key = rest.substr(2, rest.find(": ", 2) - 2);
+  }
+  for (const auto& e : entries_) {
+    if (e.message == message || (!key.empty() && key != "(top level)" && e.key == key)) return;
+  }
+  entries_.push_back({line, key, message});
+}
+
+void ProblemSink::throw_if_any() const {
+  if (entries_.empty()) return;
+  auto sorted = entries_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Entry& a, const Entry& b) { return a.line < b.line; });
+  std::vector<std::string> messages;
+  messages.reserve(sorted.size());
+  for (const auto& e : sorted) messages.push_back(e.message);
+  throw ScenarioError(std::move(messages));
+}
 
 nlohmann::json typed_scalar(const YAML::Node& node) {
   const auto& text = node.Scalar();

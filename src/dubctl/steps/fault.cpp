@@ -44,22 +44,26 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   fault.stack = r.string("stack");
   const auto services = kServices.find(fault.stack);
   if (services == kServices.end()) {
-    r.fail(r.get("stack"), r.key_path("stack"), fmt::format("unknown stack '{}' (use media or sts)", fault.stack));
+    r.report(r.get("stack"), r.key_path("stack"),
+             fmt::format("unknown stack '{}'{} (use media or sts)", fault.stack,
+                         did_you_mean(fault.stack, {"media", "sts"})));
   }
   fault.service = r.string("service");
-  if (!services->second.contains(fault.service)) {
-    r.fail(r.get("service"), r.key_path("service"),
-           fmt::format("the {} stack has no service '{}' (it has: {})", fault.stack, fault.service,
-                       fmt::join(services->second, ", ")));
+  if (services != kServices.end() && !services->second.contains(fault.service)) {
+    const std::vector<std::string> names(services->second.begin(), services->second.end());
+    r.report(r.get("service"), r.key_path("service"),
+             fmt::format("the {} stack has no service '{}'{} (it has: {})", fault.stack, fault.service,
+                         did_you_mean(fault.service, names), fmt::join(names, ", ")));
   }
   fault.action = r.string("action");
   if (!kActions.contains(fault.action)) {
-    r.fail(r.get("action"), r.key_path("action"),
-           fmt::format("unknown action '{}' (use kill, stop, start or restart)", fault.action));
+    r.report(r.get("action"), r.key_path("action"),
+             fmt::format("unknown action '{}'{} (use kill, stop, start or restart)", fault.action,
+                         did_you_mean(fault.action, {kActions.begin(), kActions.end()})));
   }
   fault.after = r.duration("after", fault.after);
   fault.timeout = r.duration("timeout", fault.timeout);
-  if (fault.timeout.count() <= 0) r.fail(r.get("timeout"), r.key_path("timeout"), "must be positive");
+  if (fault.timeout.count() <= 0) r.report(r.get("timeout"), r.key_path("timeout"), "must be positive");
   r.finish();
   return step;
 }

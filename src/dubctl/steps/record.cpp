@@ -59,7 +59,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   o.from = r.string("from");
   o.to = r.string_or("to", o.to);
   if (fs::path(o.to).is_absolute() || o.to.find("..") != std::string::npos) {
-    r.fail(r.get("to"), r.key_path("to"), "must be a file name inside the scenario's artifacts folder");
+    r.report(r.get("to"), r.key_path("to"), "must be a file name inside the scenario's artifacts folder");
   }
   o.timeout = r.duration("timeout", o.timeout);
   o.idle_timeout = r.duration("idle_timeout", o.idle_timeout);

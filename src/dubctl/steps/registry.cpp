@@ -6,6 +6,7 @@
 
 #include "scenario_reader.hpp"
 #include "steps/step.hpp"
+#include "suggest.hpp"
 
 namespace fs = std::filesystem;
 
@@ -58,12 +59,23 @@ const StepType* choose(const std::string& verb, const YAML::Node& value, const s
   const Reader r(value, path, file);  // several kinds: the value must be a mapping
   const StepType* fallback = nullptr;
   std::vector<std::string> usages;
+  std::vector<std::string> selectors;
   for (const auto* t : kinds) {
     if (t->selectors.empty()) fallback = t;
     for (const auto& key : t->selectors) {
       if (present(value, key)) return t;
     }
+    selectors.insert(selectors.end(), t->selectors.begin(), t->selectors.end());
     if (!t->usage.empty()) usages.push_back(t->usage);
+  }
+  // `wait: {htp: ...}` is a misspelt `http`, not the verb's default kind with an unknown key.
+  for (const auto& kv : value) {
+    const auto key = kv.first.Scalar();
+    if (const auto near = nearest_name(key, selectors)) {
+      r.fail(
+          kv.first, r.key_path(key),
+          fmt::format("unknown key; did you mean {}? (what to {} for: {})", *near, verb, fmt::join(selectors, ", ")));
+    }
   }
   if (fallback != nullptr) return fallback;
   r.fail(value, path, fmt::format("say what to {} for: {}", verb, one_of(usages)));
@@ -91,7 +103,8 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
   if (step_key->first.Scalar() == "expect_error") ++step_key;
   const auto verb = step_key->first.Scalar();
   if (std::find(known.begin(), known.end(), verb) == known.end()) {
-    outer.fail(item, path, fmt::format("unknown step '{}' (known: {})", verb, fmt::join(known, ", ")));
+    outer.fail(item, path,
+               fmt::format("unknown step '{}'{} (known: {})", verb, did_you_mean(verb, known), fmt::join(known, ", ")));
   }
   const std::string step_path = path + "." + verb;
   Step step;
@@ -106,10 +119,12 @@ std::vector<std::string> parse_stack_names(const YAML::Node& value, const std::s
                                            const std::string& verb, Duration* timeout) {
   const auto names_of = [](Reader& r, const YAML::Node& at) {
     auto names = r.string_list("stacks");
-    if (names.empty()) r.fail(at, r.key_path("stacks"), "names no stack");
+    if (names.empty()) r.report(at, r.key_path("stacks"), "names no stack");
+    const std::vector<std::string> stacks(scenario_detail::kStacks.begin(), scenario_detail::kStacks.end());
     for (const auto& name : names) {
       if (!scenario_detail::kStacks.contains(name)) {
-        r.fail(at, r.key_path("stacks"), fmt::format("unknown stack '{}' (use media or sts)", name));
+        r.report(at, r.key_path("stacks"),
+                 fmt::format("unknown stack '{}'{} (use media or sts)", name, did_you_mean(name, stacks)));
       }
     }
     return names;

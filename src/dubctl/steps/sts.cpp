@@ -40,7 +40,7 @@ void parse_expect(Reader& r, const fs::path& file, StsDriveStep& sts) {
   auto& x = sts.expect;
   x.status = e.string_or("status", x.status);
   if (!known_status(x.status)) {
-    e.fail(e.get("status"), e.key_path("status"), "use success, partial, failed or any");
+    e.report(e.get("status"), e.key_path("status"), "use success, partial, failed or any");
   }
   if (e.has("fragments")) x.fragments = e.integer("fragments", 0, 1, 100000);
   if (e.has("min_fragments")) x.min_fragments = e.integer("min_fragments", 0, 1, 100000);
@@ -57,18 +57,18 @@ void parse_expect(Reader& r, const fs::path& file, StsDriveStep& sts) {
   if (e.has("max_processing")) x.max_processing = e.duration("max_processing", Duration{0});
   e.finish();
   if ((x.max_wer || x.min_translation_coverage > 0) && x.reference.empty()) {
-    e.fail(en, r.key_path("expect"), "max_wer and min_translation_coverage need a `reference:` sidecar");
+    e.report(en, r.key_path("expect"), "max_wer and min_translation_coverage need a `reference:` sidecar");
   }
   if (x.no_speech && x.dubbed) {
-    e.fail(en, r.key_path("expect"),
-           "no_speech expects silence back, which is not a dub: add `dubbed: false` (silent input, silent output)");
+    e.report(en, r.key_path("expect"),
+             "no_speech expects silence back, which is not a dub: add `dubbed: false` (silent input, silent output)");
   }
   if (x.no_speech && (!x.transcript_contains.empty() || !x.translation_contains.empty())) {
-    e.fail(en, r.key_path("expect"), "no_speech contradicts transcript_contains / translation_contains");
+    e.report(en, r.key_path("expect"), "no_speech contradicts transcript_contains / translation_contains");
   }
   if (x.min_inflight && *x.min_inflight > 1 && !sts.concurrent) {
-    e.fail(e.get("min_inflight"), e.key_path("min_inflight"),
-           "one fragment at a time never has more than 1 in flight: set `concurrent: true`");
+    e.report(e.get("min_inflight"), e.key_path("min_inflight"),
+             "one fragment at a time never has more than 1 in flight: set `concurrent: true`");
   }
 }
 
@@ -80,14 +80,14 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   sts.fixture = r.string("fixture");
   sts.fragment = r.duration("fragment", sts.fragment);
   if (sts.fragment < std::chrono::milliseconds(100) || sts.fragment > std::chrono::seconds(30)) {
-    r.fail(r.get("fragment"), r.key_path("fragment"), "must be between 100ms and 30s (the STS limit)");
+    r.report(r.get("fragment"), r.key_path("fragment"), "must be between 100ms and 30s (the STS limit)");
   }
   if (r.has("concurrent")) sts.concurrent = r.boolean("concurrent", r.get("concurrent"));
   sts.sample_rate = r.integer("sample_rate", sts.sample_rate, 8000, 48000);
   static const std::set<int> kRates = {8000, 16000, 22050, 24000, 32000, 44100, 48000};
   if (!kRates.contains(sts.sample_rate)) {
-    r.fail(r.get("sample_rate"), r.key_path("sample_rate"),
-           "use a rate STS accepts: 8000, 16000, 22050, 24000, 32000, 44100 or 48000");
+    r.report(r.get("sample_rate"), r.key_path("sample_rate"),
+             "use a rate STS accepts: 8000, 16000, 22050, 24000, 32000, 44100 or 48000");
   }
   sts.channels = r.integer("channels", sts.channels, 1, 2);
   sts.source_language = r.string_or("source_language", sts.source_language);

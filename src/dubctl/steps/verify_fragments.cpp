@@ -34,10 +34,10 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   if (f.has("count")) v.count = f.integer("count", 0, 0, 100000);
   if (f.has("min_count")) v.min_count = f.integer("min_count", 0, 0, 100000);
   if (f.has("tail")) v.tail = f.duration("tail", Duration{0});
-  if (v.tail && !v.count) f.fail(f.get("tail"), f.key_path("tail"), "goes with `count:` (the full fragments)");
+  if (v.tail && !v.count) f.report(f.get("tail"), f.key_path("tail"), "goes with `count:` (the full fragments)");
   v.status = f.string_or("status", v.status);
   if (!known_status(v.status)) {
-    f.fail(f.get("status"), f.key_path("status"), "use success, partial, failed or any");
+    f.report(f.get("status"), f.key_path("status"), "use success, partial, failed or any");
   }
   v.reference = f.string_or("reference", "");
   if (f.has("max_wer")) v.max_wer = f.number("max_wer", f.get("max_wer"));
@@ -48,7 +48,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   if (f.has("max_processing")) v.max_processing = f.duration("max_processing", Duration{0});
   f.finish();
   if ((v.max_wer || v.min_translation_coverage > 0) && v.reference.empty()) {
-    f.fail(fn, r.key_path("fragments"), "max_wer and min_translation_coverage need a `reference:` sidecar");
+    f.report(fn, r.key_path("fragments"), "max_wer and min_translation_coverage need a `reference:` sidecar");
   }
   r.finish();
   return step;

@@ -38,14 +38,14 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   if (h.has("min_confidence")) {
     v.min_confidence = h.number("min_confidence", h.get("min_confidence"));
     if (v.min_confidence < 0 || v.min_confidence > 1) {
-      h.fail(h.get("min_confidence"), h.key_path("min_confidence"), "must be between 0 and 1");
+      h.report(h.get("min_confidence"), h.key_path("min_confidence"), "must be between 0 and 1");
     }
   }
   v.passthrough_language = h.string_or("passthrough_language", "");
   v.reference = h.string_or("reference", "");
   if (h.has("min_coverage")) v.min_coverage = h.number("min_coverage", h.get("min_coverage"));
   if (h.has("window")) v.window = h.duration("window", Duration{0});
-  if (v.window && v.window->count() < 1000) h.fail(h.get("window"), h.key_path("window"), "must be at least 1s");
+  if (v.window && v.window->count() < 1000) h.report(h.get("window"), h.key_path("window"), "must be at least 1s");
   v.media_service = h.string_or("media_service", v.media_service);
   v.stream = h.string_or("stream", v.stream);
   v.image = h.string_or("image", v.image);
@@ -53,7 +53,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   v.timeout = h.duration("timeout", v.timeout);
   h.finish();
   if (v.min_coverage > 0 && v.reference.empty()) {
-    h.fail(node, r.key_path("heard"), "min_coverage needs a `reference:` sidecar");
+    h.report(node, r.key_path("heard"), "min_coverage needs a `reference:` sidecar");
   }
   r.finish();
   return step;

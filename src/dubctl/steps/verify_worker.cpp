@@ -32,7 +32,7 @@ FragmentPhase parse_phase(const YAML::Node& node, const std::string& path, const
       phase.state = "passthrough";
       phase.reason = word;
     } else {
-      r.fail(at, key, fmt::format("'{}' is not dubbed, passthrough, any or a passthrough reason", word));
+      r.report(at, key, fmt::format("'{}' is not dubbed, passthrough, any or a passthrough reason", word));
     }
   };
   if (node.IsScalar()) {
@@ -47,10 +47,10 @@ FragmentPhase parse_phase(const YAML::Node& node, const std::string& path, const
   if (r.has("reason")) {
     const auto reason = r.string("reason");
     if (!std::regex_match(reason, reason_re) || reason == "dubbed" || reason == "any") {
-      r.fail(r.get("reason"), r.key_path("reason"), fmt::format("'{}' is not a passthrough reason", reason));
+      r.report(r.get("reason"), r.key_path("reason"), fmt::format("'{}' is not a passthrough reason", reason));
     }
     if (r.has("state") && phase.state != "passthrough") {
-      r.fail(r.get("reason"), r.key_path("reason"), "a reason goes with state passthrough only");
+      r.report(r.get("reason"), r.key_path("reason"), "a reason goes with state passthrough only");
     }
     phase.state = "passthrough";
     phase.reason = reason;
@@ -58,8 +58,8 @@ FragmentPhase parse_phase(const YAML::Node& node, const std::string& path, const
   phase.min = r.integer("min", phase.min, 0, 100000);
   if (r.has("max")) phase.max = r.integer("max", 0, 0, 100000);
   r.finish();
-  if (phase.max && *phase.max < phase.min) r.fail(node, path, "max is below min");
-  if (phase.max && *phase.max == 0) r.fail(r.get("max"), r.key_path("max"), "must be at least 1");
+  if (phase.max && *phase.max < phase.min) r.report(node, path, "max is below min");
+  if (phase.max && *phase.max == 0) r.report(r.get("max"), r.key_path("max"), "must be at least 1");
   return phase;
 }
 
@@ -86,8 +86,8 @@ VerifyWorkerStep parse_options(const YAML::Node& value, const std::string& path,
     v.state = r.string_list("state");
     for (const auto& state : v.state) {
       if (!kWorkerStates.contains(state)) {
-        r.fail(r.get("state"), r.key_path("state"),
-               fmt::format("unknown worker state '{}' (use {})", state, fmt::join(kWorkerStates, ", ")));
+        r.report(r.get("state"), r.key_path("state"),
+                 fmt::format("unknown worker state '{}' (use {})", state, fmt::join(kWorkerStates, ", ")));
       }
     }
   }

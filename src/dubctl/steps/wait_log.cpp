@@ -45,17 +45,18 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
     wait.fields = scenario_detail::parse_log_fields(r.get("log"), r.key_path("log"), r.file());
   } else {
     wait.pattern = r.string("log");
-    if (const auto problem = log_pattern_problem(wait.pattern)) r.fail(r.get("log"), r.key_path("log"), *problem);
+    if (const auto problem = log_pattern_problem(wait.pattern)) r.report(r.get("log"), r.key_path("log"), *problem);
   }
   wait.stack = r.string("stack");
   if (!scenario_detail::kStacks.contains(wait.stack)) {
-    r.fail(r.get("stack"), r.key_path("stack"), fmt::format("unknown stack '{}' (use media or sts)", wait.stack));
+    r.report(r.get("stack"), r.key_path("stack"), fmt::format("unknown stack '{}' (use media or sts)", wait.stack));
   }
   wait.service = r.string_or("service", "");
   static const std::regex service_re("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
   if (r.has("service") && !std::regex_match(wait.service, service_re)) {
-    r.fail(r.get("service"), r.key_path("service"),
-           fmt::format("'{}' is not a compose service name (e.g. media-service, mediamtx, sts-service)", wait.service));
+    r.report(
+        r.get("service"), r.key_path("service"),
+        fmt::format("'{}' is not a compose service name (e.g. media-service, mediamtx, sts-service)", wait.service));
   }
   wait.timeout = r.duration("timeout", wait.timeout);
   r.finish();

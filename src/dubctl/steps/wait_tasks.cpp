@@ -57,7 +57,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   auto step = std::make_unique<WaitTasks>();
   auto& o = step->options;
   o.what = r.has("publish") ? "publish" : r.has("record") ? "record" : "fault";
-  if (r.string(o.what) != "done") r.fail(r.get(o.what), r.key_path(o.what), "the only value is `done`");
+  if (r.string(o.what) != "done") r.report(r.get(o.what), r.key_path(o.what), "the only value is `done`");
   o.timeout = r.duration("timeout", o.timeout);
   r.finish();
   return step;
