@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "completion.hpp"
 #include "dub/media/probe.hpp"
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
@@ -35,6 +36,7 @@ struct Options {
   std::string junit;
   std::string artifacts;
   std::vector<std::string> scenario_args;
+  std::string shell;  // completion
 };
 
 Options& options() {
@@ -187,25 +189,51 @@ std::map<const CLI::App*, std::function<int()>>& handlers() {
   return h;
 }
 
+// `--help` ends with these examples (and, for some commands, a note before them).
+void examples(CLI::App* command, const std::string& lines, const std::string& note = "") {
+  command->footer((note.empty() ? "" : note + "\n\n") + "Examples:\n" + lines);
+}
+
 }  // namespace
 
-void register_commands(CLI::App& app) {
-  auto& o = options();
+namespace {
 
+void register_stack_commands(CLI::App& app, Options& o) {
   auto* up = app.add_subcommand("up", "Start compose stacks and wait until every container is healthy");
   up->add_option("stack", o.stack_target, "media | sts | all")->check(CLI::IsMember({"media", "sts", "all"}));
   up->add_option("--env", o.env_pairs, "KEY=VALUE passed to compose (ports, STS_SERVICE_URL, ...); repeatable");
   up->add_option("--timeout", o.up_timeout_s, "Seconds to wait for health")->check(CLI::PositiveNumber);
+  examples(up,
+           "  dubctl up all                                both stacks, media after sts\n"
+           "  dubctl up sts --timeout 600                  more time for a slow first start\n"
+           "  dubctl up media --env MEDIA_SERVICE_PORT=18080 --env STS_SERVICE_URL=http://host:8000");
   handlers()[up] = cmd_up;
 
   auto* down = app.add_subcommand("down", "Stop compose stacks and remove their containers");
   down->add_option("stack", o.stack_target, "media | sts | all")->check(CLI::IsMember({"media", "sts", "all"}));
   down->add_option("--env", o.env_pairs, "KEY=VALUE passed to compose; repeatable");
+  examples(down,
+           "  dubctl down all                              both stacks, in the opposite order of up\n"
+           "  dubctl down media --env MEDIA_SERVICE_PORT=18080   the same --env as its up");
   handlers()[down] = cmd_down;
 
+  auto* endpoints = app.add_subcommand(
+      "endpoints", "Print the stacks' named endpoints (name=value), as scenarios' ${media.api} etc. resolve them");
+  endpoints->add_option("--env", o.env_pairs, "KEY=VALUE as for `run` (e.g. MEDIA_SERVICE_PORT=18080); repeatable");
+  examples(endpoints,
+           "  dubctl endpoints                             the defaults (media.api=http://localhost:8080, ...)\n"
+           "  dubctl endpoints --env MEDIA_SERVICE_PORT=18080 | grep media.api");
+  handlers()[endpoints] = cmd_endpoints;
+}
+
+void register_media_commands(CLI::App& app, Options& o) {
   auto* probe = app.add_subcommand("probe", "Show the streams of a file or URL (codecs, duration, language tags)");
   probe->add_option("source", o.probe_source, "File path or rtsp:// / rtmp:// URL")->required();
   probe->add_flag("--json", o.probe_json, "Print JSON instead of a table");
+  examples(probe,
+           "  dubctl probe fixtures/test_streams/30s-english-speech.mp4\n"
+           "  dubctl probe --json out/<run>/<scenario>/dubbed.mp4\n"
+           "  dubctl probe rtsp://localhost:8554/live/demo/out   a live stream while it plays");
   handlers()[probe] = cmd_probe;
 
   auto* publish =
@@ -216,8 +244,14 @@ void register_commands(CLI::App& app) {
   publish->add_option("--to", o.publish_to, "Destination, e.g. rtsp://localhost:8554/live/demo/in")->required();
   publish->add_option("--stop-after", o.publish_stop_after, "Cut the stream after this many seconds of media");
   publish->add_flag("--no-realtime", o.publish_no_realtime, "Send as fast as possible instead of at media pace");
+  examples(publish,
+           "  dubctl publish fixtures/test_streams/30s-english-speech.mp4 --to rtsp://localhost:8554/live/demo/in\n"
+           "  dubctl publish fixtures/test_streams/30s-english-speech.mp4 --to rtmp://localhost:1935/live/demo/in "
+           "--stop-after 10");
   handlers()[publish] = cmd_publish;
+}
 
+void register_scenario_commands(CLI::App& app, Options& o) {
   auto* run = app.add_subcommand("run", "Run scenarios against the real stacks and write JUnit XML");
   run->add_option("scenarios", o.run.scenario_args, "Scenario files or folders (folders: every *.yaml)")->required();
   run->add_option("--repeat", o.run.repeat, "Run every scenario N times and print the pass rate")
@@ -226,23 +260,54 @@ void register_commands(CLI::App& app) {
   run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
   run->add_flag("--keep-up", o.run.keep_up, "Leave the stacks running after the run (for debugging)");
   run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
-  run->footer(
-      "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
-      "Every scenario is parsed before anything starts: a malformed one names file, line and key.");
+  examples(run,
+           "  dubctl run scenarios/                        every scenario, stacks started once\n"
+           "  dubctl run scenarios/full_pipeline.yaml --keep-up --artifacts out/debug\n"
+           "  dubctl run scenarios/ --repeat 5 --junit out/junit.xml   the pass rate of 5 rounds",
+           "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
+           "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"
+           "problem of every file listed (file:line: key: problem), as `dubctl validate` prints them.");
   handlers()[run] = cmd_run;
 
   auto* validate = app.add_subcommand("validate", "Check scenario files against the schema without running them");
   validate->add_option("scenarios", o.scenario_args, "Scenario files or folders")->required();
+  examples(validate,
+           "  dubctl validate scenarios/                   every bundled scenario\n"
+           "  dubctl validate my-test.yaml\n"
+           "      my-test.yaml:4: steps[0]: unknown step 'publsh'; did you mean publish? (known: ...)\n"
+           "      my-test.yaml:9: steps[2].wait.timout: unknown key; did you mean timeout? (known here: ...)",
+           "Every problem of a file is listed, one per line as file:line: key: problem (the nearest known\n"
+           "name is suggested for a misspelt step, key or stack), then the count; exit code 2 if any.");
   handlers()[validate] = cmd_validate;
 
   auto* list = app.add_subcommand("list", "List scenarios with their one-line descriptions");
   list->add_option("paths", o.scenario_args, "Scenario files or folders (default: scenarios/)");
+  examples(list, "  dubctl list\n  dubctl list scenarios/sts_down.yaml");
   handlers()[list] = cmd_list;
+}
 
-  auto* endpoints = app.add_subcommand(
-      "endpoints", "Print the stacks' named endpoints (name=value), as scenarios' ${media.api} etc. resolve them");
-  endpoints->add_option("--env", o.env_pairs, "KEY=VALUE as for `run` (e.g. MEDIA_SERVICE_PORT=18080); repeatable");
-  handlers()[endpoints] = cmd_endpoints;
+void register_completion(CLI::App& app, Options& o) {
+  auto* completion = app.add_subcommand("completion", "Print a shell completion script (bash or zsh)");
+  completion->add_option("shell", o.shell, "bash | zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  examples(completion,
+           "  source <(dubctl completion bash)             this shell only\n"
+           "  dubctl completion bash > ~/.local/share/bash-completion/completions/dubctl\n"
+           "  dubctl completion zsh > ~/.zsh/completions/_dubctl   a folder in $fpath, before compinit",
+           "Completes subcommands, options, stack names and scenario files. Installed nowhere by default.");
+  handlers()[completion] = [&app, &o] {
+    fmt::print("{}", completion_script(app, o.shell));
+    return 0;
+  };
+}
+
+}  // namespace
+
+void register_commands(CLI::App& app) {
+  auto& o = options();
+  register_stack_commands(app, o);
+  register_media_commands(app, o);
+  register_scenario_commands(app, o);
+  register_completion(app, o);
 }
 
 int run_selected(CLI::App& app) {
