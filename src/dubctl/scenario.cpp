@@ -14,13 +14,89 @@
 #include "scenario_limits.hpp"
 #include "scenario_reader.hpp"
 #include "steps/step.hpp"
+#include "suggest.hpp"
 
 namespace fs = std::filesystem;
 
 namespace dubctl {
 
 using scenario_detail::kStacks;
+using scenario_detail::ProblemSink;
 using scenario_detail::Reader;
+
+ScenarioError::ScenarioError(std::vector<std::string> problems)
+    : dub::Error(fmt::format("{}", fmt::join(problems, "\n"))), problems_(std::move(problems)) {}
+
+namespace {
+
+std::vector<std::string> stack_names() {
+  return {kStacks.begin(), kStacks.end()};
+}
+
+// `stacks: {media: {env: {...}, services: [...]}, sts: ...}`; a problem with one stack does not
+// stop the others from being read.
+void read_stacks(Reader& r, Scenario& s, ProblemSink& sink) {
+  const auto stacks = r.get("stacks");
+  if (!stacks.IsMap()) {
+    r.report(stacks, "stacks", "must map stack names (media, sts) to their settings");
+    return;
+  }
+  for (const auto& kv : stacks) {
+    const auto name = kv.first.Scalar();
+    if (!kStacks.contains(name)) {
+      r.report(kv.first, "stacks." + name,
+               fmt::format("unknown stack{} (use media or sts)", did_you_mean(name, stack_names())));
+      continue;
+    }
+    StackUse use;
+    try {
+      if (!kv.second.IsNull()) {
+        Reader sr(kv.second, "stacks." + name, s.file);
+        use.env = sr.env_map("env");
+        if (sr.has("services")) use.services = sr.string_list("services");
+        sr.finish();
+      }
+    } catch (const ScenarioError& e) {
+      sink.add(e);
+    }
+    s.stacks[name] = use;
+  }
+}
+
+// Every step, each on its own: a step that cannot be read is reported and the next one is read.
+void read_steps(Reader& r, const YAML::Node& root, Scenario& s, ProblemSink& sink) {
+  if (!r.has("steps")) {
+    r.report(root, "steps", "is required (a list of up/down/publish/wait/verify steps)");
+    return;
+  }
+  const auto steps = r.get("steps");
+  if (!steps.IsSequence() || steps.size() == 0) {
+    r.report(steps, "steps", "must be a non-empty list");
+    return;
+  }
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    try {
+      s.steps.push_back(parse_step(steps[i], i, s.file));
+    } catch (const ScenarioError& e) {
+      sink.add(e);
+    }
+  }
+}
+
+// Every stack a step names must be declared, so its settings are explicit.
+void check_declared_stacks(const Scenario& s, ProblemSink& sink) {
+  for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    const auto& step = s.steps[i];
+    for (const auto& name : step.action->stacks()) {
+      if (kStacks.contains(name) && !s.stacks.contains(name)) {  // an unknown name is reported where it is
+        sink.add(fmt::format("{}:{}: steps[{}].{}: names stack '{}', which is not declared under `stacks:`",
+                             s.file.string(), step.line, i, step.kind, name));
+      }
+    }
+  }
+}
+
+}  // namespace
 
 Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
   YAML::Node root;
@@ -32,50 +108,23 @@ Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
   if (!root.IsDefined() || root.IsNull())
     throw ScenarioError(fmt::format("{}:1: the scenario is empty", file.string()));
   check_text_lengths(root, file);  // before any std::regex sees a value: scenario_limits.hpp
+  ProblemSink sink(file);  // from here on every problem is collected; thrown together at the end
   Reader r(root, "", file);
   Scenario s;
   s.file = file;
   s.name = r.string("name");
   static const std::regex name_re("[a-z0-9][a-z0-9_-]*");
-  if (!std::regex_match(s.name, name_re)) {
-    r.fail(r.get("name"), "name", "use lower-case letters, digits, '-' and '_' (it becomes part of stream names)");
+  if (!s.name.empty() && !std::regex_match(s.name, name_re)) {
+    r.report(r.get("name"), "name", "use lower-case letters, digits, '-' and '_' (it becomes part of stream names)");
   }
   s.description = r.string("description");
   if (r.has("tags")) s.tags = r.string_list("tags");
   s.timeout = r.duration("timeout", s.timeout);
-
-  if (r.has("stacks")) {
-    const auto stacks = r.get("stacks");
-    if (!stacks.IsMap()) r.fail(stacks, "stacks", "must map stack names (media, sts) to their settings");
-    for (const auto& kv : stacks) {
-      const auto name = kv.first.Scalar();
-      if (!kStacks.contains(name)) r.fail(kv.first, "stacks." + name, "unknown stack (use media or sts)");
-      StackUse use;
-      if (!kv.second.IsNull()) {
-        Reader sr(kv.second, "stacks." + name, file);
-        use.env = sr.env_map("env");
-        if (sr.has("services")) use.services = sr.string_list("services");
-        sr.finish();
-      }
-      s.stacks[name] = use;
-    }
-  }
-
-  if (!r.has("steps")) r.fail(root, "steps", "is required (a list of up/down/publish/wait/verify steps)");
-  const auto steps = r.get("steps");
-  if (!steps.IsSequence() || steps.size() == 0) r.fail(steps, "steps", "must be a non-empty list");
-  for (std::size_t i = 0; i < steps.size(); ++i) s.steps.push_back(parse_step(steps[i], i, file));
+  if (r.has("stacks")) read_stacks(r, s, sink);
+  read_steps(r, root, s, sink);
   r.finish();
-
-  // Every stack a step names must be declared, so its settings are explicit.
-  for (const auto& step : s.steps) {
-    for (const auto& name : step.action->stacks()) {
-      if (!s.stacks.contains(name)) {
-        throw ScenarioError(fmt::format("{}:{}: steps: '{}' names stack '{}', which is not declared under `stacks:`",
-                                        file.string(), step.line, step.kind, name));
-      }
-    }
-  }
+  check_declared_stacks(s, sink);
+  sink.throw_if_any();
   return s;
 }
 
@@ -85,6 +134,20 @@ Scenario load_scenario(const fs::path& file) {
   std::stringstream text;
   text << in.rdbuf();
   return parse_scenario(text.str(), file);
+}
+
+std::vector<Scenario> load_scenarios(const std::vector<fs::path>& files) {
+  std::vector<Scenario> scenarios;
+  std::vector<std::string> problems;
+  for (const auto& file : files) {
+    try {
+      scenarios.push_back(load_scenario(file));
+    } catch (const ScenarioError& e) {
+      problems.insert(problems.end(), e.problems().begin(), e.problems().end());
+    }
+  }
+  if (!problems.empty()) throw ScenarioError(std::move(problems));
+  return scenarios;
 }
 
 std::vector<fs::path> scenario_files(const std::vector<std::string>& args) {
