@@ -108,7 +108,8 @@ Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
   if (!root.IsDefined() || root.IsNull())
     throw ScenarioError(fmt::format("{}:1: the scenario is empty", file.string()));
   check_text_lengths(root, file);  // before any std::regex sees a value: scenario_limits.hpp
-  ProblemSink sink(file);  // from here on every problem is collected; thrown together at the end
+  // From here on every problem is collected, and thrown together at the end.
+  ProblemSink sink(file);
   Reader r(root, "", file);
   Scenario s;
   s.file = file;

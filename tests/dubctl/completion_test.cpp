@@ -1,12 +1,14 @@
 // `dubctl completion bash|zsh`: the scripts are generated from the command line dubctl really
 // parses (register_commands), bash accepts the bash one, and completing in a real bash gives the
-// subcommands, their options, stack names and scenario files.
+// subcommands, their options, stack names and scenario files. Also: every command's --help ends
+// with examples, and `dubctl validate` prints every problem and the count.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -109,6 +111,38 @@ TEST_F(Completion, ZshScriptDescribesEveryCommandAndItsOptions) {
 
 TEST_F(Completion, OnlyBashAndZsh) {
   EXPECT_THROW(dubctl::completion_script(app_, "fish"), dub::Error);
+}
+
+TEST_F(Completion, EveryCommandsHelpEndsWithExamples) {
+  for (const auto* sub : app_.get_subcommands([](const CLI::App*) { return true; })) {
+    const auto help = sub->help();
+    const auto examples = help.find("Examples:\n  ");
+    ASSERT_NE(examples, std::string::npos) << sub->get_name() << ":\n" << help;
+    EXPECT_NE(help.find("dubctl " + sub->get_name(), examples), std::string::npos) << sub->get_name() << ":\n" << help;
+  }
+}
+
+TEST_F(Completion, ValidatePrintsEveryProblemThenTheCount) {
+  const auto bad = write("bad.yaml", R"(name: bad
+description: two misspellings
+stacks: {media: {}}
+steps:
+  - up: media
+  - publsh: {fixture: 30s-english-speech.mp4}
+  - down: {stacks: media, timout: 1m}
+)");
+  const auto good = write("good.yaml", "name: good\ndescription: d\nstacks: {media: {}}\nsteps:\n  - up: media\n");
+  ::setenv("DUBCTL_ROOT", DUB_SOURCE_DIR, 1);
+  app_.parse("validate " + bad.string() + " " + good.string(), false);
+  ::testing::internal::CaptureStdout();
+  const int status = dubctl::run_selected(app_);
+  const auto out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(status, 2);
+  EXPECT_EQ(out, "invalid " + bad.string() + " (2 problems)\n" + bad.string() +
+                     ":6: steps[1]: unknown step 'publsh'; did you mean publish? (known: up, down, publish, record, "
+                     "monitor, wait, verify, sts, fault)\n" +
+                     bad.string() + ":7: steps[2].down.timout: unknown key (known here: stacks)\n" + "ok      " +
+                     good.string() + " (1 step)\n" + "2 problems in 1 of 2 scenario files\n");
 }
 
 }  // namespace
