@@ -171,7 +171,11 @@ int cmd_list() {
       const auto s = load_scenario(file);
       fmt::print("{:<28} {}\n", s.name, s.description);
     } catch (const ScenarioError& e) {
-      fmt::print("{:<28} INVALID: {}\n", file.stem().string(), e.what());
+      const auto& problems = e.problems();  // one line per file: the first, and how many more
+      const auto more = problems.size() > 1
+                            ? fmt::format(" (and {} more: dubctl validate lists them)", problems.size() - 1)
+                            : std::string();
+      fmt::print("{:<28} INVALID: {}{}\n", file.stem().string(), problems.front(), more);
     }
   }
   return 0;
