@@ -1,0 +1,17 @@
+# cmake -DBINARY=<file> -P check_needed.cmake: fails when <file>'s dynamic section (readelf -d) names
+# a library the media service must not carry (libav*, Chromaprint, a shared libdub).
+execute_process(COMMAND readelf -d ${BINARY} OUTPUT_VARIABLE dynamic RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "readelf -d ${BINARY} failed (${rc})")
+endif()
+string(REGEX MATCHALL "Shared library: \\[[^]]+\\]" needed "${dynamic}")
+list(LENGTH needed count)
+if(count EQUAL 0)
+  message(FATAL_ERROR "readelf -d ${BINARY} lists no shared library: not a dynamic executable?")
+endif()
+foreach(entry IN LISTS needed)
+  if(entry MATCHES "chromaprint|libavformat|libavcodec|libavutil|libswresample|libdub")
+    message(FATAL_ERROR "${BINARY} links ${entry}: the media service must not carry the runner's instruments")
+  endif()
+endforeach()
+message(STATUS "${BINARY}: ${count} shared libraries, none of libav, Chromaprint or libdub")
