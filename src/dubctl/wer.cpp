@@ -269,10 +269,10 @@ std::vector<std::string> normalize_words_es(const std::string& text) {
   return spell_numbers(normalize_words_ascii(folded), 3, spanish_number_words);
 }
 
-WerResult word_error_rate(const std::string& reference, const std::string& hypothesis) {
-  const auto ref = normalize_words(reference);
-  const auto hyp = normalize_words(hypothesis);
-  // Levenshtein over words, keeping the operation counts of the best path.
+namespace {
+
+// WER of two word lists: Levenshtein over words, keeping the operation counts of the best path.
+WerResult word_lists_error_rate(const std::vector<std::string>& ref, const std::vector<std::string>& hyp) {
   struct Cell {
     int cost = 0;
     int sub = 0;
@@ -310,6 +310,34 @@ WerResult word_error_rate(const std::string& reference, const std::string& hypot
   r.reference_words = static_cast<int>(ref.size());
   r.wer = ref.empty() ? (hyp.empty() ? 0.0 : 1.0) : static_cast<double>(last.cost) / static_cast<double>(ref.size());
   return r;
+}
+
+// `text` with every '.' between two digits read as a pause: "19.20. 21.22" -> "19, 20. 21, 22".
+std::string points_as_pauses(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool between_digits = text[i] == '.' && i > 0 && i + 1 < text.size() &&
+                                std::isdigit(static_cast<unsigned char>(text[i - 1])) != 0 &&
+                                std::isdigit(static_cast<unsigned char>(text[i + 1])) != 0;
+    out += between_digits ? std::string(", ") : std::string(1, text[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+// The reference is written words and never ambiguous; the hypothesis is ASR output, which writes a
+// run of counted numbers as "19.20. 21.22": a point between digits is a decimal point by the shared
+// rule, or the pause between two numbers. Both readings are scored and the closer one counts.
+WerResult word_error_rate(const std::string& reference, const std::string& hypothesis) {
+  const auto ref = normalize_words(reference);
+  auto best = word_lists_error_rate(ref, normalize_words(hypothesis));
+  if (const auto paused = points_as_pauses(hypothesis); paused != hypothesis) {
+    const auto alt = word_lists_error_rate(ref, normalize_words(paused));
+    if (alt.wer < best.wer) best = alt;
+  }
+  return best;
 }
 
 }  // namespace dubctl

@@ -32,6 +32,9 @@ struct WerResult {
   int reference_words = 0;
 };
 
+// WER of an ASR hypothesis against a reference transcript, both normalised by normalize_words. A '.'
+// between digits in the hypothesis ("19.20." for "nineteen, twenty") is scored both as a decimal
+// point and as a pause between two numbers; the closer reading counts.
 WerResult word_error_rate(const std::string& reference, const std::string& hypothesis);
 
 }  // namespace dubctl

@@ -30,6 +30,18 @@ TEST(Wer, CountsEachKindOfError) {
   EXPECT_NEAR(del.wer, 1.0 / 3.0, 1e-9);
 }
 
+// Whisper writes counted numbers run together ("19.20. 21.22"): the pause reading wins there, and a
+// real decimal still reads as one ("3.5" against "three point five").
+TEST(Wer, APointBetweenDigitsIsScoredAsDecimalOrPause) {
+  EXPECT_EQ(word_error_rate("nineteen twenty twenty one twenty two", "19.20. 21.22").wer, 0.0);
+  EXPECT_EQ(word_error_rate("three point five percent", "3.5 percent").wer, 0.0);
+  EXPECT_EQ(word_error_rate("three five percent", "3.5 percent").wer, 0.0);
+  // Neither reading rescues a wrong number.
+  EXPECT_GT(word_error_rate("nineteen twenty", "19.21").wer, 0.0);
+  // The normalisation itself keeps the shared rule: a decimal.
+  EXPECT_EQ(normalize_words("19.20"), normalize_words("nineteen point two zero"));
+}
+
 TEST(Wer, EmptyCases) {
   EXPECT_EQ(word_error_rate("", "").wer, 0.0);
   EXPECT_EQ(word_error_rate("", "noise").wer, 1.0);
