@@ -208,7 +208,11 @@ TEST_F(MediaWorker, StsLostMidStreamKeepsTheProgramOnAir) {
   const auto& f = status["fragments"];
   ASSERT_EQ(f.size(), 5U);
   EXPECT_EQ(f[0]["state"], "dubbed");
-  EXPECT_EQ(f[1]["state"], "dubbed");
+  // Fragment 1's answer and the failed send of fragment 3 race (the echo answers on its own thread):
+  // answered first it is dubbed; if the send fails first the connection is lost with 1 in flight,
+  // and its answer from the dead connection is ignored. Either way it is published, never lost.
+  EXPECT_TRUE(f[1]["state"] == "dubbed" || f[1]["passthrough_reason"] == "disconnected") << f[1].dump();
+  EXPECT_TRUE(f[1]["published"].get<bool>());
   EXPECT_EQ(f[2]["passthrough_reason"], "disconnected");
   for (int i = 3; i < 5; ++i) {
     EXPECT_EQ(f[i]["state"], "passthrough") << f[i].dump();
