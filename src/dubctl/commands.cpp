@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,6 +30,7 @@ struct Options {
   std::string probe_source;
   bool probe_json = false;
   RunOptions run;
+  std::string cleanup;  // --cleanup; empty: --keep-up or the environment's default
   std::string publish_fixture;
   std::string publish_to;
   double publish_stop_after = 0;
@@ -111,6 +113,11 @@ int cmd_run() {
   o.run.env = parse_env_pairs(o.env_pairs);
   o.run.junit = o.junit;
   o.run.artifacts = o.artifacts;
+  if (!o.cleanup.empty()) {
+    o.run.cleanup = *parse_cleanup(o.cleanup);  // CLI11 admitted only the four names
+  } else {
+    o.run.cleanup = o.run.keep_up ? Cleanup::Never : default_cleanup(std::getenv("CI"));
+  }
   return run_scenarios(o.run);
 }
 
@@ -262,12 +269,17 @@ void register_scenario_commands(CLI::App& app, Options& o) {
       ->check(CLI::Range(1, 1000));
   run->add_option("--junit", o.junit, "JUnit XML file (default: <artifacts>/junit.xml)");
   run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
-  run->add_flag("--keep-up", o.run.keep_up, "Leave the stacks running after the run (for debugging)");
+  run->add_option("--cleanup", o.cleanup,
+                  "When to tear the stacks down: always | success | failure | never "
+                  "(default: always when CI=true, else success: a local failure keeps them to inspect)")
+      ->check(CLI::IsMember({"always", "success", "failure", "never"}));
+  run->add_flag("--keep-up", o.run.keep_up, "Leave the stacks running after the run (--cleanup never)");
   run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
   examples(run,
            "  dubctl run scenarios/                        every scenario, stacks started once\n"
            "  dubctl run scenarios/full_pipeline.yaml --keep-up --artifacts out/debug\n"
-           "  dubctl run scenarios/ --repeat 5 --junit out/junit.xml   the pass rate of 5 rounds",
+           "  dubctl run scenarios/ --repeat 5 --junit out/junit.xml   the pass rate of 5 rounds\n"
+           "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"
            "problem of every file listed (file:line: key: problem), as `dubctl validate` prints them.");

@@ -1,6 +1,8 @@
 #pragma once
-// JUnit XML as CI systems read it: one <testsuite> per run, one <testcase> per scenario run,
-// measured figures as <properties>, logs as <system-out>.
+// JUnit XML as CI systems read it: one <testsuite> per run (with its start time and host), one
+// <testcase> per scenario run, measured figures as <properties>, the step log as <system-out> (with
+// [[ATTACHMENT|path]] lines for the files saved on a failure). A failure's `message` attribute holds
+// the reason itself: many CI views show only that attribute.
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -20,8 +22,21 @@ struct TestCase {
   std::string system_out;
 };
 
-std::string junit_xml(const std::string& suite, const std::vector<TestCase>& cases);
-void write_junit(const std::filesystem::path& file, const std::string& suite, const std::vector<TestCase>& cases);
+// What a <testsuite> says about the run itself (attributes left out when empty).
+struct SuiteInfo {
+  std::string name = "dubctl";
+  std::string timestamp;  // ISO 8601 local time the run started, e.g. 2026-12-01T05:12:57
+  std::string hostname;
+};
+
+// The one-line reason of a failure "<detail>:\n  - <problem>\n  - <problem>": "<detail>: <problem>;
+// <problem>", at most 1000 characters.
+std::string failure_message(const std::string& failure);
+
+std::string junit_xml(const SuiteInfo& suite, const std::vector<TestCase>& cases);
+void write_junit(const std::filesystem::path& file, const SuiteInfo& suite, const std::vector<TestCase>& cases);
+// The host's name (gethostname), "" when unknown.
+std::string host_name();
 // Escapes text for XML and HTML alike (& < > " ' as entities); drops control characters but tab and newlines.
 std::string xml_escape(std::string_view text);
 

@@ -119,6 +119,22 @@ std::string run_step(const Step& step, StepContext& ctx, std::vector<std::pair<s
                      detail.empty() ? "" : ": " + detail);
 }
 
+// "[[ATTACHMENT|path]]" (the convention Jenkins and GitLab read from <system-out>) for every file in
+// `dirs`: the logs saved on a failure and the recording of the output, for a CI to keep.
+std::string attachment_lines(const std::vector<fs::path>& dirs) {
+  std::vector<std::string> files;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
+      if (entry.is_regular_file(ec)) files.push_back(fs::absolute(entry.path()).string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::string out;
+  for (const auto& f : files) out += fmt::format("[[ATTACHMENT|{}]]\n", f);
+  return out;
+}
+
 TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::path& root, const RunOptions& options,
                  const fs::path& artifacts, ScenarioEvidence& evidence) {
   TestCase tc;
@@ -154,6 +170,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
     fmt::print(stderr, "{}\n", tty ? fmt::format(fmt::fg(fmt::terminal_color::red), "{}", line) : line);
     log += line + "\n";
     log += session.save_logs(logs);
+    log += attachment_lines({logs, vars.at("recording")});
   }
   for (auto& t : tasks) t->stop();  // a fixture still playing or a recording ends with its scenario
   // For report.html: what STS and the media service recorded about this scenario's stream.
@@ -187,6 +204,7 @@ int run_scenarios(const RunOptions& options) {
   std::vector<TestCase> cases;
   std::vector<report::ScenarioReport> reports;  // report.html
   const auto run_start = std::chrono::steady_clock::now();
+  const SuiteInfo suite{"dubctl", fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::localtime(std::time(nullptr))), host_name()};
   const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
   for (int i = 1; i <= options.repeat && interrupt_signal() == 0; ++i) {
     for (const auto& s : scenarios) {
@@ -196,11 +214,11 @@ int run_scenarios(const RunOptions& options) {
       reports.push_back(build_scenario_report(s, cases.back(), evidence, i, root, artifacts));
     }
   }
-  if (!options.keep_up || interrupt_signal() != 0) session.down_all();
-  write_junit(junit, "dubctl", cases);
-
   const auto passed = std::count_if(cases.begin(), cases.end(), [](const TestCase& c) { return c.failure.empty(); });
   const auto failed = static_cast<long>(cases.size()) - passed;
+  const bool torn_down = should_tear_down(options.cleanup, failed == 0, interrupt_signal() != 0);
+  if (torn_down) session.down_all();
+  write_junit(junit, suite, cases);
   std::string pass_rate;
   if (options.repeat > 1) {
     pass_rate = fmt::format("pass rate: {}/{} ({:.0f}%)\n", passed, cases.size(),
@@ -210,6 +228,7 @@ int run_scenarios(const RunOptions& options) {
   finish_run(artifacts, junit, reports, started_at,
              std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count(), pass_rate);
   // The plain closing line CI reads.
+  if (!torn_down) fmt::print(stderr, "{}", kept_stacks_hint());
   fmt::print("{} passed, {} failed\n", passed, failed);
   if (interrupt_signal() != 0) return 130;
   return failed == 0 ? 0 : 1;

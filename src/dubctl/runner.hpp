@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cleanup.hpp"
 #include "junit.hpp"
 #include "scenario.hpp"
 
@@ -15,7 +16,8 @@ struct RunOptions {
   int repeat = 1;
   std::filesystem::path junit;      // empty: <artifacts>/junit.xml
   std::filesystem::path artifacts;  // empty: out/<timestamp>
-  bool keep_up = false;
+  bool keep_up = false;             // --keep-up (commands.cpp turns it into cleanup = never)
+  Cleanup cleanup = Cleanup::Always;
   EnvMap env;  // --env KEY=VAL: applied to every stack and to ${...} expansion
 };
 
