@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dub/util/error.hpp"
+#include "eventually.hpp"
 
 namespace dubctl {
 
@@ -41,9 +42,22 @@ class BackgroundTask {
     if (thread_.joinable()) thread_.join();
   }
   // Blocks until the job has started (or already ended); throws its error if it ended with one.
+  // Like every wait of a step it is cancelled by an interrupt or the scenario's deadline
+  // (eventually.hpp: check_cancelled); the task's owner then stops it.
   void wait_started() const {
-    while (!started_ && !finished_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (!started_ && !finished_) {
+      check_cancelled();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     if (finished_ && !error_.empty()) throw dub::Error(error_);
+  }
+  // Blocks until the job has ended, cancelled as wait_started() is.
+  void wait_finished() {
+    while (!finished_) {
+      check_cancelled();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    join();
   }
   [[nodiscard]] const std::string& kind() const { return kind_; }
   [[nodiscard]] bool finished() const { return finished_; }

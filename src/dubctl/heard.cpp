@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -13,7 +15,9 @@
 #include "dub/media/decode.hpp"
 #include "dub/media/remux.hpp"
 #include "dub/util/error.hpp"
+#include "dub/util/log.hpp"
 #include "dub/util/wav.hpp"
+#include "eventually.hpp"
 #include "evidence.hpp"
 #include "sidecar.hpp"
 #include "stacks.hpp"
@@ -139,8 +143,20 @@ std::string recording_file(const std::string& source, const fs::path& joined) {
   return joined.string();
 }
 
+// Removes the judge's container: stopping the docker client (its timeout, a cancelled step) leaves
+// the container running on.
+void remove_judge(const std::string& name) {
+  try {
+    run_command({"docker", "rm", "-f", name}, {}, {.limit = std::chrono::seconds(10), .cancellable = false});
+  } catch (const dub::Error& e) {
+    dub::log::warn("judge container not removed", {{"container", name}, {"error", e.what()}});
+  }
+}
+
 nlohmann::json run_judge(const VerifyHeardStep& step, const fs::path& dir, double window_s) {
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(step.timeout).count();
+  static std::atomic<int> judged{0};
+  const auto name = fmt::format("dubctl-judge-{}-{}", ::getpid(), ++judged);
   const std::vector<std::string> argv = {"timeout",
                                          "-s",
                                          "KILL",
@@ -148,6 +164,8 @@ nlohmann::json run_judge(const VerifyHeardStep& step, const fs::path& dir, doubl
                                          "docker",
                                          "run",
                                          "--rm",
+                                         "--name",
+                                         name,
                                          "--network",
                                          "none",
                                          "-v",
@@ -164,7 +182,14 @@ nlohmann::json run_judge(const VerifyHeardStep& step, const fs::path& dir, doubl
                                          "/judge/heard.json",
                                          "--model",
                                          step.model};
-  const auto r = run_command(argv);
+  CommandResult r;
+  try {
+    r = run_command(argv);
+  } catch (const Cancelled&) {
+    remove_judge(name);
+    throw;
+  }
+  if (r.exit_code == 137) remove_judge(name);
   if (r.exit_code != 0) {
     const auto& out = r.output;
     throw dub::Error(fmt::format("the judge (python -m dub_judge in {}) failed with exit code {}{}: {}", step.image,

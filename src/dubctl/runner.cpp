@@ -103,6 +103,10 @@ std::string run_step(const Step& step, StepContext& ctx, std::vector<std::pair<s
       throw dub::Error(fmt::format("{}:\n  - {}", result.detail, fmt::join(result.problems, "\n  - ")));
     }
     detail = result.detail;
+  } catch (const Cancelled& e) {
+    // Ctrl-C, SIGTERM or the scenario's deadline (eventually.hpp): the step fails so, whatever it expected.
+    throw StepFailure(fmt::format("{} during step at line {} ({})", e.what(), step.line,
+                                  described.empty() ? step.action->describe() : described));
   } catch (const dub::Error& e) {
     const auto message = naming_dead(e.what());
     if (!step.expect_error) throw StepFailure(message);
@@ -154,11 +158,12 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
   StepContext ctx{s, session, root, artifacts / s.name, vars, options.env, started_at, tasks, monitor, evidence};
   const auto naming_dead = [&](const std::string& error) { return naming_dead_services(error, session, logs); };
   try {
+    const ScenarioDeadline deadline(start + s.timeout, s.timeout);  // enforced inside every step too
     for (const auto& step : s.steps) {
-      check_interrupted();
-      if (std::chrono::steady_clock::now() - start > s.timeout) {
-        throw StepFailure(fmt::format("scenario timeout ({}s) reached before step at line {}",
-                                      std::chrono::duration_cast<std::chrono::seconds>(s.timeout).count(), step.line));
+      try {
+        check_cancelled();
+      } catch (const Cancelled& e) {
+        throw StepFailure(fmt::format("{} before step at line {}", e.what(), step.line));
       }
       const auto line = run_step(step, ctx, tc.properties, naming_dead);
       fmt::print(stderr, "{}\n", line);

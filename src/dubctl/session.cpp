@@ -118,7 +118,7 @@ std::string Session::save_logs(const fs::path& dir) const {
     argv.insert(argv.end(),
                 {"-p", stack.project, "-f", stack.compose_file.string(), "logs", "--no-color", "--timestamps"});
     try {
-      const auto logs = run_command(argv, running.env);
+      const auto logs = run_command(argv, running.env, {.limit = std::chrono::seconds(15)});
       std::ofstream(dir / (name + ".log")) << logs.output;
       const auto& out = logs.output;
       tail += fmt::format("--- {} stack (last lines; full log in {}) ---\n{}\n", name, (dir / (name + ".log")).string(),

@@ -28,26 +28,6 @@ std::vector<Stack> stacks_for(const std::string& target, const fs::path& root) {
   throw dub::Error(fmt::format("unknown stack '{}': use media, sts or all", target));
 }
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
-  if (argv.empty()) throw dub::Error("run_command: empty command");
-  const auto exe = bp::search_path(argv.front());
-  if (exe.empty()) throw dub::Error(fmt::format("'{}' not found on PATH (run scripts/bootstrap)", argv.front()));
-  bp::environment child_env = boost::this_process::environment();
-  for (const auto& [key, value] : env) child_env[key] = value;
-  bp::ipstream out;
-  const std::vector<std::string> args(argv.begin() + 1, argv.end());
-  bp::child child(exe, bp::args(args), child_env, (bp::std_out & bp::std_err) > out, bp::std_in < bp::null);
-  CommandResult result;
-  std::string line;
-  while (std::getline(out, line)) {
-    result.output += line;
-    result.output += '\n';
-  }
-  child.wait();
-  result.exit_code = child.exit_code();
-  return result;
-}
-
 std::vector<std::string> compose_command() {
   static const std::vector<std::string> cached = [] {
     try {
@@ -163,7 +143,10 @@ std::optional<std::string> shared_network_left(const std::string& down_output) {
 
 void stack_down(const Stack& stack, const std::map<std::string, std::string>& env) {
   dub::log::info("stopping stack", {{"stack", stack.name}, {"project", stack.project}});
-  const auto down = run_command(compose_args(stack, {"down", "--remove-orphans", "--timeout", "10"}), env);
+  // Bounded, and not cancelled by an interrupt: this is how an interrupted run cleans up (README,
+  // dubctl run: within 30 s of Ctrl-C). Containers get 10 s to stop, compose the rest.
+  const auto down = run_command(compose_args(stack, {"down", "--remove-orphans", "--timeout", "10"}), env,
+                                {.limit = std::chrono::seconds(25), .cancellable = false});
   if (down.exit_code == 0) return;
   // Two projects on one network (the same network name, spec edge case E7): the first to leave cannot
   // remove it while the other's containers are attached; the last one to leave does.

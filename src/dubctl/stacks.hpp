@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "command.hpp"
+
 namespace dubctl {
 
 struct Stack {
@@ -23,14 +25,6 @@ std::vector<std::string> compose_command();
 
 // compose_command() for the project of `stack`, followed by `tail` (e.g. {"kill", "sts-service"}).
 std::vector<std::string> compose_args(const Stack& stack, const std::vector<std::string>& tail);
-
-struct CommandResult {
-  int exit_code = 0;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs a command (no shell), capturing its output. Throws dub::Error if it cannot start.
-CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 
 // Starts the project (only `services` when not empty) and waits until every container is healthy.
 void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout,

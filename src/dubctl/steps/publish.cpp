@@ -55,7 +55,7 @@ class Publish final : public StepOf<PublishStep, Publish> {
           return fmt::format("{:.1f}s of media sent to {}", r.media_s, url);
         });
     if (!options.background) {
-      task->join();
+      task->wait_finished();
       if (!task->error().empty()) throw dub::Error(task->error());
       result.detail = task->summary();
     }

@@ -30,7 +30,7 @@ class Sts final : public StepOf<StsDriveStep, Sts> {
   [[nodiscard]] std::string fixture() const override { return options.fixture; }
   void run(StepContext& ctx, StepResult& result) const override {
     result.detail = drive_sts(options, fixture_path(options.fixture, ctx.root), ctx.root, ctx.scenario_dir,
-                              result.measurements, check_interrupted);
+                              result.measurements, check_cancelled);
   }
 };
 
