@@ -91,6 +91,7 @@ ServiceConfig ServiceConfig::from_env() {
   c.max_finished_workers = static_cast<std::size_t>(
       env::get_int("MAX_FINISHED_WORKERS", static_cast<long>(c.max_finished_workers), 0, 10000));
   c.shutdown_timeout = env::get_duration("SHUTDOWN_TIMEOUT", c.shutdown_timeout);
+  c.faults = Faults::from_env();
   return c;
 }
 
@@ -132,7 +133,8 @@ nlohmann::json ServiceConfig::to_json() const {
           {"audio_jitter_tolerance_ms", audio_jitter_tolerance.count()},
           {"audio_discont_wait_ms", audio_discont_wait.count()},
           {"output_pacing", output_pacing},
-          {"rtmp_leadin_ms", rtmp_leadin.count()}};
+          {"rtmp_leadin_ms", rtmp_leadin.count()},
+          {"faults", faults.to_json()}};
 }
 
 }  // namespace dub::media_service

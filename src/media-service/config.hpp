@@ -6,6 +6,7 @@
 #include <string>
 
 #include "backoff.hpp"
+#include "faults.hpp"
 
 namespace dub::media_service {
 
@@ -47,6 +48,7 @@ struct ServiceConfig {
   std::chrono::milliseconds rtmp_leadin{2000};
   std::size_t max_finished_workers = 50;
   std::chrono::milliseconds shutdown_timeout{8000};
+  Faults faults;  // test-only fault injection, off unless MEDIA_FAULTS_ENABLED=1 (faults.hpp)
 
   // Reads the environment. Throws dub::Error naming the variable on a malformed value.
   static ServiceConfig from_env();

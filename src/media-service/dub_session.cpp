@@ -282,6 +282,12 @@ void DubSession::send(std::vector<sts::StsFragment>& to_send) {
         dump_fragment_wav(o_.config.segment_dir, o_.name, f.sequence_number, "in", pcm, segmenter_->sample_rate(),
                           segmenter_->channels());
       }
+      if (o_.config.faults.drops(f.sequence_number)) {
+        // MEDIA_FAULT_DROP_FRAGMENT: lost on the way; in flight until FRAGMENT_TIMEOUT passes it through.
+        dub::log::warn("fault injection: fragment dropped instead of sent to the STS",
+                       fields({{"sequence_number", f.sequence_number}, {"fragment_id", f.fragment_id}}));
+        continue;
+      }
       link_->send(f);
       metrics_->fragments_sent.labels({o_.name}).inc();
       dub::log::info("fragment sent", fields({{"sequence_number", f.sequence_number},

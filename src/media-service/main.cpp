@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
     }
     auto config = dub::media_service::ServiceConfig::from_env();
     dub::log::set_level(dub::log::parse_level(config.log_level));
+    if (config.faults.any()) {
+      dub::log::warn("fault injection active: the output is broken on purpose (MEDIA_FAULTS_ENABLED, tests only)",
+                     {{"faults", config.faults.to_json()}});
+    }
     gst_init(&argc, &argv);
     check_gstreamer_elements();
     dub::media_service::Service service(config);

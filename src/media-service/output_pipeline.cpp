@@ -92,7 +92,8 @@ void OutputPipeline::open(int sample_rate, std::int64_t video_reorder_ns, bool w
   pipe_ = gst_pipeline_new(fmt::format("out-{}", o_.name).c_str());
   gst::watch_bus(pipe_, &bus_);
 
-  const std::string encoder = pick_aac_encoder(o_.config.audio_encoder);
+  const auto fault_codec = o_.config.faults.audio_elements();  // MEDIA_FAULT_AUDIO_CODEC (faults.hpp)
+  const std::string encoder = fault_codec ? fault_codec->encoder : pick_aac_encoder(o_.config.audio_encoder);
   status_.set_encoder(encoder);
   priming_frames_ = encoder_priming_frames(encoder);
   GstElement* audio_end = add_audio_branch(encoder);
@@ -115,18 +116,30 @@ void OutputPipeline::open(int sample_rate, std::int64_t video_reorder_ns, bool w
                                                           {"paced", sync}}));
 }
 
-// appsrc ! audioconvert ! encoder ! aacparse ! queue; returns the queue.
+// appsrc ! audioconvert ! encoder ! aacparse ! queue; returns the queue. MEDIA_FAULT_AUDIO_CODEC
+// (faults.hpp): audioresample to the fault codec's rate, its encoder (default bitrate), its parser.
 GstElement* OutputPipeline::add_audio_branch(const std::string& encoder) {
+  const auto fault_codec = o_.config.faults.audio_elements();
   asrc_ = time_appsrc("audio_src");
   GstElement* aconv = make_element("audioconvert");
   GstElement* enc = make_element(encoder.c_str());
-  // The property's type differs between encoders (gint, gint64): let GStreamer parse it.
-  gst_util_set_object_arg(G_OBJECT(enc), "bitrate", std::to_string(o_.config.audio_bitrate).c_str());
-  GstElement* aparse = make_element("aacparse");
+  GstElement* aparse = make_element(fault_codec ? fault_codec->parser.c_str() : "aacparse");
   GstElement* aq = unbounded_queue();
   gst_bin_add_many(GST_BIN(pipe_), asrc_, aconv, enc, aparse, aq, nullptr);
   link_or_throw(asrc_, aconv);
-  link_or_throw(aconv, enc);
+  if (fault_codec) {
+    GstElement* resample = make_element("audioresample");
+    gst_bin_add(GST_BIN(pipe_), resample);
+    link_or_throw(aconv, resample);
+    GstCaps* caps = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, fault_codec->sample_rate, nullptr);
+    const gboolean linked = gst_element_link_filtered(resample, enc, caps);
+    gst_caps_unref(caps);
+    if (linked == FALSE) throw Error(fmt::format("cannot link audioresample to {}", encoder));
+  } else {
+    // The property's type differs between encoders (gint, gint64): let GStreamer parse it.
+    gst_util_set_object_arg(G_OBJECT(enc), "bitrate", std::to_string(o_.config.audio_bitrate).c_str());
+    link_or_throw(aconv, enc);
+  }
   link_or_throw(enc, aparse);
   link_or_throw(aparse, aq);
   return aq;
@@ -193,7 +206,7 @@ void OutputPipeline::push_leadin(int sample_rate, int channels) {
   const std::int64_t samples = leadin_samples_;
   const std::vector<std::int16_t> silence(static_cast<std::size_t>(samples * channels), 0);
   GstBuffer* buf = gst_buffer_new_memdup(silence.data(), silence.size() * sizeof(std::int16_t));
-  GST_BUFFER_PTS(buf) = 0;
+  GST_BUFFER_PTS(buf) = o_.config.faults.audio_ts(0);
   GST_BUFFER_DURATION(buf) = static_cast<GstClockTime>(timeline_.leadin_ns);
   push(asrc_, buf, "audio");
   dub::log::info("output lead-in",
@@ -209,7 +222,7 @@ void OutputPipeline::push_audio(const PcmFragment& a) {
     push_leadin(a.sample_rate, a.channels);
   }
   GstBuffer* buf = gst_buffer_new_memdup(a.samples.data(), a.samples.size() * sizeof(std::int16_t));
-  GST_BUFFER_PTS(buf) = timeline_.out_ts(a.pts_ns);
+  GST_BUFFER_PTS(buf) = o_.config.faults.audio_ts(timeline_.out_ts(a.pts_ns));  // shifted: MEDIA_FAULT_AUDIO_SHIFT_MS
   GST_BUFFER_DURATION(buf) = static_cast<GstClockTime>(a.duration_ns);
   push(asrc_, buf, "audio");
 }

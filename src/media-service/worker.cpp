@@ -187,7 +187,7 @@ struct Worker::Impl {
   }
 
   void publish(ReadyFragment& r) {
-    const auto& a = r.audio;
+    auto& a = r.audio;
     if (!output.opened()) {
       std::int64_t reorder_ns = 0;
       if (const auto* v = video.front(); v != nullptr && v->dts_ns) {
@@ -196,6 +196,12 @@ struct Worker::Impl {
       output.open(a.sample_rate, reorder_ns, status.streams().video);
     }
     ensure_base();
+    const auto program_ns = static_cast<std::int64_t>(output.timeline().program_ts(a.pts_ns));
+    if (!o.config.faults.clip_to_output_limit(a, program_ns)) {
+      dub::log::warn("fault injection: fragment past MEDIA_FAULT_OUTPUT_LIMIT_MS not published",
+                     fields({{"sequence_number", r.record.sequence}}));
+      return;
+    }
     output.push_audio(a);
     drift.audio(a.pts_ns, a.input_pts_ns);
     PublishedFragment p;
@@ -229,7 +235,9 @@ struct Worker::Impl {
   // After the last fragment: the rest of the video, then end of stream on the output.
   void close_output() {
     if (!output.begin_close()) return;
-    if (!video.empty() && output.has_video() && output.timeline().base_ns) {
+    if (!o.config.faults.output_unlimited()) {
+      video.drain();  // MEDIA_FAULT_OUTPUT_LIMIT_MS: nothing past the limit goes out
+    } else if (!video.empty() && output.has_video() && output.timeline().base_ns) {
       auto rest = video.drain();
       for (auto& v : rest) output.push_video(v);
       status.video_published(rest.size());

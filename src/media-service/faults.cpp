@@ -1,0 +1,75 @@
+#include "faults.hpp"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "dub/sts/protocol.hpp"
+#include "dub/util/env.hpp"
+#include "dub/util/error.hpp"
+#include "segmenter.hpp"
+
+namespace dub::media_service {
+
+Faults Faults::from_env() {
+  Faults f;
+  f.enabled = env::get_bool("MEDIA_FAULTS_ENABLED", f.enabled);
+  f.audio_shift = std::chrono::milliseconds(env::get_int("MEDIA_FAULT_AUDIO_SHIFT_MS", 0, 0, 10'000));
+  f.output_limit = std::chrono::milliseconds(env::get_int("MEDIA_FAULT_OUTPUT_LIMIT_MS", 0, 0, 86'400'000));
+  if (env::get("MEDIA_FAULT_DROP_FRAGMENT")) {
+    f.drop_fragment = static_cast<std::uint64_t>(env::get_int("MEDIA_FAULT_DROP_FRAGMENT", 0, 0, 1'000'000));
+  }
+  f.audio_codec = env::get_or("MEDIA_FAULT_AUDIO_CODEC", "");
+  if (!f.audio_codec.empty() && f.audio_codec != "mp3") {
+    throw Error(fmt::format("MEDIA_FAULT_AUDIO_CODEC='{}': the only wrong codec on offer is mp3", f.audio_codec));
+  }
+  if (f.any() && !f.enabled) {
+    std::vector<std::string> set;
+    for (const char* name : {"MEDIA_FAULT_AUDIO_SHIFT_MS", "MEDIA_FAULT_OUTPUT_LIMIT_MS", "MEDIA_FAULT_DROP_FRAGMENT",
+                             "MEDIA_FAULT_AUDIO_CODEC"}) {
+      if (const auto value = env::get(name)) set.push_back(fmt::format("{}={}", name, *value));
+    }
+    throw Error(
+        fmt::format("{}: test-only fault injection that breaks the output, refused unless MEDIA_FAULTS_ENABLED=1 "
+                    "is set too (never in production)",
+                    fmt::join(set, ", ")));
+  }
+  return f;
+}
+
+bool Faults::any() const {
+  return audio_shift.count() > 0 || output_limit.count() > 0 || drop_fragment.has_value() || !audio_codec.empty();
+}
+
+nlohmann::json Faults::to_json() const {
+  nlohmann::json j = nlohmann::json::object();
+  if (audio_shift.count() > 0) j["audio_shift_ms"] = audio_shift.count();
+  if (output_limit.count() > 0) j["output_limit_ms"] = output_limit.count();
+  if (drop_fragment) j["drop_fragment"] = *drop_fragment;
+  if (!audio_codec.empty()) j["audio_codec"] = audio_codec;
+  return j;
+}
+
+std::uint64_t Faults::audio_ts(std::uint64_t ts_ns) const {
+  return ts_ns + static_cast<std::uint64_t>(std::chrono::nanoseconds(audio_shift).count());
+}
+
+bool Faults::clip_to_output_limit(PcmFragment& a, std::int64_t program_start_ns) const {
+  if (output_unlimited()) return true;
+  const std::int64_t limit_ns = std::chrono::nanoseconds(output_limit).count();
+  if (program_start_ns >= limit_ns) return false;
+  if (program_start_ns + a.duration_ns <= limit_ns) return true;
+  const std::int64_t keep_ns = limit_ns - program_start_ns;
+  const auto frames =
+      std::min<std::uint64_t>(a.frames(), static_cast<std::uint64_t>(keep_ns * a.sample_rate / 1'000'000'000));
+  a.samples.resize(frames * static_cast<std::size_t>(a.channels));
+  a.duration_ns = static_cast<std::int64_t>(sts::protocol::frames_to_ns(frames, a.sample_rate));
+  return frames > 0;
+}
+
+std::optional<Faults::AudioElements> Faults::audio_elements() const {
+  if (audio_codec == "mp3") return AudioElements{"lamemp3enc", "mpegaudioparse", 44100};
+  return std::nullopt;
+}
+
+}  // namespace dub::media_service
