@@ -1,0 +1,104 @@
+// The scenario deadline and Ctrl-C end the step in progress, through run_scenarios, without Docker:
+// a wait far longer than the scenario's timeout fails at the deadline with a message starting
+// "deadline", and SIGINT during the wait fails its case as interrupted within 2 s, with exit code 130.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "eventually.hpp"
+#include "runner.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// Nothing listens on port 9 here: every attempt is refused at once and the wait goes on polling.
+const char* const kScenario =
+    "name: long-wait\n"
+    "description: a wait far longer than the scenario's timeout\n"
+    "timeout: {}\n"
+    "steps:\n"
+    "  - wait: {http: \"http://127.0.0.1:9/never\", status: 200, timeout: 60s}\n";
+
+class RunCancel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("dub-run-cancel-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    for (const char* dir : {"compose", "scenarios"}) fs::create_directories(root_ / dir);
+    if (const char* old = std::getenv("DUBCTL_ROOT")) old_root_ = old;
+    ::setenv("DUBCTL_ROOT", root_.c_str(), 1);
+  }
+  void TearDown() override {
+    dubctl::interrupt_signal() = 0;
+    if (old_root_.empty()) {
+      ::unsetenv("DUBCTL_ROOT");
+    } else {
+      ::setenv("DUBCTL_ROOT", old_root_.c_str(), 1);
+    }
+    fs::remove_all(root_);
+  }
+
+  // Runs the scenario with `timeout`; returns the exit code.
+  int run(const std::string& timeout) {
+    auto text = std::string(kScenario);
+    text.replace(text.find("{}"), 2, timeout);
+    std::ofstream(root_ / "scenarios/long_wait.yaml") << text;
+    dubctl::RunOptions options;
+    options.scenario_args = {(root_ / "scenarios/long_wait.yaml").string()};
+    options.artifacts = root_ / "out";
+    options.cleanup = dubctl::Cleanup::Never;
+    return dubctl::run_scenarios(options);
+  }
+  [[nodiscard]] std::string junit() const {
+    std::ifstream in(root_ / "out/junit.xml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  // The case's time="..." in seconds.
+  [[nodiscard]] double case_time() const {
+    std::smatch m;
+    const auto text = junit();
+    if (!std::regex_search(text, m, std::regex(R"(<testcase [^>]*time="([0-9.]+)\")"))) return -1;
+    return std::stod(m[1].str());
+  }
+
+ private:
+  fs::path root_;
+  std::string old_root_;
+};
+
+TEST_F(RunCancel, AWaitPastTheScenarioTimeoutFailsAtTheDeadline) {
+  EXPECT_EQ(run("1s"), 1);
+  const auto text = junit();
+  EXPECT_NE(text.find("deadline: scenario timeout 1s reached during step at line 5 (wait"), std::string::npos) << text;
+  EXPECT_GE(case_time(), 1.0);
+  EXPECT_LT(case_time(), 3.0) << "the step ran on past the deadline";
+}
+
+TEST_F(RunCancel, SigintCancelsTheStepInProgressWithin2s) {
+  std::thread ctrl_c([] {
+    std::this_thread::sleep_for(500ms);
+    ::kill(::getpid(), SIGINT);  // run_scenarios' handler takes it
+  });
+  const int code = run("3m");
+  ctrl_c.join();
+  EXPECT_EQ(code, 130);
+  const auto text = junit();
+  EXPECT_NE(text.find("interrupted by signal 2 during step at line 5 (wait"), std::string::npos) << text;
+  EXPECT_LT(case_time(), 2.5);
+}
+
+}  // namespace
