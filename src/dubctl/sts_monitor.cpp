@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "dub/sts/monitor.hpp"
 #include "dub/sts/protocol.hpp"
@@ -94,6 +95,26 @@ StsMonitor& need_monitor(const std::unique_ptr<StsMonitor>& monitor) {
   return *monitor;
 }
 
+namespace {
+
+// Every sequence number from 0 on reached the STS, none skipped, and with `count` at least 0..count-1:
+// a count alone takes a short tail in the place of a lost fragment.
+void missing_fragment_problem(const std::vector<nlohmann::json>& sorted, int count,
+                              std::vector<std::string>& problems) {
+  std::set<long long> seen;
+  for (const auto& s : sorted) seen.insert(s.value("sequence_number", -1LL));
+  const long long until = std::max<long long>(count, seen.empty() ? 0 : *seen.rbegin() + 1);
+  std::vector<long long> missing;
+  for (long long seq = 0; seq < until && missing.size() < 20; ++seq) {
+    if (!seen.contains(seq)) missing.push_back(seq);
+  }
+  if (missing.empty()) return;
+  problems.push_back(fmt::format("fragment(s) {} never reached the STS (it reported sequence numbers [{}])",
+                                 fmt::join(missing, ", "), fmt::join(seen, ", ")));
+}
+
+}  // namespace
+
 std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<nlohmann::json>& summaries,
                              const std::filesystem::path& root,
                              std::vector<std::pair<std::string, std::string>>& properties) {
@@ -120,6 +141,7 @@ std::string verify_fragments(const VerifyFragmentsStep& step, const std::vector<
     problems.push_back(
         fmt::format("expected at least {} processed fragments, STS reported {}", *step.min_count, sorted.size()));
   }
+  if (step.count || step.min_count) missing_fragment_problem(sorted, step.count.value_or(0), problems);
   long long total_ns = 0;
   for (const auto& s : sorted) total_ns += s.value("duration_ns", 0LL);
   properties.emplace_back("sts_audio_s", fmt::format("{:.3f}", static_cast<double>(total_ns) / 1e9));

@@ -43,6 +43,27 @@ std::string text_of(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// US1-3 from the media service's own records: each fragment's `latency_ms` (first send -> result)
+// within `budget`; one that timed out never came back within FRAGMENT_TIMEOUT at all.
+void round_trip_problems(Duration budget, const nlohmann::json& fragments, std::vector<std::string>& problems) {
+  const auto budget_ms = static_cast<double>(budget.count());
+  for (const auto& f : fragments) {
+    const auto seq = f.value("sequence_number", -1);
+    const auto latency = f.find("latency_ms");
+    if (latency != f.end() && latency->is_number() && latency->get<double>() > budget_ms) {
+      problems.push_back(
+          fmt::format("fragment {}: round trip {:.0f} ms (sent -> dubbed audio back), over the {:.0f} ms "
+                      "budget",
+                      seq, latency->get<double>(), budget_ms));
+    } else if (text_of(f, "passthrough_reason") == "timeout") {
+      problems.push_back(
+          fmt::format("fragment {}: no answer before FRAGMENT_TIMEOUT, over the {:.0f} ms round-trip "
+                      "budget",
+                      seq, budget_ms));
+    }
+  }
+}
+
 }  // namespace
 
 std::string fragment_outcome(const nlohmann::json& fragment) {
@@ -99,6 +120,7 @@ std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlo
     problems.push_back(fmt::format("fragments never published to the output: {}", fmt::join(unpublished, ", ")));
   }
   if (auto problem = phases_problem(step.phases, outcomes)) problems.push_back(*problem);
+  if (step.max_round_trip) round_trip_problems(*step.max_round_trip, fragments, problems);
   if (step.min_reconnections) {
     const int reconnections = worker.contains("sts") ? worker["sts"].value("reconnections", 0) : 0;
     if (reconnections < *step.min_reconnections) {
@@ -143,12 +165,19 @@ std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<st
                                  std::chrono::duration<double>(step.timeout).count(), url, last));
   }
   std::map<std::string, int> counts;
-  for (const auto& f : worker.value("fragments", nlohmann::json::array())) ++counts[fragment_outcome(f)];
+  double max_round_trip_ms = 0;
+  for (const auto& f : worker.value("fragments", nlohmann::json::array())) {
+    ++counts[fragment_outcome(f)];
+    if (const auto l = f.find("latency_ms"); l != f.end() && l->is_number()) {
+      max_round_trip_ms = std::max(max_round_trip_ms, l->get<double>());
+    }
+  }
   std::vector<std::string> tally;
   tally.reserve(counts.size());
   for (const auto& [outcome, n] : counts) tally.push_back(fmt::format("{} {}", n, outcome));
   properties.emplace_back("worker_state", text_of(worker, "state"));
   properties.emplace_back("worker_fragments", fmt::format("{}", fmt::join(tally, ", ")));
+  properties.emplace_back("worker_max_round_trip_ms", fmt::format("{:.0f}", max_round_trip_ms));
   const auto problems = worker_problems(step, worker);
   if (!problems.empty()) {
     throw dub::Error(fmt::format("the worker of {} does not match:\n  - {}", stream, fmt::join(problems, "\n  - ")));

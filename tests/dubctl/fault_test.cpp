@@ -185,6 +185,37 @@ TEST(WorkerCheck, NamesEveryDifference) {
   EXPECT_EQ(problems[6], "sts.reconnections: expected at least 1, found 0");
 }
 
+TEST(WorkerCheck, EveryFragmentsRoundTripWithinTheBudget) {
+  auto timed = [](int seq, const std::string& state, nlohmann::json latency, const char* reason = nullptr) {
+    auto f = fragment(seq, state, reason);
+    f["latency_ms"] = std::move(latency);
+    return f;
+  };
+  const nlohmann::json fast = {{"state", "completed"},
+                               {"fragments", {timed(0, "dubbed", 2400.5), timed(1, "dubbed", 14999.0)}}};
+  const nlohmann::json slow = {
+      {"state", "completed"},
+      {"fragments",
+       {timed(0, "dubbed", 20012.4), timed(1, "dubbed", 900.0), timed(2, "passthrough", nullptr, "timeout")}}};
+  dubctl::VerifyWorkerStep step;
+  EXPECT_TRUE(dubctl::worker_problems(step, slow).empty());  // no budget: not checked
+  step.max_round_trip = std::chrono::seconds(15);
+  EXPECT_TRUE(dubctl::worker_problems(step, fast).empty());
+  const auto problems = dubctl::worker_problems(step, slow);
+  ASSERT_EQ(problems.size(), 2U);
+  EXPECT_EQ(problems[0], "fragment 0: round trip 20012 ms (sent -> dubbed audio back), over the 15000 ms budget");
+  EXPECT_EQ(problems[1], "fragment 2: no answer before FRAGMENT_TIMEOUT, over the 15000 ms round-trip budget");
+}
+
+TEST(ScenarioVerifyWorker, ParsesTheRoundTripBudget) {
+  const auto s = parse_scenario(with_steps("  - verify: {worker: {max_round_trip: 15s}}\n"), "x.yaml");
+  EXPECT_EQ(dubctl::step_as<dubctl::VerifyWorkerStep>(s.steps[0]).max_round_trip, std::chrono::seconds(15));
+  const auto none = parse_scenario(with_steps("  - verify: {worker: {state: completed}}\n"), "x.yaml");
+  EXPECT_FALSE(dubctl::step_as<dubctl::VerifyWorkerStep>(none.steps[0]).max_round_trip);
+  expect_rejected(with_steps("  - verify: {worker: {max_round_trip: soon}}\n"), 5,
+                  "steps[0].verify.worker.max_round_trip");
+}
+
 TEST(Containers, ParsesDockerInspectLines) {
   const auto list = dubctl::parse_container_statuses(
       "/dubmedia_media-service_1|media-service|exited||137|false|8080,\n"

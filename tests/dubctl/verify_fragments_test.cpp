@@ -129,4 +129,42 @@ TEST(VerifyFragments, ALongerLastFragmentIsNoTail) {
   EXPECT_THROW(dubctl::verify_fragments(step, counting_with_tail(16'000'000), DUB_SOURCE_DIR, props), dub::Error);
 }
 
+// A fragment lost on its way (the fault matrix's dropped fragment): the tail must not stand in for it,
+// and a stream whose every fragment was lost is caught too.
+TEST(VerifyFragments, ALostFragmentIsNamedEvenWhenTheTailMakesUpTheCount) {
+  dubctl::VerifyFragmentsStep step;
+  step.count = 1;
+  step.tail = std::chrono::milliseconds(50);
+  step.status = "any";
+  step.dubbed = false;
+  std::vector<std::pair<std::string, std::string>> props;
+  auto first = summary(0, "hello world", "hola mundo");
+  first["duration_ns"] = 6'000'000'000LL;
+  auto tail = summary(1, "", "");
+  tail["duration_ns"] = 16'000'000LL;
+  EXPECT_NO_THROW(dubctl::verify_fragments(step, {first, tail}, DUB_SOURCE_DIR, props));
+  EXPECT_NO_THROW(dubctl::verify_fragments(step, {first}, DUB_SOURCE_DIR, props));
+  for (const auto& reported : {std::vector<nlohmann::json>{tail}, std::vector<nlohmann::json>{}}) {
+    try {
+      dubctl::verify_fragments(step, reported, DUB_SOURCE_DIR, props);
+      ADD_FAILURE() << "fragment 0 lost, and the check passed with " << reported.size() << " reported";
+    } catch (const dub::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("fragment(s) 0 never reached the STS"), std::string::npos) << e.what();
+    }
+  }
+  auto frags = counting();
+  frags.erase(frags.begin() + 2);
+  dubctl::VerifyFragmentsStep at_least;
+  at_least.min_count = 3;
+  try {
+    dubctl::verify_fragments(at_least, frags, DUB_SOURCE_DIR, props);
+    ADD_FAILURE() << "fragment 2 lost, and min_count passed";
+  } catch (const dub::Error& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("fragment(s) 2 never reached the STS (it reported sequence numbers [0, 1, 3, 4])"),
+        std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace

@@ -203,9 +203,12 @@ struct VerifyWorkerStep {
   std::string error_contains;      // in the worker's `error`
   std::string end_reason_contains;
   std::optional<int> min_fragments;
-  bool all_published = true;                   // every fragment reached the output
-  std::vector<FragmentPhase> phases;           // the fragments in order fall into these runs (empty: no check)
-  std::optional<int> min_reconnections;        // sts.reconnections: the STS link was reopened this often
+  bool all_published = true;             // every fragment reached the output
+  std::vector<FragmentPhase> phases;     // the fragments in order fall into these runs (empty: no check)
+  std::optional<int> min_reconnections;  // sts.reconnections: the STS link was reopened this often
+  // US1-3: every fragment's round trip as the media service measured it (sent -> dubbed audio back,
+  // `latency_ms`) at most this; a fragment that timed out waiting for its answer fails it too.
+  std::optional<Duration> max_round_trip;
   Duration timeout{std::chrono::seconds(60)};  // for the worker to finish
 };
 

@@ -105,6 +105,7 @@ VerifyWorkerStep parse_options(const YAML::Node& value, const std::string& path,
     }
   }
   if (r.has("min_reconnections")) v.min_reconnections = r.integer("min_reconnections", 0, 0, 1000);
+  if (r.has("max_round_trip")) v.max_round_trip = r.duration("max_round_trip", Duration{0});
   v.timeout = r.duration("timeout", v.timeout);
   r.finish();
   return v;
