@@ -267,6 +267,12 @@ void register_scenario_commands(CLI::App& app, Options& o) {
   run->add_option("scenarios", o.run.scenario_args, "Scenario files or folders (folders: every *.yaml)")->required();
   run->add_option("--repeat", o.run.repeat, "Run every scenario N times and print the pass rate")
       ->check(CLI::Range(1, 1000));
+  run->add_option("--min-pass-rate", o.run.min_pass_rate,
+                  "Fail the run (exit 1) when passed / (passed + failed) is below R, 0..1 (default 1.0: any "
+                  "failure fails it); the failed runs are named")
+      ->check(CLI::Range(0.0, 1.0));
+  run->add_flag("--strict", o.run.strict,
+                "Count a skipped scenario (missing fixture, taken host port) as failed: for CI");
   run->add_option("--junit", o.junit, "JUnit XML file (default: <artifacts>/junit.xml)");
   run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
   run->add_option("--cleanup", o.cleanup,
@@ -279,10 +285,15 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/                        every scenario, stacks started once\n"
            "  dubctl run scenarios/full_pipeline.yaml --keep-up --artifacts out/debug\n"
            "  dubctl run scenarios/ --repeat 5 --junit out/junit.xml   the pass rate of 5 rounds\n"
+           "  dubctl run scenarios/full_pipeline.yaml --repeat 10 --min-pass-rate 0.95   fail below 95%\n"
+           "  dubctl run scenarios/ --strict               CI: a skipped scenario fails the run\n"
            "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"
-           "problem of every file listed (file:line: key: problem), as `dubctl validate` prints them.");
+           "problem of every file listed (file:line: key: problem), as `dubctl validate` prints them.\n"
+           "A scenario that cannot run on this host (a fixture missing, a host port taken) is skipped with\n"
+           "the reason in junit.xml, the others still run. The last line is \"N passed, M failed, K skipped\";\n"
+           "exit 1 when the pass rate is below --min-pass-rate (skips count only with --strict).");
   handlers()[run] = cmd_run;
 
   auto* validate = app.add_subcommand("validate", "Check scenario files against the schema without running them");

@@ -313,6 +313,7 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
   r.description = scenario.description;
   r.file = scenario.file.string();
   r.passed = tc.failure.empty() && !tc.skipped;
+  r.skipped = tc.skipped;
   r.failure = tc.skipped ? "skipped: " + tc.skip_reason : tc.failure;
   r.time_s = tc.time_s;
   r.properties = tc.properties;

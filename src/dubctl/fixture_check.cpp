@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "dub/util/error.hpp"
 #include "steps/step.hpp"
 
 namespace fs = std::filesystem;
@@ -50,9 +49,8 @@ std::vector<std::string> missing_fixtures(const Scenario& scenario, const fs::pa
   return missing;
 }
 
-void check_fixtures(const Scenario& scenario, const fs::path& root) {
-  const auto missing = missing_fixtures(scenario, root);
-  if (!missing.empty()) throw dub::Error(missing.front());
+std::string missing_fixtures_reason(const Scenario& scenario, const fs::path& root) {
+  return fmt::format("{}", fmt::join(missing_fixtures(scenario, root), "\n"));
 }
 
 }  // namespace dubctl

@@ -1,6 +1,6 @@
 #pragma once
 // Fixtures a scenario publishes: where they are looked for, what to say when one is missing, and
-// the check that runs before anything starts.
+// the check that runs before a scenario starts.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,12 +16,13 @@ std::filesystem::path fixture_path(const std::string& fixture, const std::filesy
 std::string missing_fixture_message(const std::filesystem::path& path, const std::filesystem::path& root);
 
 // Every publish (and sts) step whose fixture is written without ${...} must name an existing file,
-// unless the step is marked `expect_error` (a negative scenario). Throws dub::Error
-// "file:line: steps[i].publish.fixture: fixture not found: ..." for the first one that does not.
-void check_fixtures(const Scenario& scenario, const std::filesystem::path& root);
+// unless the step is marked `expect_error` (a negative scenario). Why `scenario` cannot run on this
+// checkout: one "file:line: steps[i].publish.fixture: fixture not found: ..." line per missing
+// fixture (which file, where it was looked for, how to regenerate it); "" when all are there.
+// `dubctl run` reports such a scenario as skipped with this reason (spec edge case 8).
+std::string missing_fixtures_reason(const Scenario& scenario, const std::filesystem::path& root);
 
-// The same check, every step: one "file:line: steps[i].publish.fixture: fixture not found: ..."
-// per missing fixture (dubctl validate lists them all).
+// The same, as a list (dubctl validate prints them all).
 std::vector<std::string> missing_fixtures(const Scenario& scenario, const std::filesystem::path& root);
 
 }  // namespace dubctl

@@ -181,7 +181,7 @@ void check_ports_free(const Stack& stack, const std::map<std::string, std::strin
   if (taken.empty()) return;
   std::map<int, std::string> holders;
   for (const auto& p : taken) holders[p.host_port] = container_holding(p.host_port);
-  throw dub::Error(port_conflict_message(stack.name, taken, holders));
+  throw PortConflict(port_conflict_message(stack.name, taken, holders));
 }
 
 std::string explain_port_error(const Stack& stack, const std::map<std::string, std::string>& env,

@@ -8,9 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "dub/util/error.hpp"
 #include "stacks.hpp"
 
 namespace dubctl {
+
+// A host port a stack publishes is taken by something else: the host's problem, not the pipeline's.
+// `dubctl up` exits 3 with it; `dubctl run` reports the scenario as skipped with it (spec edge case 5).
+class PortConflict : public dub::Error {
+ public:
+  using dub::Error::Error;
+};
 
 struct PublishedPort {
   std::string service;   // compose service publishing it
@@ -40,7 +48,7 @@ std::string port_conflict_message(const std::string& stack_name, const std::vect
 // allocated", "listen tcp4 0.0.0.0:8554: bind: address already in use").
 std::vector<int> ports_in_compose_error(const std::string& output);
 
-// Before `compose up`: throws dub::Error with port_conflict_message() when a port the stack
+// Before `compose up`: throws PortConflict with port_conflict_message() when a port the stack
 // publishes is taken by anything but the stack's own running containers.
 void check_ports_free(const Stack& stack, const std::map<std::string, std::string>& env,
                       const std::vector<std::string>& services);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include "dub/sts/pcm.hpp"
 #include "dub/sts/protocol_gen.hpp"
@@ -165,15 +166,22 @@ std::string summary_cells(const ScenarioReport& s) {
       s.max_drift_ms ? fmt::format("{:.1f} ms", *s.max_drift_ms) : "–", duration);
 }
 
+// The badge's class and label: pass PASSED, skip SKIPPED, fail FAILED.
+std::pair<const char*, const char*> badge(const ScenarioReport& s) {
+  if (s.passed) return {"pass", "PASSED"};
+  return s.skipped ? std::pair{"skip", "SKIPPED"} : std::pair{"fail", "FAILED"};
+}
+
 std::string scenario_section(const ScenarioReport& s) {
   const auto id = slug(s.name);
-  std::string out = fmt::format("<section class=\"scenario {}\" id=\"scenario-{}\">\n", s.passed ? "passed" : "failed",
-                                html_escape(id));
-  out += fmt::format("<h2><span class=\"badge {}\">{}</span> {}</h2>\n", s.passed ? "pass" : "fail",
-                     s.passed ? "PASSED" : "FAILED", html_escape(s.name));
+  const auto [badge_class, badge_label] = badge(s);
+  std::string out = fmt::format("<section class=\"scenario {}\" id=\"scenario-{}\">\n",
+                                s.passed ? "passed" : (s.skipped ? "skipped" : "failed"), html_escape(id));
+  out += fmt::format("<h2><span class=\"badge {}\">{}</span> {}</h2>\n", badge_class, badge_label, html_escape(s.name));
   out += fmt::format("<p class=\"desc\">{}</p>\n", html_escape(s.description));
   if (!s.passed) {
-    out += fmt::format("<div class=\"failure\"><strong>Failing assertion</strong><pre>{}</pre></div>\n",
+    out += fmt::format("<div class=\"failure\"><strong>{}</strong><pre>{}</pre></div>\n",
+                       s.skipped ? "Why it did not run" : "Failing assertion",
                        html_escape(s.failure.empty() ? std::string("(no message)") : s.failure));
   }
   out += "<dl class=\"props\">\n";
@@ -266,7 +274,7 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 .desc { color: var(--muted); margin: 0 0 10px; }
 .badge { display: inline-block; font-size: 12px; font-weight: bold; color: #fff; border-radius: 3px;
   padding: 2px 7px; vertical-align: 3px; }
-.badge.pass { background: var(--ok); } .badge.fail { background: var(--bad); }
+.badge.pass { background: var(--ok); } .badge.fail { background: var(--bad); } .badge.skip { background: #b7791f; }
 .failure { background: #fdecea; border: 1px solid #f5c2c0; border-radius: 4px; padding: 8px 12px; margin: 8px 0; }
 .failure pre { margin: 4px 0 0; white-space: pre-wrap; font-size: 13px; }
 dl.props { display: flex; flex-wrap: wrap; gap: 8px; margin: 10px 0; }
@@ -312,18 +320,21 @@ footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
 std::string render_html(const RunReport& run) {
   const auto passed =
       std::count_if(run.scenarios.begin(), run.scenarios.end(), [](const ScenarioReport& s) { return s.passed; });
-  const auto failed = static_cast<long>(run.scenarios.size()) - passed;
+  const auto skipped =
+      std::count_if(run.scenarios.begin(), run.scenarios.end(), [](const ScenarioReport& s) { return s.skipped; });
+  const auto failed = static_cast<long>(run.scenarios.size()) - passed - skipped;
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += fmt::format("<title>{} — {} passed, {} failed</title>\n", html_escape(run.title), passed, failed);
+  out += fmt::format("<title>{} — {} passed, {} failed, {} skipped</title>\n", html_escape(run.title), passed, failed,
+                     skipped);
   out += fmt::format("<style>{}</style>\n</head>\n<body>\n<main>\n", kStyle);
   out +=
       fmt::format("<header>\n<h1>{}</h1>\n<p class=\"meta\">{}{}</p>\n", html_escape(run.title),
                   html_escape(run.started_at), run.wall_time_s > 0 ? fmt::format(" · {:.1f} s", run.wall_time_s) : "");
   out += fmt::format(
       "<p class=\"totals\" id=\"totals\"><span class=\"badge {}\">{}</span> <span class=\"n\">{}</span> passed, "
-      "<span class=\"n\">{}</span> failed</p>\n</header>\n",
-      failed == 0 ? "pass" : "fail", failed == 0 ? "PASSED" : "FAILED", passed, failed);
+      "<span class=\"n\">{}</span> failed, <span class=\"n\">{}</span> skipped</p>\n</header>\n",
+      failed == 0 ? "pass" : "fail", failed == 0 ? "PASSED" : "FAILED", passed, failed, skipped);
   out +=
       "<table class=\"summary\" id=\"summary\">\n<thead><tr><th>scenario</th><th>result</th><th class=\"num\">time</th>"
       "<th class=\"num\">fragments</th><th class=\"num\">passthroughs</th><th class=\"num\">max A/V drift</th>"
@@ -333,8 +344,7 @@ std::string render_html(const RunReport& run) {
     out += fmt::format(
         "<tr><td><a href=\"#scenario-{}\">{}</a></td><td><span class=\"badge {}\">{}</span></td>"
         "<td class=\"num\">{:.1f} s</td>{}</tr>\n",
-        html_escape(slug(s.name)), html_escape(s.name), s.passed ? "pass" : "fail", s.passed ? "PASSED" : "FAILED",
-        s.time_s, summary_cells(s));
+        html_escape(slug(s.name)), html_escape(s.name), badge(s).first, badge(s).second, s.time_s, summary_cells(s));
   }
   out += "</tbody>\n</table>\n";
   for (const auto& s : run.scenarios) out += scenario_section(s);
@@ -348,7 +358,7 @@ std::string terminal_summary(const std::vector<ScenarioReport>& scenarios, bool 
   std::size_t width = 8;
   for (const auto& s : scenarios) width = std::max(width, s.name.size());
   width = std::min<std::size_t>(width, 40);
-  std::string out = fmt::format("{:<{}}  {:<6}  {:>9}  {:>12}  {:>9}  {:>17}  {:>7}\n", "scenario", width, "result",
+  std::string out = fmt::format("{:<{}}  {:<7}  {:>9}  {:>12}  {:>9}  {:>17}  {:>7}\n", "scenario", width, "result",
                                 "fragments", "passthroughs", "max drift", "output / input", "time");
   for (const auto& s : scenarios) {
     const auto passthroughs = std::count_if(s.fragments.begin(), s.fragments.end(),
@@ -358,11 +368,12 @@ std::string terminal_summary(const std::vector<ScenarioReport>& scenarios, bool 
       duration = s.input_duration_s ? fmt::format("{:.2f}s / {:.2f}s", *s.output_duration_s, *s.input_duration_s)
                                     : fmt::format("{:.2f}s", *s.output_duration_s);
     }
-    const std::string result = s.passed ? "passed" : "FAILED";
-    const auto padded = fmt::format("{:<6}", result);
-    const auto shown = !colour    ? padded
-                       : s.passed ? fmt::format(fmt::fg(fmt::terminal_color::green), "{}", padded)
-                                  : fmt::format(fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold, "{}", padded);
+    const std::string result = s.passed ? "passed" : (s.skipped ? "skipped" : "FAILED");
+    const auto padded = fmt::format("{:<7}", result);
+    const auto shown = !colour     ? padded
+                       : s.passed  ? fmt::format(fmt::fg(fmt::terminal_color::green), "{}", padded)
+                       : s.skipped ? fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", padded)
+                                   : fmt::format(fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold, "{}", padded);
     auto name = s.name.size() > width ? s.name.substr(0, width - 1) + "~" : s.name;
     out += fmt::format("{:<{}}  {}  {:>9}  {:>12}  {:>9}  {:>17}  {:>6.1f}s\n", name, width, shown,
                        s.has_media ? std::to_string(s.fragments.size()) : "-",

@@ -90,7 +90,8 @@ struct ScenarioReport {
   std::string description;
   std::string file;
   bool passed = false;
-  std::string failure;  // the failing assertion, verbatim
+  bool skipped = false;  // did not run (a fixture missing, a host port taken): `failure` says why
+  std::string failure;   // the failing assertion, verbatim
   double time_s = 0;
   std::vector<std::pair<std::string, std::string>> properties;  // JUnit properties (measured figures)
   std::vector<HeardRow> heard;                                  // verify heard: the judge's windows

@@ -14,6 +14,8 @@ namespace dubctl {
 struct RunOptions {
   std::vector<std::string> scenario_args;  // files or folders
   int repeat = 1;
+  double min_pass_rate = 1.0;       // --min-pass-rate: below it the run fails (verdict.hpp)
+  bool strict = false;              // --strict: a skipped scenario counts as a failed one
   std::filesystem::path junit;      // empty: <artifacts>/junit.xml
   std::filesystem::path artifacts;  // empty: out/<timestamp>
   bool keep_up = false;             // --keep-up (commands.cpp turns it into cleanup = never)
@@ -21,7 +23,8 @@ struct RunOptions {
   EnvMap env;  // --env KEY=VAL: applied to every stack and to ${...} expansion
 };
 
-// Returns the process exit code: 0 when every scenario passed, 1 otherwise.
+// Returns the process exit code (verdict.hpp): 0 when the pass rate meets --min-pass-rate (skips left
+// out unless --strict), 1 otherwise, 130 when interrupted.
 int run_scenarios(const RunOptions& options);
 
 }  // namespace dubctl

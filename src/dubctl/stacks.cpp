@@ -88,9 +88,9 @@ void stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
     if (up.output.find("port is already allocated") != std::string::npos ||
         up.output.find("address already in use") != std::string::npos) {
       const auto ports = explain_port_error(stack, env, services, up.output);
-      hint = "\n" + (ports.empty() ? "A published port is taken: stop whatever holds it, or choose other ports "
-                                     "(see README, Configuration)."
-                                   : ports);
+      // Taken between the check above and compose: the same conflict (a skip under `dubctl run`).
+      if (!ports.empty()) throw PortConflict(fmt::format("{}\ncompose said:\n{}", ports, up.output));
+      hint = "\nA published port is taken: stop whatever holds it, or choose other ports (see README, Configuration).";
     } else if (up.output.find("No such image") != std::string::npos ||
                up.output.find("pull access denied") != std::string::npos) {
       hint = "\nAn image is missing: run scripts/provision-images.";

@@ -42,4 +42,21 @@ TEST(JUnit, FailureMessageCarriesTheProblems) {
             std::string::npos);
 }
 
+// A scenario that did not run (a fixture missing, a port taken) is a <skipped> case with its reason,
+// counted in the suite's skipped attribute and not as a failure (the common JUnit schema).
+TEST(JUnit, SkippedCaseCarriesItsReason) {
+  std::vector<dubctl::TestCase> cases(2);
+  cases[0].name = "missing-fixture";
+  cases[0].skipped = true;
+  cases[0].skip_reason = "sc.yaml:6: steps[1].publish.fixture: fixture not found: <x>.mp4";
+  cases[1].name = "ok";
+  const auto xml = dubctl::junit_xml({}, cases);
+  EXPECT_NE(xml.find(R"(<testsuite name="dubctl" tests="2" failures="0" errors="0" skipped="1")"), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find(R"(<skipped message="sc.yaml:6: steps[1].publish.fixture: fixture not found: &lt;x&gt;.mp4"/>)"),
+            std::string::npos)
+      << xml;
+  EXPECT_EQ(xml.find("<failure"), std::string::npos) << xml;
+}
+
 }  // namespace

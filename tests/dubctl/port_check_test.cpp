@@ -103,6 +103,22 @@ TEST(PortCheck, ATakenPortIsNamedWithItsVariableAndWhatToDo) {
   std::filesystem::remove(file);
 }
 
+// The check before `compose up` throws the PortConflict type (which `dubctl run` turns into a skipped
+// case, spec edge case 5), not a bare dub::Error, and its message names the port.
+TEST(PortCheck, ATakenPortBeforeComposeUpIsAPortConflict) {
+  Listener holder;
+  const auto file = compose_file(holder.port(), 9997);
+  const dubctl::Stack stack{"media", "dub-port-check-test-project", file};
+  try {
+    dubctl::check_ports_free(stack, {}, {"mediamtx"});
+    ADD_FAILURE() << "a taken port passed the check";
+  } catch (const dubctl::PortConflict& e) {
+    EXPECT_NE(std::string(e.what()).find("host port " + std::to_string(holder.port())), std::string::npos) << e.what();
+  }
+  holder.close();
+  std::filesystem::remove(file);
+}
+
 TEST(PortCheck, PortsNamedInDockerErrors) {
   EXPECT_EQ(dubctl::ports_in_compose_error(
                 "ERROR: for mediamtx  Cannot start service mediamtx: driver failed programming external connectivity "

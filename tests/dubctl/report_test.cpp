@@ -126,6 +126,25 @@ TEST(ReportTest, FailedScenarioShowsItsAssertion) {
   EXPECT_NE(html.find("0</span> passed"), std::string::npos);
 }
 
+// A scenario that did not run shows as skipped with its reason, in the page and in the terminal
+// table, and is neither passed nor failed in the totals.
+TEST(ReportTest, SkippedScenarioShowsWhyItDidNotRun) {
+  auto s = sample();
+  s.passed = false;
+  s.skipped = true;
+  s.has_media = false;
+  s.failure = "skipped: fixture not found: gone.mp4";
+  dubctl::report::RunReport run;
+  run.scenarios = {s};
+  const auto html = dubctl::report::render_html(run);
+  EXPECT_NE(html.find("<span class=\"badge skip\">SKIPPED</span> full-pipeline"), std::string::npos) << html;
+  EXPECT_NE(html.find("Why it did not run"), std::string::npos);
+  EXPECT_NE(html.find("fixture not found: gone.mp4"), std::string::npos);
+  EXPECT_NE(html.find("0</span> failed, <span class=\"n\">1</span> skipped"), std::string::npos) << html;
+  const auto plain = dubctl::report::terminal_summary({s}, false);
+  EXPECT_TRUE(std::regex_search(plain, std::regex(R"(full-pipeline\s+skipped\s+-)"))) << plain;
+}
+
 TEST(ReportTest, LatencyBarsStackTheStagesUnderTheBudgetLine) {
   const auto s = sample();
   const auto svg = dubctl::report::svg_latency("lat", s.fragments);

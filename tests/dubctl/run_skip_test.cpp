@@ -1,0 +1,143 @@
+// End to end through the dubctl binary, without Docker (PATH holds no docker): a scenario whose
+// fixture is missing and one whose host port is taken end as skipped JUnit cases with the reason,
+// the other scenarios still run, junit.xml and report.html are written, --strict turns the skips
+// into failures, and --repeat with --min-pass-rate names the failed runs.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string out;  // standard output
+  std::string err;  // standard error
+  std::string junit;
+};
+
+class RunSkips : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("dub-run-skip-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    for (const char* dir : {"compose/media", "scenarios", "fixtures/test_streams"}) fs::create_directories(root_ / dir);
+    write("scenarios/missing.yaml",
+          "name: missing\ndescription: publishes a fixture that is not there\n"
+          "steps:\n  - publish: {fixture: not-there.mp4}\n");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void write(const std::string& rel, const std::string& text) const { std::ofstream(root_ / rel) << text; }
+
+  static std::string read(const fs::path& file) {
+    std::ifstream in(file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // Runs `dubctl run <args>` in the temporary project with an environment holding nothing but a PATH
+  // without docker (nothing can start a container) and no Chromium (no screenshot: fast).
+  Result run(const std::string& args) const {
+    const auto artifacts = root_ / "out";
+    fs::remove_all(artifacts);
+    const auto command = "cd " + root_.string() +
+                         " && /usr/bin/env -i PATH=/nonexistent DUBCTL_ROOT=" + root_.string() + " " + DUBCTL_BINARY +
+                         " run " + args + " --artifacts " + artifacts.string() + " --cleanup never 2>" +
+                         (root_ / "stderr.txt").string();
+    Result r;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return r;
+    std::array<char, 4096> buffer{};
+    while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) r.out += buffer.data();
+    const int raw = ::pclose(pipe);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.err = read(root_ / "stderr.txt");
+    r.junit = read(artifacts / "junit.xml");
+    EXPECT_TRUE(fs::exists(artifacts / "report.html")) << r.err;
+    return r;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(RunSkips, MissingFixtureIsASkippedCaseAndJunitIsWritten) {
+  const auto r = run("scenarios/missing.yaml");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;  // a skip alone does not fail the run
+  EXPECT_TRUE(r.out.ends_with("0 passed, 0 failed, 1 skipped\n")) << r.out;
+  EXPECT_NE(r.junit.find(R"(tests="1" failures="0" errors="0" skipped="1")"), std::string::npos) << r.junit;
+  const auto skipped = r.junit.find("<skipped message=\"");
+  ASSERT_NE(skipped, std::string::npos) << r.junit;
+  const auto message = r.junit.substr(skipped, r.junit.find("/>", skipped) - skipped);
+  EXPECT_NE(message.find("missing.yaml:4: steps[0].publish.fixture: fixture not found: "), std::string::npos)
+      << message;  // which fixture
+  EXPECT_NE(message.find((root_ / "fixtures/test_streams/not-there.mp4").string()), std::string::npos)
+      << message;                                                                  // where it was looked for
+  EXPECT_NE(message.find("scripts/make-fixtures"), std::string::npos) << message;  // how to regenerate
+  EXPECT_NE(r.err.find("skipped runs (--strict fails them):\n  missing: "), std::string::npos) << r.err;
+}
+
+TEST_F(RunSkips, StrictTurnsTheSkipIntoAFailure) {
+  const auto r = run("scenarios/missing.yaml --strict");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_TRUE(r.out.ends_with("0 passed, 1 failed, 0 skipped\n")) << r.out;
+  EXPECT_NE(r.junit.find("<failure message=\"skipped, and --strict counts a skip as a failure: "), std::string::npos)
+      << r.junit;
+  EXPECT_EQ(r.junit.find("<skipped"), std::string::npos) << r.junit;
+}
+
+// The other scenarios still run; below --min-pass-rate the run fails and names every failed run.
+TEST_F(RunSkips, OthersStillRunAndFailedRunsAreNamed) {
+  write("scenarios/refused.yaml",
+        "name: refused\ndescription: a wait that cannot succeed\n"
+        "steps:\n  - wait: {http: \"http://127.0.0.1:9/\", status: 200, timeout: 1s}\n");
+  auto r = run("scenarios/ --repeat 2 --min-pass-rate 0.5");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_TRUE(r.out.ends_with("0 passed, 2 failed, 2 skipped\n")) << r.out;
+  EXPECT_NE(r.junit.find(R"(tests="4" failures="2" errors="0" skipped="2")"), std::string::npos) << r.junit;
+  EXPECT_NE(r.err.find("pass rate: 0/2 (0%), minimum 50%: BELOW, the run fails"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("failed runs:\n  refused#1: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\n  refused#2: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("skipped runs (--strict fails them):\n  missing#1: "), std::string::npos) << r.err;
+  r = run("scenarios/ --repeat 2 --min-pass-rate 0");  // 0: the rate is reported, never fails the run
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+}
+
+TEST_F(RunSkips, TakenHostPortIsASkippedCaseNamingThePort) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  auto* sa = reinterpret_cast<sockaddr*>(&addr);
+  ASSERT_EQ(::bind(fd, sa, sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, sa, &len);
+  const auto port = std::to_string(ntohs(addr.sin_port));
+  write("compose/media/docker-compose.e2e.yml",
+        "services:\n  mediamtx:\n    image: none\n    ports: [\"${DUB_TEST_RTSP_PORT:-" + port + "}:8554\"]\n");
+  write("scenarios/port.yaml",
+        "name: port\ndescription: a stack whose host port is taken\nstacks: {media: {}}\nsteps:\n  - up: media\n");
+  const auto r = run("scenarios/port.yaml");
+  ::close(fd);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(r.out.ends_with("0 passed, 0 failed, 1 skipped\n")) << r.out;
+  EXPECT_NE(r.junit.find("<skipped message=\"the &#39;media&#39; stack cannot start: host port " + port +
+                         " (DUB_TEST_RTSP_PORT, mediamtx&#39;s port 8554) is already in use"),
+            std::string::npos)
+      << r.junit;
+}
+
+}  // namespace
