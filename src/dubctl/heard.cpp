@@ -184,7 +184,7 @@ nlohmann::json run_judge(const VerifyHeardStep& step, const fs::path& dir, doubl
                                          step.model};
   CommandResult r;
   try {
-    r = run_command(argv);
+    r = run_command(argv, {}, {.grace = std::chrono::milliseconds(200)});  // then removed: no need to wait long
   } catch (const Cancelled&) {
     remove_judge(name);
     throw;

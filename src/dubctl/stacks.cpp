@@ -144,8 +144,10 @@ std::optional<std::string> shared_network_left(const std::string& down_output) {
 void stack_down(const Stack& stack, const std::map<std::string, std::string>& env) {
   dub::log::info("stopping stack", {{"stack", stack.name}, {"project", stack.project}});
   // Bounded, and not cancelled by an interrupt: this is how an interrupted run cleans up (README,
-  // dubctl run: within 30 s of Ctrl-C). Containers get 10 s to stop, compose the rest.
-  const auto down = run_command(compose_args(stack, {"down", "--remove-orphans", "--timeout", "10"}), env,
+  // dubctl run: within 30 s of Ctrl-C). Containers get 10 s to stop, compose the rest. Its named
+  // volumes go too (the media service's scratch segments, the STS's small runtime cache; the models
+  // are in the image): a run leaves no container, network or volume behind.
+  const auto down = run_command(compose_args(stack, {"down", "--volumes", "--remove-orphans", "--timeout", "10"}), env,
                                 {.limit = std::chrono::seconds(25), .cancellable = false});
   if (down.exit_code == 0) return;
   // Two projects on one network (the same network name, spec edge case E7): the first to leave cannot

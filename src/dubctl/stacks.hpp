@@ -29,8 +29,8 @@ std::vector<std::string> compose_args(const Stack& stack, const std::vector<std:
 // Starts the project (only `services` when not empty) and waits until every container is healthy.
 void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout,
               const std::vector<std::string>& services = {});
-// Stops and removes the project. A network another project still uses (both named the same) is
-// left to that project: a warning, not an error.
+// Stops and removes the project: its containers, networks and named volumes. A network another
+// project still uses (both named the same) is left to that project: a warning, not an error.
 void stack_down(const Stack& stack, const std::map<std::string, std::string>& env);
 
 // The network `compose down` could not remove because another project's containers are still
