@@ -104,6 +104,7 @@ class Config:
     warmup: bool = True
     # Fault injection (tests only): every fragment is answered no earlier than this many ms after
     # it was received, whatever the pipeline takes. Simulates a slow service (scenarios/sts_slow.yaml).
+    # Refused at startup unless STS_FAULTS_ENABLED=1 (like the media service's MEDIA_FAULTS_ENABLED).
     fault_delay_ms: int = 0
 
     @property
@@ -126,6 +127,12 @@ class Config:
                 "the image has base and tiny.en)"
             )
         device = _choice(env, "DEVICE", "cpu", ("cpu",))
+        fault_delay_ms = _int(env, "STS_FAULT_DELAY_MS", 0, 0, 600_000)
+        if fault_delay_ms > 0 and not _bool(env, "STS_FAULTS_ENABLED", False):
+            raise ConfigError(
+                f"STS_FAULT_DELAY_MS={fault_delay_ms}: test-only fault injection that delays every answer, "
+                "refused unless STS_FAULTS_ENABLED=1 is set too (never in production)"
+            )
         return cls(
             host=env.get("HOST", "").strip() or "0.0.0.0",
             port=_int(env, "PORT", 3000, 1, 65535),
@@ -158,5 +165,5 @@ class Config:
             ).upper(),
             monitor_history=_int(env, "MONITOR_HISTORY", 100, 0, 10_000),
             warmup=env.get("STS_WARMUP", "1").strip().lower() not in ("0", "false", "no", "off"),
-            fault_delay_ms=_int(env, "STS_FAULT_DELAY_MS", 0, 0, 600_000),
+            fault_delay_ms=fault_delay_ms,
         )

@@ -77,10 +77,10 @@ def test_config_defaults_and_validation():
 
 def test_config_fault_delay():
     assert Config.from_env({}).fault_delay_ms == 0
-    assert Config.from_env({"STS_FAULT_DELAY_MS": "35000"}).fault_delay_ms == 35000
+    assert Config.from_env({"STS_FAULT_DELAY_MS": "35000", "STS_FAULTS_ENABLED": "1"}).fault_delay_ms == 35000
     for bad in ("-1", "soon", "600001", "1.5"):
         with pytest.raises(ConfigError, match="STS_FAULT_DELAY_MS"):
-            Config.from_env({"STS_FAULT_DELAY_MS": bad})
+            Config.from_env({"STS_FAULT_DELAY_MS": bad, "STS_FAULTS_ENABLED": "1"})
 
 
 # ------------------------------------------------------------------ translation
