@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "completion.hpp"
+#include "doctor.hpp"
 #include "dub/media/probe.hpp"
 #include "dub/media/publish.hpp"
 #include "dub/util/error.hpp"
@@ -195,6 +196,15 @@ int cmd_endpoints() {
   return 0;
 }
 
+// One line per check (doctor.hpp); exit 3 when any failed.
+int cmd_doctor() {
+  const auto root = project_root();
+  const auto artifacts = options().artifacts.empty() ? root / "out" : std::filesystem::path(options().artifacts);
+  const auto checks = run_doctor(root, parse_env_pairs(options().env_pairs), artifacts);
+  for (const auto& check : checks) fmt::print("{}\n", format_check(check));
+  return doctor_exit_code(checks);
+}
+
 std::map<const CLI::App*, std::function<int()>>& handlers() {
   static std::map<const CLI::App*, std::function<int()>> h;
   return h;
@@ -235,6 +245,19 @@ void register_stack_commands(CLI::App& app, Options& o) {
            "  dubctl endpoints                             the defaults (media.api=http://localhost:8080, ...)\n"
            "  dubctl endpoints --env MEDIA_SERVICE_PORT=18080 | grep media.api");
   handlers()[endpoints] = cmd_endpoints;
+
+  auto* doctor = app.add_subcommand("doctor",
+                                    "Check this host for the stacks: Docker, compose, ports, images, "
+                                    "Whisper models, disk space; each problem with its fix");
+  doctor->add_option("--env", o.env_pairs, "KEY=VALUE as for `run` (ports, ASR_MODEL); repeatable");
+  doctor->add_option("--artifacts", o.artifacts, "Where runs will write, for the disk check (default: out/)");
+  examples(doctor,
+           "  dubctl doctor                                every check, one line each\n"
+           "  dubctl doctor --env MEDIA_SERVICE_PORT=18080 the ports a run with this --env would use\n"
+           "  dubctl doctor | grep -v '^ok'                only the problems",
+           "Each line is \"ok|WARN|FAIL <check>: <what> [-> fix]\". Read-only: it starts no container.\n"
+           "Exit 0 when nothing failed (warnings allowed), 3 when a check failed.");
+  handlers()[doctor] = cmd_doctor;
 }
 
 void register_media_commands(CLI::App& app, Options& o) {

@@ -39,7 +39,8 @@ std::optional<std::pair<int, int>> split_port_spec(std::string spec) {
   return std::make_pair(*host, *container);
 }
 
-// Ports the running containers of `project` publish on the host.
+}  // namespace
+
 std::set<int> own_ports(const std::string& project) {
   std::set<int> ports;
   try {
@@ -55,6 +56,8 @@ std::set<int> own_ports(const std::string& project) {
   }
   return ports;
 }
+
+namespace {
 
 // Containers (of any project) publishing `port`.
 std::string container_holding(int port) {
@@ -118,6 +121,10 @@ std::vector<PublishedPort> published_ports(const fs::path& compose_file, const s
   return out;
 }
 
+int other_port(int port) {
+  return port + 10000 <= 65535 ? port + 10000 : port - 1000;
+}
+
 bool port_in_use(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
@@ -154,8 +161,7 @@ std::string port_conflict_message(const std::string& stack_name, const std::vect
     parts.push_back(fmt::format("host port {}{} is already in use{}", p.host_port,
                                 what.empty() ? "" : " (" + what + ")",
                                 holder != holders.end() && !holder->second.empty() ? " by " + holder->second : ""));
-    const int other = p.host_port + 10000 <= 65535 ? p.host_port + 10000 : p.host_port - 1000;
-    if (!p.variable.empty()) fixes.push_back(fmt::format("--env {}={}", p.variable, other));
+    if (!p.variable.empty()) fixes.push_back(fmt::format("--env {}={}", p.variable, other_port(p.host_port)));
   }
   text += fmt::format("{}.\nStop whatever holds it (`ss -ltnp 'sport = :{}'` shows the process", fmt::join(parts, "; "),
                       taken.empty() ? 0 : taken.front().host_port);

@@ -36,6 +36,12 @@ std::vector<PublishedPort> published_ports(const std::filesystem::path& compose_
 // True when something listens on TCP `port` (binding it on every address fails with EADDRINUSE).
 bool port_in_use(int port);
 
+// Host ports the running containers of compose project `project` publish (none when Docker cannot be asked).
+std::set<int> own_ports(const std::string& project);
+
+// A port to suggest instead of a taken one (the fix of a conflict: --env VARIABLE=<it>).
+int other_port(int port);
+
 // The ports of `ports` that are in use, leaving out `own` (ports this stack's running containers publish).
 std::vector<PublishedPort> taken_ports(const std::vector<PublishedPort>& ports, const std::set<int>& own = {});
 
