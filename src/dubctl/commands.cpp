@@ -296,6 +296,8 @@ void register_scenario_commands(CLI::App& app, Options& o) {
       ->check(CLI::Range(0.0, 1.0));
   run->add_flag("--strict", o.run.strict,
                 "Count a skipped scenario (missing fixture, taken host port) as failed: for CI");
+  run->add_flag("--fail-fast", o.run.fail_fast,
+                "After the first failed scenario, run no other: each is a skipped case naming that failure");
   run->add_option("--junit", o.junit, "JUnit XML file (default: <artifacts>/junit.xml)");
   run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
   run->add_option("--cleanup", o.cleanup,
@@ -310,6 +312,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/ --repeat 5 --junit out/junit.xml   the pass rate of 5 rounds\n"
            "  dubctl run scenarios/full_pipeline.yaml --repeat 10 --min-pass-rate 0.95   fail below 95%\n"
            "  dubctl run scenarios/ --strict               CI: a skipped scenario fails the run\n"
+           "  dubctl run scenarios/ --fail-fast            stop at the first failed scenario\n"
            "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"

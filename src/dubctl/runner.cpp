@@ -127,6 +127,12 @@ std::string run_step(const Step& step, StepContext& ctx, std::vector<std::pair<s
                      detail.empty() ? "" : ": " + detail);
 }
 
+// A step marked `skip: REASON`: not run, shown so (the scenario's case still passes on its other steps).
+std::string skipped_step_line(const Step& step) {
+  return fmt::format("  {} {} (line {}): {}", stderr_is_tty() ? "⚠ skipped" : "SKIPPED", step.action->describe(),
+                     step.line, *step.skip);
+}
+
 // "[[ATTACHMENT|path]]" (the convention Jenkins and GitLab read from <system-out>) for every file in
 // `dirs`: the logs saved on a failure and the recording of the output, for a CI to keep.
 std::string attachment_lines(const std::vector<fs::path>& dirs) {
@@ -180,7 +186,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
       } catch (const Cancelled& e) {
         throw StepFailure(fmt::format("{} before step at line {}", e.what(), step.line));
       }
-      const auto line = run_step(step, ctx, tc.properties, naming_dead);
+      const auto line = step.skip ? skipped_step_line(step) : run_step(step, ctx, tc.properties, naming_dead);
       fmt::print(stderr, "{}\n", line);
       log += line + "\n";
     }
@@ -233,18 +239,21 @@ int run_scenarios(const RunOptions& options) {
   const auto run_start = std::chrono::steady_clock::now();
   const SuiteInfo suite{"dubctl", fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::localtime(std::time(nullptr))), host_name()};
   const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
+  std::string failed_first;  // --fail-fast: the case whose failure leaves the rest not run
   for (int i = 1; i <= options.repeat && interrupt_signal() == 0; ++i) {
     for (std::size_t k = 0; k < scenarios.size() && interrupt_signal() == 0; ++k) {
       const auto& s = scenarios[k];
       ScenarioEvidence evidence;
-      if (missing[k].empty()) {
+      const auto skip_reason = failed_first.empty() ? missing[k] : fail_fast_reason(failed_first);
+      if (skip_reason.empty()) {
         cases.push_back(run_one(s, i, session, root, options, artifacts, evidence));
       } else {
         print_header(s);
-        print_skip(missing[k]);
-        cases.push_back(skipped_case(case_name(s.name, i, options.repeat), missing[k]));
+        print_skip(skip_reason);
+        cases.push_back(skipped_case(case_name(s.name, i, options.repeat), skip_reason));
       }
       if (options.strict) apply_strict(cases.back());
+      if (options.fail_fast && failed_first.empty() && !cases.back().failure.empty()) failed_first = cases.back().name;
       reports.push_back(build_scenario_report(s, cases.back(), evidence, i, root, artifacts));
     }
   }

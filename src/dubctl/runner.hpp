@@ -16,6 +16,7 @@ struct RunOptions {
   int repeat = 1;
   double min_pass_rate = 1.0;       // --min-pass-rate: below it the run fails (verdict.hpp)
   bool strict = false;              // --strict: a skipped scenario counts as a failed one
+  bool fail_fast = false;           // --fail-fast: after the first failed case the rest are skipped, not run
   std::filesystem::path junit;      // empty: <artifacts>/junit.xml
   std::filesystem::path artifacts;  // empty: out/<timestamp>
   bool keep_up = false;             // --keep-up (commands.cpp turns it into cleanup = never)

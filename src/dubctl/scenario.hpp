@@ -33,6 +33,8 @@ struct Step {
   // `expect_error: TEXT` beside the step: it passes only if it fails with a message containing TEXT
   // (expect_error.hpp).
   std::optional<std::string> expect_error;
+  // `skip: REASON`: the step is not run; the terminal and JUnit system-out show it skipped with REASON.
+  std::optional<std::string> skip;
 };
 
 struct Scenario {

@@ -35,6 +35,10 @@ TestCase skipped_case(std::string name, std::string reason) {
   return tc;
 }
 
+std::string fail_fast_reason(const std::string& failed_case) {
+  return fmt::format("not run: --fail-fast after {} failed", failed_case);
+}
+
 void apply_strict(TestCase& c) {
   if (!c.skipped) return;
   c.skipped = false;

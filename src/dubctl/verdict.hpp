@@ -2,6 +2,7 @@
 // The verdict of a `dubctl run`, decided from its JUnit cases alone (no I/O, unit-tested):
 //   - a scenario that cannot run on this host (a fixture missing, a host port taken) is a skipped
 //     case with its reason, and the rest of the run goes on;
+//   - --fail-fast: after the first failed case, the others are skipped cases, not run;
 //   - --strict turns every skip into a failure (CI: nothing passes by not running);
 //   - the pass rate is passed / (passed + failed), skips left out; the run fails (exit 1) when it is
 //     below --min-pass-rate (default 1.0: any failure fails the run), and names the failed runs;
@@ -19,6 +20,10 @@ std::string case_name(const std::string& scenario, int iteration, int repeat);
 
 // The case of a scenario run that did not run, skipped for `reason`.
 TestCase skipped_case(std::string name, std::string reason);
+
+// --fail-fast: the skip reason of every case after the first failed one, `failed_case`:
+// "not run: --fail-fast after <failed_case> failed".
+std::string fail_fast_reason(const std::string& failed_case);
 
 // --strict: a skipped case becomes a failed one, its reason kept.
 void apply_strict(TestCase& c);

@@ -115,6 +115,39 @@ TEST_F(RunSkips, OthersStillRunAndFailedRunsAreNamed) {
   EXPECT_EQ(r.status, 0) << r.out << r.err;
 }
 
+// `skip: REASON` on a step: not run (this one would fail), shown with its reason; the case passes.
+TEST_F(RunSkips, SkippedStepIsNotRunAndItsReasonShown) {
+  write("scenarios/stepskip.yaml",
+        "name: stepskip\ndescription: a step that would fail, skipped\n"
+        "steps:\n  - wait: {http: \"http://127.0.0.1:9/\", status: 200, timeout: 1s}\n    skip: issue 42\n");
+  const auto r = run("scenarios/stepskip.yaml");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(r.out.ends_with("1 passed, 0 failed, 0 skipped\n")) << r.out;
+  EXPECT_NE(r.err.find("SKIPPED wait for HTTP 200 from http://127.0.0.1:9/"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(line 4): issue 42"), std::string::npos) << r.err;
+  const auto out = r.junit.find("<system-out>");
+  ASSERT_NE(out, std::string::npos) << r.junit;
+  EXPECT_NE(r.junit.find("(line 4): issue 42", out), std::string::npos) << r.junit;
+}
+
+// --fail-fast: after the first failed scenario the others are skipped cases naming it, not run.
+TEST_F(RunSkips, FailFastLeavesTheRestNotRun) {
+  write("scenarios/a_refused.yaml",
+        "name: a_refused\ndescription: a wait that cannot succeed\n"
+        "steps:\n  - wait: {http: \"http://127.0.0.1:9/\", status: 200, timeout: 1s}\n");
+  write("scenarios/b_fine.yaml",
+        "name: b_fine\ndescription: passes\nsteps:\n  - wait: {http: \"http://127.0.0.1:9/\"}\n    skip: x\n");
+  auto r = run("scenarios/ --fail-fast");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_TRUE(r.out.ends_with("0 passed, 1 failed, 2 skipped\n")) << r.out;
+  EXPECT_NE(r.junit.find("<skipped message=\"not run: --fail-fast after a_refused failed\""), std::string::npos)
+      << r.junit;
+  EXPECT_NE(r.err.find("\n  b_fine: not run: --fail-fast after a_refused failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\n  missing: not run: --fail-fast after a_refused failed"), std::string::npos) << r.err;
+  r = run("scenarios/");  // without it, b_fine runs (and passes)
+  EXPECT_TRUE(r.out.ends_with("1 passed, 1 failed, 1 skipped\n")) << r.out;
+}
+
 TEST_F(RunSkips, TakenHostPortIsASkippedCaseNamingThePort) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

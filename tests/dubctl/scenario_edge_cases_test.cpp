@@ -1,4 +1,4 @@
-// The scenario keys of the edge-case suite: `wait: {log: ...}`, `expect_error:` beside any step,
+// The scenario keys of the edge-case suite: `wait: {log: ...}`, `expect_error:` and `skip:` beside any step,
 // and the fixture check that runs before anything starts.
 #include <gtest/gtest.h>
 
@@ -80,6 +80,32 @@ TEST(ScenarioExpectError, MalformedIsRejected) {
   expect_rejected(with_steps("  - expect_error: x\n"), 5, "exactly one key");
   expect_rejected(with_steps("  - up: media\n    down: media\n"), 5, "exactly one key");
   expect_rejected(with_steps("  - up: media\n    expect_eror: x\n"), 5, "exactly one key");
+  expect_rejected(with_steps("  - up: media\n    expect_eror: x\n"), 5, "did you mean expect_error?");
+}
+
+TEST(ScenarioSkip, ParsedBesideAnyStepWithItsReason) {
+  const auto s = parse_scenario(with_steps(R"(  - skip: "issue 42: flaky on arm64"
+    up: media
+  - publish: {fixture: a.mp4}
+    skip: not yet
+    expect_error: "fixture not found"
+  - down: media
+)"),
+                                "x.yaml");
+  ASSERT_EQ(s.steps.size(), 3U);
+  EXPECT_EQ(s.steps[0].kind, "up");
+  EXPECT_EQ(s.steps[0].skip, "issue 42: flaky on arm64");
+  EXPECT_EQ(s.steps[1].kind, "publish");
+  EXPECT_EQ(s.steps[1].skip, "not yet");
+  EXPECT_EQ(s.steps[1].expect_error, "fixture not found");
+  EXPECT_FALSE(s.steps[2].skip.has_value());
+}
+
+TEST(ScenarioSkip, MalformedIsRejected) {
+  expect_rejected(with_steps("  - up: media\n    skip: ''\n"), 6, "steps[0].skip: give the reason");
+  expect_rejected(with_steps("  - up: media\n    skip: [a]\n"), 6, "steps[0].skip");
+  expect_rejected(with_steps("  - skip: why\n"), 5, "exactly one key");
+  expect_rejected(with_steps("  - up: media\n    skp: why\n"), 5, "did you mean skip?");
 }
 
 TEST(ExpectError, PassesOnlyOnTheExpectedFailure) {

@@ -104,6 +104,15 @@ TEST(Verdict, StrictMakesASkipAFailureWithItsReason) {
   EXPECT_TRUE(ok.failure.empty());
 }
 
+TEST(Verdict, FailFastSkipsNameTheFailureThatStoppedTheRun) {
+  const auto c = dubctl::skipped_case("b", dubctl::fail_fast_reason("a#2"));
+  EXPECT_EQ(c.skip_reason, "not run: --fail-fast after a#2 failed");
+  const auto v = dubctl::judge_run({c}, 1.0);
+  EXPECT_EQ(v.closing_line(), "0 passed, 0 failed, 1 skipped");
+  ASSERT_EQ(v.skipped_runs.size(), 1U);
+  EXPECT_EQ(v.skipped_runs[0], "b: not run: --fail-fast after a#2 failed");
+}
+
 TEST(Verdict, AnInterruptedRunExits130WhateverTheRate) {
   EXPECT_EQ(dubctl::judge_run(rounds(3, 0), 1.0).exit_code(true), 130);
   EXPECT_EQ(dubctl::judge_run(rounds(0, 3), 1.0).exit_code(true), 130);

@@ -1,5 +1,6 @@
 // The step kinds a scenario may use, and the parsing of one step: which kind its key (and, for
-// `wait` and `verify`, the key inside) names, its line and `expect_error`.
+// `wait` and `verify`, the key inside) names, its line and the keys common to every step
+// (`expect_error`, `skip`).
 #include <fmt/format.h>
 
 #include <set>
@@ -81,37 +82,54 @@ const StepType* choose(const std::string& verb, const YAML::Node& value, const s
   r.fail(value, path, fmt::format("say what to {} for: {}", verb, one_of(usages)));
 }
 
+// The keys any step may carry beside its kind's key (Step in scenario.hpp).
+const std::vector<std::string> kCommonKeys = {"expect_error", "skip"};
+
+// `expect_error` and `skip`, into `step`.
+void parse_common_keys(Reader& outer, const YAML::Node& item, Step& step) {
+  const auto text = [&](const std::string& key, const std::string& what) -> std::optional<std::string> {
+    if (!item[key].IsDefined()) return std::nullopt;
+    auto value = outer.has(key) ? outer.scalar(outer.get(key), outer.key_path(key)) : "";
+    if (value.empty()) outer.fail(item[key], outer.key_path(key), what);
+    return value;
+  };
+  step.expect_error = text("expect_error", "give the text the step's error message must contain");
+  step.skip = text("skip", "give the reason the step is skipped");
+}
+
 }  // namespace
 
 Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file) {
   const std::string path = fmt::format("steps[{}]", index);
   Reader outer(item, path, file);
-  std::optional<std::string> expect_error;  // `expect_error: TEXT` beside the step key
-  if (item["expect_error"].IsDefined()) {
-    expect_error = outer.has("expect_error") ? outer.scalar(outer.get("expect_error"), path + ".expect_error") : "";
-    if (expect_error->empty()) {
-      outer.fail(item["expect_error"], path + ".expect_error", "give the text the step's error message must contain");
-    }
-  }
+  Step step;
+  parse_common_keys(outer, item, step);
   const auto known = verbs();
-  if (item.size() != (expect_error ? 2U : 1U)) {
-    outer.fail(
-        item, path,
-        fmt::format("each step is a mapping with exactly one key: {} (and optionally expect_error)", one_of(known)));
+  std::vector<std::string> own;  // the keys that are not common ones: exactly one, the step's kind
+  for (const auto& kv : item) {
+    const auto key = kv.first.Scalar();
+    if (std::find(kCommonKeys.begin(), kCommonKeys.end(), key) == kCommonKeys.end()) own.push_back(key);
   }
-  auto step_key = item.begin();
-  if (step_key->first.Scalar() == "expect_error") ++step_key;
-  const auto verb = step_key->first.Scalar();
+  if (own.size() != 1) {
+    std::string hint;  // `expect_eror: x` beside `up: media`: the misspelt common key
+    for (const auto& key : own) {
+      if (hint.empty() && std::find(known.begin(), known.end(), key) == known.end()) {
+        hint = did_you_mean(key, kCommonKeys);
+      }
+    }
+    outer.fail(item, path,
+               fmt::format("each step is a mapping with exactly one key: {} (and optionally {}){}", one_of(known),
+                           fmt::join(kCommonKeys, ", "), hint));
+  }
+  const auto& verb = own.front();
   if (std::find(known.begin(), known.end(), verb) == known.end()) {
     outer.fail(item, path,
                fmt::format("unknown step '{}'{} (known: {})", verb, did_you_mean(verb, known), fmt::join(known, ", ")));
   }
   const std::string step_path = path + "." + verb;
-  Step step;
   step.kind = verb;
   step.line = item.Mark().line + 1;
-  step.expect_error = expect_error;
-  step.action = choose(verb, step_key->second, step_path, file)->parse(step_key->second, step_path, file);
+  step.action = choose(verb, item[verb], step_path, file)->parse(item[verb], step_path, file);
   return step;
 }
 
