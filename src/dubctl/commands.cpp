@@ -306,6 +306,9 @@ void register_scenario_commands(CLI::App& app, Options& o) {
       ->check(CLI::IsMember({"always", "success", "failure", "never"}));
   run->add_flag("--keep-up", o.run.keep_up, "Leave the stacks running after the run (--cleanup never)");
   run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
+  run->add_option("--secret", o.run.secrets,
+                  "NAME of a variable (--env, a stack's env, the environment) whose value is shown as *** in the "
+                  "terminal, saved logs, JUnit and report.html; repeatable (*_TOKEN, *_SECRET, *_PASSWORD always are)");
   examples(run,
            "  dubctl run scenarios/                        every scenario, stacks started once\n"
            "  dubctl run scenarios/full_pipeline.yaml --keep-up --artifacts out/debug\n"
@@ -313,13 +316,15 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/full_pipeline.yaml --repeat 10 --min-pass-rate 0.95   fail below 95%\n"
            "  dubctl run scenarios/ --strict               CI: a skipped scenario fails the run\n"
            "  dubctl run scenarios/ --fail-fast            stop at the first failed scenario\n"
-           "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure",
+           "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure\n"
+           "  dubctl run scenarios/ --env API_KEY=s3cr3t --secret API_KEY   API_KEY's value shown as ***",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"
            "problem of every file listed (file:line: key: problem), as `dubctl validate` prints them.\n"
            "A scenario that cannot run on this host (a fixture missing, a host port taken) is skipped with\n"
            "the reason in junit.xml, the others still run. The last line is \"N passed, M failed, K skipped\";\n"
-           "exit 1 when the pass rate is below --min-pass-rate (skips count only with --strict).");
+           "exit 1 when the pass rate is below --min-pass-rate (skips count only with --strict).\n"
+           "Beside its key, any step may carry skip: REASON, retry: N (with delay: D) or expect_error: TEXT.");
   handlers()[run] = cmd_run;
 
   auto* validate = app.add_subcommand("validate", "Check scenario files against the schema without running them");

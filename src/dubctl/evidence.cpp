@@ -366,7 +366,8 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
 }
 
 void finish_run(const fs::path& artifacts, const fs::path& junit, const std::vector<report::ScenarioReport>& scenarios,
-                const std::string& started_at, double wall_s, const std::string& after_table) {
+                const std::string& started_at, double wall_s, const std::string& after_table,
+                const Redactor& redactor) {
   const bool tty = stderr_is_tty();
   report::RunReport run;
   run.title = "dubctl run";
@@ -379,7 +380,7 @@ void finish_run(const fs::path& artifacts, const fs::path& junit, const std::vec
   std::string report_line;
   std::string screenshot_line;
   try {
-    report::write_html(html, run);
+    report::write_html(html, run, redactor);
     report_line = html.string();
     const auto why_not = report::screenshot(html, png, 1280, report::estimated_height(run));
     screenshot_line = why_not.empty() ? png.string() : "not taken: " + why_not;
@@ -387,7 +388,7 @@ void finish_run(const fs::path& artifacts, const fs::path& junit, const std::vec
     report_line = fmt::format("not written: {}", e.what());
   }
   fmt::print(stderr, "\n{}", report::terminal_summary(scenarios, tty));
-  fmt::print(stderr, "{}", after_table);
+  fmt::print(stderr, "{}", redactor.apply(after_table));  // the failed runs' reasons
   const auto label = [tty](const char* text) {
     return tty ? fmt::format(fmt::emphasis::bold, "{:<13}", text) : fmt::format("{:<13}", text);
   };

@@ -14,6 +14,7 @@
 #include "heard.hpp"
 #include "junit.hpp"
 #include "loudness.hpp"
+#include "redact.hpp"
 #include "report.hpp"
 #include "steps/options.hpp"
 
@@ -53,10 +54,11 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
                                              int iteration, const std::filesystem::path& root,
                                              const std::filesystem::path& artifacts);
 
-// Writes report.html into `artifacts` (and report.png when Chromium is installed), then prints to
-// stderr the summary table, `after_table`, and the paths of the artifacts.
+// Writes report.html into `artifacts` (and report.png when Chromium is installed) with the run's
+// secrets masked by `redactor`, then prints to stderr the summary table, `after_table`, and the
+// paths of the artifacts.
 void finish_run(const std::filesystem::path& artifacts, const std::filesystem::path& junit,
                 const std::vector<report::ScenarioReport>& scenarios, const std::string& started_at, double wall_s,
-                const std::string& after_table);
+                const std::string& after_table, const Redactor& redactor);
 
 }  // namespace dubctl

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "dub/util/error.hpp"
+#include "redact.hpp"
 
 namespace dubctl {
 
@@ -119,11 +120,12 @@ std::string junit_xml(const SuiteInfo& suite, const std::vector<TestCase>& cases
   return xml;
 }
 
-void write_junit(const std::filesystem::path& file, const SuiteInfo& suite, const std::vector<TestCase>& cases) {
+void write_junit(const std::filesystem::path& file, const SuiteInfo& suite, const std::vector<TestCase>& cases,
+                 const Redactor& redactor) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   std::ofstream out(file);
   if (!out) throw dub::Error(fmt::format("cannot write JUnit report {}", file.string()));
-  out << junit_xml(suite, cases);
+  out << redactor.apply(junit_xml(suite, cases));  // the whole file: every field, raw and escaped forms
 }
 
 }  // namespace dubctl

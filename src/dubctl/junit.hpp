@@ -11,6 +11,8 @@
 
 namespace dubctl {
 
+class Redactor;  // redact.hpp
+
 struct TestCase {
   std::string name;
   std::string classname;
@@ -34,7 +36,9 @@ struct SuiteInfo {
 std::string failure_message(const std::string& failure);
 
 std::string junit_xml(const SuiteInfo& suite, const std::vector<TestCase>& cases);
-void write_junit(const std::filesystem::path& file, const SuiteInfo& suite, const std::vector<TestCase>& cases);
+// Writes junit_xml(suite, cases) to `file` with the run's secrets masked by `redactor` (redact.hpp).
+void write_junit(const std::filesystem::path& file, const SuiteInfo& suite, const std::vector<TestCase>& cases,
+                 const Redactor& redactor);
 // The host's name (gethostname), "" when unknown.
 std::string host_name();
 // Escapes text for XML and HTML alike (& < > " ' as entities); drops control characters but tab and newlines.

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include "redact.hpp"
+
 namespace dubctl {
 
 bool stderr_is_tty() {
@@ -31,12 +33,13 @@ void Progress::tick(const std::string& detail) {
   const auto now = std::chrono::steady_clock::now();
   const double elapsed_s = static_cast<double>(elapsed().count()) / 1000.0;
   const double timeout_s = static_cast<double>(timeout_.count()) / 1000.0;
+  const auto text =
+      terminal_redactor().apply(fmt::format("  ... {} [{:.0f}s / {:.0f}s] {}", what_, elapsed_s, timeout_s, detail));
   if (tty_) {
-    const auto text = fmt::format("  ... {} [{:.0f}s / {:.0f}s] {}", what_, elapsed_s, timeout_s, detail);
     fmt::print(stderr, "\r\033[K{}", fmt::styled(text, fmt::fg(fmt::terminal_color::cyan)));
     std::fflush(stderr);
   } else if (now - last_print_ >= std::chrono::seconds(5)) {
-    fmt::print(stderr, "  ... {} [{:.0f}s / {:.0f}s] {}\n", what_, elapsed_s, timeout_s, detail);
+    fmt::print(stderr, "{}\n", text);
     last_print_ = now;
   }
 }
@@ -44,7 +47,8 @@ void Progress::tick(const std::string& detail) {
 void Progress::done(const std::string& outcome) {
   finished_ = true;
   const double elapsed_s = static_cast<double>(elapsed().count()) / 1000.0;
-  const auto text = fmt::format("  {} {}: {} in {:.1f}s", tty_ ? "\u2714" : "ok", what_, outcome, elapsed_s);
+  const auto text = terminal_redactor().apply(
+      fmt::format("  {} {}: {} in {:.1f}s", tty_ ? "\u2714" : "ok", what_, outcome, elapsed_s));
   if (tty_) {
     fmt::print(stderr, "\r\033[K{}\n", fmt::styled(text, fmt::fg(fmt::terminal_color::green)));
   } else {

@@ -16,6 +16,7 @@
 #include "dub/sts/protocol_gen.hpp"
 #include "dub/util/error.hpp"
 #include "junit.hpp"
+#include "redact.hpp"
 #include "stacks.hpp"
 
 namespace dubctl::report {
@@ -383,10 +384,10 @@ std::string terminal_summary(const std::vector<ScenarioReport>& scenarios, bool 
   return out;
 }
 
-void write_html(const fs::path& file, const RunReport& run) {
+void write_html(const fs::path& file, const RunReport& run, const Redactor& redactor) {
   std::ofstream out(file, std::ios::binary);
   if (!out) throw dub::Error(fmt::format("cannot write the report {}", file.string()));
-  out << render_html(run);
+  out << redactor.apply(render_html(run));  // the whole page: every field, raw and escaped forms
   if (!out) throw dub::Error(fmt::format("cannot write the report {}", file.string()));
 }
 

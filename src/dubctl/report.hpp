@@ -11,6 +11,10 @@
 #include <utility>
 #include <vector>
 
+namespace dubctl {
+class Redactor;  // redact.hpp
+}  // namespace dubctl
+
 namespace dubctl::report {
 
 inline constexpr double kLatencyBudgetS = 15.0;  // spec: a fragment's dub must be back within 15 s
@@ -150,8 +154,9 @@ std::string render_html(const RunReport& run);
 // max drift, output vs input duration, time), coloured when `colour`.
 std::string terminal_summary(const std::vector<ScenarioReport>& scenarios, bool colour);
 
-// Writes render_html(run) to `file`; throws dub::Error naming the file.
-void write_html(const std::filesystem::path& file, const RunReport& run);
+// Writes render_html(run) to `file` with the run's secrets masked by `redactor` (redact.hpp); throws
+// dub::Error naming the file.
+void write_html(const std::filesystem::path& file, const RunReport& run, const Redactor& redactor);
 
 // A PNG of the page rendered by headless Chromium; returns an empty string on success, else why
 // not (no browser installed, or what it said). Never throws.

@@ -23,6 +23,7 @@
 #include "fixture_check.hpp"
 #include "port_check.hpp"
 #include "progress.hpp"
+#include "redact.hpp"
 #include "session.hpp"
 #include "stacks.hpp"
 #include "steps/step.hpp"
@@ -187,12 +188,12 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
         throw StepFailure(fmt::format("{} before step at line {}", e.what(), step.line));
       }
       const auto line = step.skip ? skipped_step_line(step) : run_step(step, ctx, tc.properties, naming_dead);
-      fmt::print(stderr, "{}\n", line);
+      fmt::print(stderr, "{}\n", terminal_redactor().apply(line));
       log += line + "\n";
     }
   } catch (const StepFailure& e) {
     tc.failure = e.what();
-    const auto line = fmt::format("  {} {}", tty ? "✘" : "FAILED", e.what());
+    const auto line = fmt::format("  {} {}", tty ? "✘" : "FAILED", terminal_redactor().apply(e.what()));
     fmt::print(stderr, "{}\n", tty ? fmt::format(fmt::fg(fmt::terminal_color::red), "{}", line) : line);
     log += line + "\n";
     log += session.save_logs(logs);
@@ -233,7 +234,9 @@ int run_scenarios(const RunOptions& options) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
-  Session session(root, options.env);
+  // The secrets' values, masked in every line and file the run writes (redact.hpp).
+  terminal_redactor() = run_redactor(scenarios, options.env, options.secrets, process_environment());
+  Session session(root, options.env, terminal_redactor());
   std::vector<TestCase> cases;
   std::vector<report::ScenarioReport> reports;  // report.html
   const auto run_start = std::chrono::steady_clock::now();
@@ -260,11 +263,11 @@ int run_scenarios(const RunOptions& options) {
   const auto verdict = judge_run(cases, options.min_pass_rate);
   const bool torn_down = should_tear_down(options.cleanup, verdict.failed == 0, interrupt_signal() != 0);
   if (torn_down) session.down_all();
-  write_junit(junit, suite, cases);
+  write_junit(junit, suite, cases, session.redactor());
   // report.html (+ report.png), the summary table, the pass rate, failed and skipped runs, the artifact paths.
   finish_run(artifacts, junit, reports, started_at,
              std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count(),
-             verdict_text(verdict, options.repeat > 1 || options.min_pass_rate < 1.0));
+             verdict_text(verdict, options.repeat > 1 || options.min_pass_rate < 1.0), session.redactor());
   if (!torn_down) fmt::print(stderr, "{}", kept_stacks_hint());
   fmt::print("{}\n", verdict.closing_line());  // the plain closing line CI reads
   return verdict.exit_code(interrupt_signal() != 0);

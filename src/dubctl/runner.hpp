@@ -21,7 +21,8 @@ struct RunOptions {
   std::filesystem::path artifacts;  // empty: out/<timestamp>
   bool keep_up = false;             // --keep-up (commands.cpp turns it into cleanup = never)
   Cleanup cleanup = Cleanup::Always;
-  EnvMap env;  // --env KEY=VAL: applied to every stack and to ${...} expansion
+  EnvMap env;                        // --env KEY=VAL: applied to every stack and to ${...} expansion
+  std::vector<std::string> secrets;  // --secret NAME: its value is masked in every output (redact.hpp)
 };
 
 // Returns the process exit code (verdict.hpp): 0 when the pass rate meets --min-pass-rate (skips left

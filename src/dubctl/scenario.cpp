@@ -63,6 +63,19 @@ void read_stacks(Reader& r, Scenario& s, ProblemSink& sink) {
   }
 }
 
+// `secrets: [NAME, ...]`: each an environment variable name (redact.hpp).
+void read_secrets(Reader& r, Scenario& s) {
+  static const std::regex name_re("[A-Za-z_][A-Za-z0-9_]*");
+  const auto node = r.get("secrets");
+  s.secrets = r.string_list("secrets");
+  for (std::size_t i = 0; i < s.secrets.size(); ++i) {
+    if (!std::regex_match(s.secrets[i], name_re)) {
+      r.report(node.IsSequence() ? node[i] : node, fmt::format("secrets[{}]", i),
+               fmt::format("'{}' is not a variable name", s.secrets[i]));
+    }
+  }
+}
+
 // Every step, each on its own: a step that cannot be read is reported and the next one is read.
 void read_steps(Reader& r, const YAML::Node& root, Scenario& s, ProblemSink& sink) {
   if (!r.has("steps")) {
@@ -122,6 +135,7 @@ Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
   if (r.has("tags")) s.tags = r.string_list("tags");
   s.timeout = r.duration("timeout", s.timeout);
   if (r.has("stacks")) read_stacks(r, s, sink);
+  if (r.has("secrets")) read_secrets(r, s);
   read_steps(r, root, s, sink);
   r.finish();
   check_declared_stacks(s, sink);

@@ -44,6 +44,9 @@ struct Scenario {
   std::vector<std::string> tags;
   Duration timeout{std::chrono::minutes(10)};
   std::map<std::string, StackUse> stacks;  // "media", "sts"
+  // `secrets: [NAME, ...]`: variables (--env, the stacks' env, the environment) whose values are
+  // masked in everything the run writes (redact.hpp).
+  std::vector<std::string> secrets;
   std::vector<Step> steps;
 };
 

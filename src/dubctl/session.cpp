@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 namespace dubctl {
 
-Session::Session(fs::path root, EnvMap global_env) : root_(std::move(root)), global_env_(std::move(global_env)) {}
+Session::Session(fs::path root, EnvMap global_env, Redactor redactor)
+    : root_(std::move(root)), global_env_(std::move(global_env)), redactor_(std::move(redactor)) {}
 
 void Session::up(const std::string& name, const StackUse& use, Duration timeout) {
   EnvMap env = global_env_;
@@ -23,7 +24,7 @@ void Session::up(const std::string& name, const StackUse& use, Duration timeout)
     const bool same = it->second.env == env && it->second.services == use.services;
     const auto why = same ? unfit(name, it->second) : "other settings";
     if (why.empty()) return;  // already up as asked
-    fmt::print(stderr, "  restarting the {} stack: {}\n", name, why);
+    fmt::print(stderr, "  restarting the {} stack: {}\n", name, redactor_.apply(why));
     dub::log::info("restarting stack", {{"stack", name}, {"reason", why}});
     stack_down(stack, it->second.env);
     running_.erase(it);
@@ -118,13 +119,12 @@ std::string Session::save_logs(const fs::path& dir) const {
     argv.insert(argv.end(),
                 {"-p", stack.project, "-f", stack.compose_file.string(), "logs", "--no-color", "--timestamps"});
     try {
-      const auto logs = run_command(argv, running.env, {.limit = std::chrono::seconds(15)});
-      std::ofstream(dir / (name + ".log")) << logs.output;
-      const auto& out = logs.output;
+      const auto out = redactor_.apply(run_command(argv, running.env, {.limit = std::chrono::seconds(15)}).output);
+      std::ofstream(dir / (name + ".log")) << out;
       tail += fmt::format("--- {} stack (last lines; full log in {}) ---\n{}\n", name, (dir / (name + ".log")).string(),
                           out.size() > 6000 ? out.substr(out.size() - 6000) : out);
     } catch (const dub::Error& e) {
-      tail += fmt::format("--- {} stack: logs unavailable: {}\n", name, e.what());
+      tail += fmt::format("--- {} stack: logs unavailable: {}\n", name, redactor_.apply(e.what()));
     }
   }
   return tail;

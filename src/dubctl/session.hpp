@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "redact.hpp"
 #include "scenario.hpp"
 #include "stacks.hpp"
 
@@ -13,7 +14,8 @@ namespace dubctl {
 
 class Session {
  public:
-  Session(std::filesystem::path root, EnvMap global_env);
+  // `redactor` masks the run's secrets in the container logs save_logs writes (redact.hpp).
+  Session(std::filesystem::path root, EnvMap global_env, Redactor redactor);
 
   // Starts the stack with these settings unless it already runs with them, whole and healthy: a
   // stack a fault step disturbed, or with a container that is not running (crashed, killed) or not
@@ -22,7 +24,10 @@ class Session {
   void down(const std::string& name);
   void down_all();
 
-  // Saves `compose logs` of every running stack under `dir`; returns the tail for JUnit.
+  // The run's secrets (redact.hpp): whatever the run prints or writes goes through it.
+  [[nodiscard]] const Redactor& redactor() const { return redactor_; }
+
+  // Saves `compose logs` of every running stack under `dir`, secrets masked; returns the tail for JUnit.
   std::string save_logs(const std::filesystem::path& dir) const;
 
   // The stack `name` as this run started it, for a fault step, which disturbs it: its next `up`
@@ -51,6 +56,7 @@ class Session {
   [[nodiscard]] std::string unfit(const std::string& name, const Running& running) const;
   std::filesystem::path root_;
   EnvMap global_env_;
+  Redactor redactor_;
   std::map<std::string, Running> running_;
 };
 

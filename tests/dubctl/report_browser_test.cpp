@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "redact.hpp"
 #include "report.hpp"
 #include "stacks.hpp"
 
@@ -86,7 +87,7 @@ TEST_F(ReportBrowserTest, ChromiumRendersTheKeyElements) {
   failed.failure = "http://localhost:3000/health did not answer HTTP 200 within 60s";
   run.scenarios.push_back(failed);
   const auto html = dir_ / "report.html";
-  dubctl::report::write_html(html, run);
+  dubctl::report::write_html(html, run, dubctl::Redactor{});
 
   const auto dom =
       dubctl::run_command({"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
