@@ -24,6 +24,7 @@
 #include "port_check.hpp"
 #include "progress.hpp"
 #include "redact.hpp"
+#include "retry.hpp"
 #include "session.hpp"
 #include "stacks.hpp"
 #include "steps/step.hpp"
@@ -82,40 +83,59 @@ EnvMap scenario_vars(const Scenario& s, int iteration, const RunOptions& options
   return vars;
 }
 
-// Runs one step: its options expanded once, then its kind's run; a failure (or, with
-// `expect_error`, the verdict on it) becomes a StepFailure. Returns the line to show.
-std::string run_step(const Step& step, StepContext& ctx, std::vector<std::pair<std::string, std::string>>& properties,
+// One attempt at `step`: its options expanded, its kind run; what it measured replaces `measured`.
+// Throws dub::Error when it fails (an unmet expectation too). Returns its detail.
+std::string attempt_step(const Step& step, StepContext& ctx, Properties& measured, std::string& described) {
+  const auto kind = step.action->clone();
+  kind->expand(ctx.vars);
+  described = kind->describe();
+  StepResult result;
+  try {
+    kind->run(ctx, result);
+  } catch (...) {
+    measured = result.measurements;
+    throw;
+  }
+  measured = result.measurements;
+  if (!result.problems.empty()) {
+    throw dub::Error(fmt::format("{}:\n  - {}", result.detail, fmt::join(result.problems, "\n  - ")));
+  }
+  return result.detail;
+}
+
+// Runs one step: its options expanded, its kind run, again on a failure as its `retry`/`delay` say
+// (retry.hpp; the last attempt's measurements are kept); a failure (or, with `expect_error`, the
+// verdict on it) becomes a StepFailure. Returns the line to show.
+std::string run_step(const Step& step, StepContext& ctx, Properties& properties,
                      const std::function<std::string(const std::string&)>& naming_dead) {
   const auto t0 = std::chrono::steady_clock::now();
   std::string detail;
   std::string described;
   std::optional<std::string> error;  // the step's failure, kept when it is marked `expect_error`
+  Properties measured;
+  const auto keep_measured = [&] { properties.insert(properties.end(), measured.begin(), measured.end()); };
+  int attempts = 1;
   try {
-    const auto kind = step.action->clone();
-    kind->expand(ctx.vars);
-    described = kind->describe();
-    StepResult result;
-    try {
-      kind->run(ctx, result);
-    } catch (...) {
-      properties.insert(properties.end(), result.measurements.begin(), result.measurements.end());
-      throw;
-    }
-    properties.insert(properties.end(), result.measurements.begin(), result.measurements.end());
-    if (!result.problems.empty()) {
-      throw dub::Error(fmt::format("{}:\n  - {}", result.detail, fmt::join(result.problems, "\n  - ")));
-    }
-    detail = result.detail;
+    // A taken host port is this host's problem, not the scenario's: run_one reports a skip.
+    const auto is_final = [](const dub::Error& e) { return dynamic_cast<const PortConflict*>(&e) != nullptr; };
+    attempts = with_retries(
+        {step.retry, step.delay}, [&] { detail = attempt_step(step, ctx, measured, described); }, is_final,
+        cancellable_pause);
+    keep_measured();
   } catch (const Cancelled& e) {
+    keep_measured();
     // Ctrl-C, SIGTERM or the scenario's deadline (eventually.hpp): the step fails so, whatever it expected.
     throw StepFailure(fmt::format("{} during step at line {} ({})", e.what(), step.line,
                                   described.empty() ? step.action->describe() : described));
   } catch (const dub::Error& e) {
-    // A taken host port is this host's problem, not the scenario's: run_one reports a skip.
+    keep_measured();
     if (!step.expect_error && dynamic_cast<const PortConflict*>(&e) != nullptr) throw;
     const auto message = naming_dead(e.what());
     if (!step.expect_error) throw StepFailure(message);
     error = message;
+  }
+  if (attempts > 1) {  // passed on a retry: say so (a flaky step is worth knowing about)
+    detail = fmt::format("attempt {} of {}{}", attempts, 1 + step.retry, detail.empty() ? "" : "; " + detail);
   }
   if (step.expect_error) {
     const auto verdict = judge_expected_error(*step.expect_error, error);

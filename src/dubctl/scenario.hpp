@@ -35,6 +35,10 @@ struct Step {
   std::optional<std::string> expect_error;
   // `skip: REASON`: the step is not run; the terminal and JUnit system-out show it skipped with REASON.
   std::optional<std::string> skip;
+  // `retry: N` (with an optional `delay: D`): a failed step is run again, up to N more times, D apart
+  // (retry.hpp). Not with `expect_error`.
+  int retry = 0;
+  Duration delay{0};
 };
 
 struct Scenario {

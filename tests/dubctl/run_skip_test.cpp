@@ -130,6 +130,17 @@ TEST_F(RunSkips, SkippedStepIsNotRunAndItsReasonShown) {
   EXPECT_NE(r.junit.find("(line 4): issue 42", out), std::string::npos) << r.junit;
 }
 
+// `retry: N` / `delay: D`: the failing step is run N more times; its failure names the attempts.
+TEST_F(RunSkips, RetriedStepNamesItsAttempts) {
+  write("scenarios/retried.yaml",
+        "name: retried\ndescription: a wait that cannot succeed, retried\n"
+        "steps:\n  - wait: {http: \"http://127.0.0.1:9/\", status: 200, timeout: 1s}\n"
+        "    retry: 1\n    delay: 100ms\n");
+  const auto r = run("scenarios/retried.yaml");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.junit.find("failed 2 attempts (retry: 1, delay: 100ms); the last: "), std::string::npos) << r.junit;
+}
+
 // --fail-fast: after the first failed scenario the others are skipped cases naming it, not run.
 TEST_F(RunSkips, FailFastLeavesTheRestNotRun) {
   write("scenarios/a_refused.yaml",

@@ -108,6 +108,33 @@ TEST(ScenarioSkip, MalformedIsRejected) {
   expect_rejected(with_steps("  - up: media\n    skp: why\n"), 5, "did you mean skip?");
 }
 
+TEST(ScenarioRetry, ParsedBesideAnyStep) {
+  const auto s = parse_scenario(with_steps(R"(  - wait: {http: "http://x/", timeout: 2s}
+    retry: 3
+    delay: 500ms
+  - up: media
+    retry: 1
+  - down: media
+)"),
+                                "x.yaml");
+  ASSERT_EQ(s.steps.size(), 3U);
+  EXPECT_EQ(s.steps[0].retry, 3);
+  EXPECT_EQ(s.steps[0].delay, std::chrono::milliseconds(500));
+  EXPECT_EQ(s.steps[1].retry, 1);
+  EXPECT_EQ(s.steps[1].delay, std::chrono::milliseconds(0));
+  EXPECT_EQ(s.steps[2].retry, 0);
+}
+
+TEST(ScenarioRetry, MalformedIsRejectedWithLineAndKey) {
+  expect_rejected(with_steps("  - up: media\n    expect_error: x\n    retry: 2\n"), 7,
+                  "steps[0].retry: not allowed with expect_error");
+  expect_rejected(with_steps("  - up: media\n    delay: 1s\n"), 6, "steps[0].delay: is the wait between retries");
+  expect_rejected(with_steps("  - up: media\n    retry: -1\n"), 6, "steps[0].retry: -1 is outside 0..100");
+  expect_rejected(with_steps("  - up: media\n    retry: many\n"), 6, "steps[0].retry: 'many' is not a whole number");
+  expect_rejected(with_steps("  - up: media\n    retry: 1\n    delay: soon\n"), 7, "steps[0].delay");
+  expect_rejected(with_steps("  - up: media\n    retyr: 1\n"), 5, "did you mean retry?");
+}
+
 TEST(ExpectError, PassesOnlyOnTheExpectedFailure) {
   const auto ok = dubctl::judge_expected_error("fixture not found", "fixture not found: /x/nope.mp4 (...)");
   EXPECT_TRUE(ok.passed);

@@ -1,6 +1,6 @@
 // The step kinds a scenario may use, and the parsing of one step: which kind its key (and, for
 // `wait` and `verify`, the key inside) names, its line and the keys common to every step
-// (`expect_error`, `skip`).
+// (`expect_error`, `skip`, `retry`, `delay`).
 #include <fmt/format.h>
 
 #include <set>
@@ -83,9 +83,10 @@ const StepType* choose(const std::string& verb, const YAML::Node& value, const s
 }
 
 // The keys any step may carry beside its kind's key (Step in scenario.hpp).
-const std::vector<std::string> kCommonKeys = {"expect_error", "skip"};
+const std::vector<std::string> kCommonKeys = {"expect_error", "skip", "retry", "delay"};
+constexpr int kMaxRetry = 100;
 
-// `expect_error` and `skip`, into `step`.
+// `expect_error`, `skip`, `retry` and `delay`, into `step`.
 void parse_common_keys(Reader& outer, const YAML::Node& item, Step& step) {
   const auto text = [&](const std::string& key, const std::string& what) -> std::optional<std::string> {
     if (!item[key].IsDefined()) return std::nullopt;
@@ -95,6 +96,15 @@ void parse_common_keys(Reader& outer, const YAML::Node& item, Step& step) {
   };
   step.expect_error = text("expect_error", "give the text the step's error message must contain");
   step.skip = text("skip", "give the reason the step is skipped");
+  step.retry = outer.integer("retry", 0, 0, kMaxRetry);
+  step.delay = outer.duration("delay", Duration{0});
+  if (item["retry"].IsDefined() && step.expect_error) {
+    outer.report(item["retry"], outer.key_path("retry"),
+                 "not allowed with expect_error (a step expected to fail is not run again)");
+  }
+  if (item["delay"].IsDefined() && !item["retry"].IsDefined()) {
+    outer.report(item["delay"], outer.key_path("delay"), "is the wait between retries: give retry too");
+  }
 }
 
 }  // namespace
