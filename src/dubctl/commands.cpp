@@ -16,6 +16,7 @@
 #include "dub/util/error.hpp"
 #include "endpoints.hpp"
 #include "fixture_check.hpp"
+#include "run_vars.hpp"
 #include "runner.hpp"
 #include "scenario.hpp"
 #include "stacks.hpp"
@@ -27,6 +28,8 @@ namespace {
 struct Options {
   std::string stack_target = "all";
   std::vector<std::string> env_pairs;
+  std::vector<std::string> var_pairs;  // run --var
+  std::string var_file;                // run --var-file
   int up_timeout_s = 120;
   std::string probe_source;
   bool probe_json = false;
@@ -112,6 +115,7 @@ int cmd_probe() {
 int cmd_run() {
   auto& o = options();
   o.run.env = parse_env_pairs(o.env_pairs);
+  o.run.vars = run_vars(o.var_pairs, o.var_file, o.run.env);
   o.run.junit = o.junit;
   o.run.artifacts = o.artifacts;
   if (!o.cleanup.empty()) {
@@ -306,6 +310,9 @@ void register_scenario_commands(CLI::App& app, Options& o) {
       ->check(CLI::IsMember({"always", "success", "failure", "never"}));
   run->add_flag("--keep-up", o.run.keep_up, "Leave the stacks running after the run (--cleanup never)");
   run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
+  run->add_option("--var", o.var_pairs, "KEY=VALUE for ${KEY} in scenarios only (not passed to compose); repeatable");
+  run->add_option("--var-file", o.var_file, "YAML file of KEY: value, as --var (a --var wins over it)")
+      ->check(CLI::ExistingFile);
   run->add_option("--secret", o.run.secrets,
                   "NAME of a variable (--env, a stack's env, the environment) whose value is shown as *** in the "
                   "terminal, saved logs, JUnit and report.html; repeatable (*_TOKEN, *_SECRET, *_PASSWORD always are)");
@@ -316,6 +323,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/full_pipeline.yaml --repeat 10 --min-pass-rate 0.95   fail below 95%\n"
            "  dubctl run scenarios/ --strict               CI: a skipped scenario fails the run\n"
            "  dubctl run scenarios/ --fail-fast            stop at the first failed scenario\n"
+           "  dubctl run scenarios/ --var LANG=fr --var-file vars.yaml   ${LANG} in scenarios, not in compose\n"
            "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure\n"
            "  dubctl run scenarios/ --env API_KEY=s3cr3t --secret API_KEY   API_KEY's value shown as ***",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"

@@ -68,11 +68,12 @@ std::string naming_dead_services(const std::string& error, const Session& sessio
   return fmt::format("{}\n  {}\n  {}", fmt::join(unnamed, "\n  "), saved, error);
 }
 
-// The values ${...} expands to in scenario `s`: --env, the stacks' env, the run's names (stream,
-// scenario, artifacts) and the named endpoints (endpoints.hpp).
+// The values ${...} expands to in scenario `s`: --env, --var and --var-file, the stacks' env, the
+// run's names (stream, scenario, artifacts) and the named endpoints (endpoints.hpp).
 EnvMap scenario_vars(const Scenario& s, int iteration, const RunOptions& options, const fs::path& root,
                      const fs::path& artifacts) {
   EnvMap vars = options.env;
+  vars.insert(options.vars.begin(), options.vars.end());                    // run_vars() refused a name in both
   vars["stream"] = fmt::format("{}-{}-{}", s.name, ::getpid(), iteration);  // unique per run (FR-031a)
   vars["scenario"] = s.name;
   vars["artifacts"] = (artifacts / s.name).string();

@@ -22,6 +22,7 @@ struct RunOptions {
   bool keep_up = false;             // --keep-up (commands.cpp turns it into cleanup = never)
   Cleanup cleanup = Cleanup::Always;
   EnvMap env;                        // --env KEY=VAL: applied to every stack and to ${...} expansion
+  EnvMap vars;                       // --var / --var-file: ${...} in scenarios only, never compose (run_vars.hpp)
   std::vector<std::string> secrets;  // --secret NAME: its value is masked in every output (redact.hpp)
 };
 

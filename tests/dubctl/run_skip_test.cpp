@@ -141,6 +141,17 @@ TEST_F(RunSkips, RetriedStepNamesItsAttempts) {
   EXPECT_NE(r.junit.find("failed 2 attempts (retry: 1, delay: 100ms); the last: "), std::string::npos) << r.junit;
 }
 
+// --var: a value for ${KEY} in the scenario (compose never sees it).
+TEST_F(RunSkips, VarIsExpandedInScenarios) {
+  write("scenarios/var.yaml",
+        "name: var\ndescription: a wait on a port given with --var\n"
+        "steps:\n  - wait: {http: \"http://127.0.0.1:${DEAD_PORT}/\", status: 200, timeout: 1s}\n");
+  auto r = run("scenarios/var.yaml --var DEAD_PORT=9");
+  EXPECT_NE(r.junit.find("http://127.0.0.1:9/"), std::string::npos) << r.junit;
+  r = run("scenarios/var.yaml");  // unset: the failure names it
+  EXPECT_NE(r.junit.find("DEAD_PORT"), std::string::npos) << r.junit;
+}
+
 // --fail-fast: after the first failed scenario the others are skipped cases naming it, not run.
 TEST_F(RunSkips, FailFastLeavesTheRestNotRun) {
   write("scenarios/a_refused.yaml",
