@@ -313,9 +313,10 @@ void register_scenario_commands(CLI::App& app, Options& o) {
   run->add_option("--var", o.var_pairs, "KEY=VALUE for ${KEY} in scenarios only (not passed to compose); repeatable");
   run->add_option("--var-file", o.var_file, "YAML file of KEY: value, as --var (a --var wins over it)")
       ->check(CLI::ExistingFile);
-  run->add_option("--secret", o.run.secrets,
-                  "NAME of a variable (--env, a stack's env, the environment) whose value is shown as *** in the "
-                  "terminal, saved logs, JUnit and report.html; repeatable (*_TOKEN, *_SECRET, *_PASSWORD always are)");
+  run->add_option(
+      "--secret", o.run.secrets,
+      "NAME of a variable (--env, --var, a stack's env, the environment) whose value is shown as *** in the "
+      "terminal, saved logs, JUnit and report.html; repeatable (*_TOKEN, *_SECRET, *_PASSWORD always are)");
   examples(run,
            "  dubctl run scenarios/                        every scenario, stacks started once\n"
            "  dubctl run scenarios/full_pipeline.yaml --keep-up --artifacts out/debug\n"

@@ -256,7 +256,10 @@ int run_scenarios(const RunOptions& options) {
   std::signal(SIGTERM, on_signal);
 
   // The secrets' values, masked in every line and file the run writes (redact.hpp).
-  terminal_redactor() = run_redactor(scenarios, options.env, options.secrets, process_environment());
+  // --var values are looked at too: a secret given as a scenario variable is masked like one in --env.
+  EnvMap given = options.env;
+  given.insert(options.vars.begin(), options.vars.end());
+  terminal_redactor() = run_redactor(scenarios, given, options.secrets, process_environment());
   Session session(root, options.env, terminal_redactor());
   std::vector<TestCase> cases;
   std::vector<report::ScenarioReport> reports;  // report.html
