@@ -7,15 +7,22 @@ die() {
   exit 1
 }
 
-# Print the compose command this machine has: "docker compose" (v2) or "docker-compose" (v1).
+# Print the compose command dubctl would use: $DUBCTL_COMPOSE (v1: "docker-compose", v2: "docker compose"),
+# else (auto) "docker compose" (v2) when it answers, else "docker-compose" (v1).
 compose_cmd() {
-  if docker compose version >/dev/null 2>&1; then
-    echo "docker compose"
-  elif command -v docker-compose >/dev/null 2>&1; then
-    echo "docker-compose"
-  else
-    return 1
-  fi
+  case ${DUBCTL_COMPOSE:-auto} in
+  v1) echo "docker-compose" ;;
+  v2) echo "docker compose" ;;
+  *)
+    if docker compose version >/dev/null 2>&1; then
+      echo "docker compose"
+    elif command -v docker-compose >/dev/null 2>&1; then
+      echo "docker-compose"
+    else
+      return 1
+    fi
+    ;;
+  esac
 }
 
 # Project root (the folder holding CMakeLists.txt).

@@ -78,16 +78,20 @@ std::string suite_attributes(const SuiteInfo& suite) {
   return out;
 }
 
+// <properties> indented by `indent` spaces; nothing when there are none.
+std::string properties_xml(const std::vector<std::pair<std::string, std::string>>& properties, int indent) {
+  if (properties.empty()) return {};
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  std::string xml = pad + "<properties>\n";
+  for (const auto& [key, value] : properties)
+    xml += fmt::format("{}  <property name=\"{}\" value=\"{}\"/>\n", pad, xml_escape(key), xml_escape(value));
+  return xml + pad + "</properties>\n";
+}
+
 std::string testcase_xml(const TestCase& c) {
   std::string xml = fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\">\n", xml_escape(c.name),
                                 xml_escape(c.classname), c.time_s);
-  if (!c.properties.empty()) {
-    xml += "      <properties>\n";
-    for (const auto& [key, value] : c.properties) {
-      xml += fmt::format("        <property name=\"{}\" value=\"{}\"/>\n", xml_escape(key), xml_escape(value));
-    }
-    xml += "      </properties>\n";
-  }
+  xml += properties_xml(c.properties, 6);
   if (c.skipped) xml += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c.skip_reason));
   if (!c.failure.empty()) {
     xml += fmt::format("      <failure message=\"{}\">{}</failure>\n", xml_escape(failure_message(c.failure)),
@@ -115,6 +119,7 @@ std::string junit_xml(const SuiteInfo& suite, const std::vector<TestCase>& cases
   xml += fmt::format(
       "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3f}\"{}>\n",
       xml_escape(suite.name), cases.size(), failures, skipped, total, suite_attributes(suite));
+  xml += properties_xml(suite.properties, 4);
   for (const auto& c : cases) xml += testcase_xml(c);
   xml += "  </testsuite>\n</testsuites>\n";
   return xml;

@@ -29,6 +29,8 @@ struct SuiteInfo {
   std::string name = "dubctl";
   std::string timestamp;  // ISO 8601 local time the run started, e.g. 2026-12-01T05:12:57
   std::string hostname;
+  std::vector<std::pair<std::string, std::string>>
+      properties;  // the run's own, e.g. {"compose", "docker compose 2.26.1 (v2)"}
 };
 
 // The one-line reason of a failure "<detail>:\n  - <problem>\n  - <problem>": "<detail>: <problem>;

@@ -264,7 +264,12 @@ int run_scenarios(const RunOptions& options) {
   std::vector<TestCase> cases;
   std::vector<report::ScenarioReport> reports;  // report.html
   const auto run_start = std::chrono::steady_clock::now();
-  const SuiteInfo suite{"dubctl", fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::localtime(std::time(nullptr))), host_name()};
+  const auto compose = compose_description();  // which one ran: printed and recorded in JUnit
+  fmt::print("compose: {}\n", compose);
+  const SuiteInfo suite{"dubctl",
+                        fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::localtime(std::time(nullptr))),
+                        host_name(),
+                        {{"compose", compose}}};
   const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
   std::string failed_first;  // --fail-fast: the case whose failure leaves the rest not run
   for (int i = 1; i <= options.repeat && interrupt_signal() == 0; ++i) {

@@ -1,6 +1,7 @@
 #include "stacks.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <boost/process.hpp>
@@ -28,18 +29,61 @@ std::vector<Stack> stacks_for(const std::string& target, const fs::path& root) {
   throw dub::Error(fmt::format("unknown stack '{}': use media, sts or all", target));
 }
 
+namespace {
+
+bool v2_plugin_answers() {
+  try {
+    return run_command({"docker", "compose", "version"}).exit_code == 0;
+  } catch (const dub::Error&) {
+    return false;  // no docker client at all
+  }
+}
+
+bool v1_binary_found() {
+  return !bp::search_path("docker-compose").empty();
+}
+
+}  // namespace
+
+std::vector<std::string> pick_compose(const std::string& wanted, bool v2_answers, bool v1_found) {
+  const std::vector<std::string> v2{"docker", "compose"};
+  const std::vector<std::string> v1{"docker-compose"};
+  if (wanted == "v2") {
+    if (!v2_answers)
+      throw dub::Error("DUBCTL_COMPOSE=v2 but `docker compose version` does not answer: run scripts/bootstrap");
+    return v2;
+  }
+  if (wanted == "v1") {
+    if (!v1_found) throw dub::Error("DUBCTL_COMPOSE=v1 but docker-compose is not on PATH: run scripts/bootstrap");
+    return v1;
+  }
+  if (wanted != "auto")
+    throw dub::Error(fmt::format("DUBCTL_COMPOSE='{}': use auto, v1 (docker-compose) or v2 (docker compose)", wanted));
+  if (v2_answers) return v2;
+  if (v1_found) return v1;
+  throw dub::Error("no compose tool found (docker compose v2 or docker-compose v1): run scripts/bootstrap");
+}
+
 std::vector<std::string> compose_command() {
   static const std::vector<std::string> cached = [] {
-    try {
-      if (run_command({"docker", "compose", "version"}).exit_code == 0)
-        return std::vector<std::string>{"docker", "compose"};
-    } catch (const dub::Error&) {
-      // no docker client: try the v1 binary below
-    }
-    if (!bp::search_path("docker-compose").empty()) return std::vector<std::string>{"docker-compose"};
-    throw dub::Error("no compose tool found (docker compose v2 or docker-compose v1): run scripts/bootstrap");
+    const auto wanted = dub::env::get("DUBCTL_COMPOSE").value_or("auto");
+    // Ask only about the tool that can be chosen: a v1 run must not depend on the plugin answering.
+    return pick_compose(wanted, wanted != "v1" && v2_plugin_answers(), wanted != "v2" && v1_binary_found());
   }();
   return cached;
+}
+
+std::string compose_description() {
+  try {
+    auto argv = compose_command();
+    const bool v1 = argv.size() == 1;
+    argv.insert(argv.end(), {"version", "--short"});
+    auto version = run_command(argv).output;
+    version.erase(version.find_last_not_of(" \r\n") + 1);
+    return fmt::format("{} {} ({})", fmt::join(compose_command(), " "), version, v1 ? "v1" : "v2");
+  } catch (const dub::Error& e) {
+    return fmt::format("none ({})", e.what());
+  }
 }
 
 std::vector<std::string> compose_args(const Stack& stack, const std::vector<std::string>& tail) {

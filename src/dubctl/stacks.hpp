@@ -20,8 +20,15 @@ struct Stack {
 // The stacks a target names: "media", "sts" or "all". Throws dub::Error on anything else.
 std::vector<Stack> stacks_for(const std::string& target, const std::filesystem::path& root);
 
-// The compose command line prefix this machine has: {"docker","compose"} or {"docker-compose"}.
+// The compose command line prefix: {"docker","compose"} (v2) or {"docker-compose"} (v1), as
+// $DUBCTL_COMPOSE asks: "v2", "v1" or "auto" (default: v2 when `docker compose version` answers, else
+// v1). Throws dub::Error, naming the fix, when the asked-for tool is missing or the value is unknown.
 std::vector<std::string> compose_command();
+// The choice compose_command() makes, given what the machine has (pure: unit-tested).
+std::vector<std::string> pick_compose(const std::string& wanted, bool v2_answers, bool v1_found);
+// Which compose tool runs the stacks, for the terminal and JUnit: "docker compose 2.26.1 (v2)",
+// "docker-compose 1.29.2 (v1)", or "none (<why>)".
+std::string compose_description();
 
 // compose_command() for the project of `stack`, followed by `tail` (e.g. {"kill", "sts-service"}).
 std::vector<std::string> compose_args(const Stack& stack, const std::vector<std::string>& tail);

@@ -13,7 +13,7 @@ TEST(JUnit, CountsFailuresAndEscapes) {
   cases[1].name = "a<b>&\"c\"";
   cases[1].failure = "drift 130 ms > 120 ms\nsecond line";
   cases[1].system_out = std::string("ctl\x01 char");
-  const auto xml = dubctl::junit_xml({"dubctl", "2026-12-01T05:12:57", "ci-runner-1"}, cases);
+  const auto xml = dubctl::junit_xml({"dubctl", "2026-12-01T05:12:57", "ci-runner-1", {}}, cases);
   EXPECT_NE(xml.find(R"(<testsuite name="dubctl" tests="2" failures="1")"), std::string::npos) << xml;
   EXPECT_NE(xml.find(R"(time="61.250")"), std::string::npos);
   EXPECT_NE(xml.find(R"(<property name="max_drift_ms" value="12.5"/>)"), std::string::npos);

@@ -145,7 +145,7 @@ TEST_F(RedactedFiles, JUnitNeverHoldsTheSecret) {
   cases[1].failure = "connect with " + secret + " refused:\n  - wrong token " + secret;
   cases[1].system_out = "--- sts stack ---\nauth " + secret + "\n";
   const auto file = dir_ / "junit.xml";
-  dubctl::write_junit(file, {"dubctl", "", ""}, cases, redactor_);
+  dubctl::write_junit(file, {"dubctl", "", "", {}}, cases, redactor_);
   const auto xml = read_all(file);
   EXPECT_EQ(xml.find(secret), std::string::npos) << xml;
   EXPECT_EQ(xml.find(dubctl::xml_escape(secret)), std::string::npos) << xml;
