@@ -290,7 +290,7 @@ void register_media_commands(CLI::App& app, Options& o) {
 }
 
 void register_scenario_commands(CLI::App& app, Options& o) {
-  auto* run = app.add_subcommand("run", "Run scenarios against the real stacks and write JUnit XML");
+  auto* run = app.add_subcommand("run", "Run scenarios against the real stacks and write JUnit, HTML and JSON reports");
   run->add_option("scenarios", o.run.scenario_args, "Scenario files or folders (folders: every *.yaml)")->required();
   run->add_option("--repeat", o.run.repeat, "Run every scenario N times and print the pass rate")
       ->check(CLI::Range(1, 1000));
@@ -302,7 +302,12 @@ void register_scenario_commands(CLI::App& app, Options& o) {
                 "Count a skipped scenario (missing fixture, taken host port) as failed: for CI");
   run->add_flag("--fail-fast", o.run.fail_fast,
                 "After the first failed scenario, run no other: each is a skipped case naming that failure");
-  run->add_option("--junit", o.junit, "JUnit XML file (default: <artifacts>/junit.xml)");
+  run->add_option("--report-junit,--junit", o.junit, "JUnit XML file (default: <artifacts>/junit.xml)");
+  run->add_option("--report-html", o.run.report_html,
+                  "The HTML report (default: <artifacts>/report.html; report.png is written beside it)");
+  run->add_option("--report-json", o.run.report_json,
+                  "Every step and measured figure as JSON, following docs/report.schema.json "
+                  "(default: <artifacts>/report.json)");
   run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
   run->add_option("--cleanup", o.cleanup,
                   "When to tear the stacks down: always | success | failure | never "
@@ -320,7 +325,8 @@ void register_scenario_commands(CLI::App& app, Options& o) {
   examples(run,
            "  dubctl run scenarios/                        every scenario, stacks started once\n"
            "  dubctl run scenarios/full_pipeline.yaml --keep-up --artifacts out/debug\n"
-           "  dubctl run scenarios/ --repeat 5 --junit out/junit.xml   the pass rate of 5 rounds\n"
+           "  dubctl run scenarios/ --repeat 5 --report-junit out/junit.xml   the pass rate of 5 rounds\n"
+           "  dubctl run scenarios/ --report-json out/report.json   every figure, machine-readable\n"
            "  dubctl run scenarios/full_pipeline.yaml --repeat 10 --min-pass-rate 0.95   fail below 95%\n"
            "  dubctl run scenarios/ --strict               CI: a skipped scenario fails the run\n"
            "  dubctl run scenarios/ --fail-fast            stop at the first failed scenario\n"

@@ -318,6 +318,7 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
   r.time_s = tc.time_s;
   r.properties = tc.properties;
   r.notes = ev.notes;
+  r.steps = ev.steps;
   r.max_similarity = ev.max_similarity;
   r.drift_limit_ms = ev.max_drift_ms.value_or(report::kDriftLimitMs);
   if (ev.drift) r.max_drift_ms = ev.drift->max_abs_drift_s * 1000.0;  // what the scenario verified
@@ -365,28 +366,30 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
   return r;
 }
 
-void finish_run(const fs::path& artifacts, const fs::path& junit, const std::vector<report::ScenarioReport>& scenarios,
-                const std::string& started_at, double wall_s, const std::string& after_table,
-                const Redactor& redactor) {
+void finish_run(const fs::path& artifacts, const report::ReportFiles& files, const report::RunReport& run,
+                const std::string& after_table, const Redactor& redactor) {
   const bool tty = stderr_is_tty();
-  report::RunReport run;
-  run.title = "dubctl run";
-  run.started_at = started_at;
-  run.wall_time_s = wall_s;
-  run.junit = junit.string();
-  run.scenarios = scenarios;
-  const auto html = artifacts / "report.html";
-  const auto png = artifacts / "report.png";
+  const auto& html = files.html;
+  const auto png = fs::path(html).replace_extension(".png");
+  report::RunReport page = run;  // its links relative to the page's folder, wherever --report-html puts it
+  const auto page_dir = fs::absolute(html).parent_path();
+  for (auto& s : page.scenarios) {
+    for (auto& artifact : s.artifacts) {
+      artifact.second = relative_to(fs::absolute(artifacts / artifact.second), page_dir);
+    }
+  }
   std::string report_line;
   std::string screenshot_line;
   try {
-    report::write_html(html, run, redactor);
+    if (html.has_parent_path()) fs::create_directories(html.parent_path());
+    report::write_html(html, page, redactor);
     report_line = html.string();
     const auto why_not = report::screenshot(html, png, 1280, report::estimated_height(run));
     screenshot_line = why_not.empty() ? png.string() : "not taken: " + why_not;
   } catch (const std::exception& e) {
     report_line = fmt::format("not written: {}", e.what());
   }
+  const auto& scenarios = run.scenarios;
   fmt::print(stderr, "\n{}", report::terminal_summary(scenarios, tty));
   fmt::print(stderr, "{}", redactor.apply(after_table));  // the failed runs' reasons
   const auto label = [tty](const char* text) {
@@ -399,7 +402,8 @@ void finish_run(const fs::path& artifacts, const fs::path& junit, const std::vec
       fmt::print(stderr, "{}{}\n", label(name.c_str()), (artifacts / rel).string());
     }
   }
-  fmt::print(stderr, "{}{}\n{}{}\n", label("junit"), junit.string(), label("artifacts"), artifacts.string());
+  fmt::print(stderr, "{}{}\n{}{}\n{}{}\n", label("junit"), files.junit.string(), label("json"), files.json.string(),
+             label("artifacts"), artifacts.string());
 }
 
 }  // namespace dubctl

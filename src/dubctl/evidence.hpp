@@ -16,6 +16,7 @@
 #include "loudness.hpp"
 #include "redact.hpp"
 #include "report.hpp"
+#include "report_json.hpp"
 #include "steps/options.hpp"
 
 namespace dubctl {
@@ -37,6 +38,7 @@ struct ScenarioEvidence {
   std::optional<HeardVerdict> heard;       // from a verify heard step: what the independent judge heard
   std::optional<LoudnessReport> loudness;  // from a verify media step with `loudness`
   std::vector<std::string> notes;
+  std::vector<report::StepRow> steps;  // every step of the scenario: planned, then as each ran (runner.cpp)
 
   [[nodiscard]] bool has_media() const { return !fixture.empty() || monitored; }
   // When the scenario sent media through a media service, asks it for its record of the stream
@@ -54,11 +56,10 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
                                              int iteration, const std::filesystem::path& root,
                                              const std::filesystem::path& artifacts);
 
-// Writes report.html into `artifacts` (and report.png when Chromium is installed) with the run's
-// secrets masked by `redactor`, then prints to stderr the summary table, `after_table`, and the
-// paths of the artifacts.
-void finish_run(const std::filesystem::path& artifacts, const std::filesystem::path& junit,
-                const std::vector<report::ScenarioReport>& scenarios, const std::string& started_at, double wall_s,
+// Writes report.html to `files.html` (and report.png beside it when Chromium is installed; its links
+// to the artifacts made relative to its folder) with the run's secrets masked by `redactor`, then
+// prints to stderr the summary table, `after_table`, and the paths of the reports and artifacts.
+void finish_run(const std::filesystem::path& artifacts, const report::ReportFiles& files, const report::RunReport& run,
                 const std::string& after_table, const Redactor& redactor);
 
 }  // namespace dubctl

@@ -89,6 +89,18 @@ struct Point {
   double y = 0;
 };
 
+// One step of a scenario run as it went (report.json): the runner fills it as the step runs.
+struct StepRow {
+  std::string kind;                // the step's key in the scenario: up, publish, wait, verify, ...
+  int line = 0;                    // its line in the scenario file
+  std::string description;         // the one line the terminal shows for it, ${...} expanded once it ran
+  std::string status = "not_run";  // passed | failed | skipped (`skip:`, a taken port) | not_run
+  double duration_s = 0;
+  int attempts = 0;     // 1 + the retries it took (0: not run)
+  std::string message;  // passed: its detail; failed: the failure; skipped: the reason
+  std::vector<std::pair<std::string, std::string>> measurements;  // what it measured (its JUnit properties)
+};
+
 struct ScenarioReport {
   std::string name;
   std::string description;
@@ -103,6 +115,7 @@ struct ScenarioReport {
   std::string loudness_bounds;                                  // what they were held to
   std::vector<std::pair<std::string, std::string>> artifacts;   // label -> path relative to report.html
   std::vector<std::string> notes;                               // what could not be gathered, and why
+  std::vector<StepRow> steps;                                   // every step of the scenario, in order
 
   bool has_media = false;  // the scenario sent media through the pipeline (a publish or STS monitor step)
   std::vector<FragmentRow> fragments;

@@ -24,6 +24,7 @@
 #include "port_check.hpp"
 #include "progress.hpp"
 #include "redact.hpp"
+#include "report_json.hpp"
 #include "retry.hpp"
 #include "session.hpp"
 #include "stacks.hpp"
@@ -106,12 +107,14 @@ std::string attempt_step(const Step& step, StepContext& ctx, Properties& measure
 
 // Runs one step: its options expanded, its kind run, again on a failure as its `retry`/`delay` say
 // (retry.hpp; the last attempt's measurements are kept); a failure (or, with `expect_error`, the
-// verdict on it) becomes a StepFailure. Returns the line to show.
+// verdict on it) becomes a StepFailure. Returns the line to show; `row` gets its expanded
+// description, attempts and detail.
 std::string run_step(const Step& step, StepContext& ctx, Properties& properties,
-                     const std::function<std::string(const std::string&)>& naming_dead) {
+                     const std::function<std::string(const std::string&)>& naming_dead, report::StepRow& row) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::string detail;
-  std::string described;
+  std::string& detail = row.message;
+  std::string& described = row.description;
+  described.clear();
   std::optional<std::string> error;  // the step's failure, kept when it is marked `expect_error`
   Properties measured;
   const auto keep_measured = [&] { properties.insert(properties.end(), measured.begin(), measured.end()); };
@@ -120,8 +123,12 @@ std::string run_step(const Step& step, StepContext& ctx, Properties& properties,
     // A taken host port is this host's problem, not the scenario's: run_one reports a skip.
     const auto is_final = [](const dub::Error& e) { return dynamic_cast<const PortConflict*>(&e) != nullptr; };
     attempts = with_retries(
-        {step.retry, step.delay}, [&] { detail = attempt_step(step, ctx, measured, described); }, is_final,
-        cancellable_pause);
+        {step.retry, step.delay},
+        [&] {
+          ++row.attempts;
+          detail = attempt_step(step, ctx, measured, described);
+        },
+        is_final, cancellable_pause);
     keep_measured();
   } catch (const Cancelled& e) {
     keep_measured();
@@ -149,8 +156,51 @@ std::string run_step(const Step& step, StepContext& ctx, Properties& properties,
                      detail.empty() ? "" : ": " + detail);
 }
 
-// A step marked `skip: REASON`: not run, shown so (the scenario's case still passes on its other steps).
-std::string skipped_step_line(const Step& step) {
+// Runs `step` (run_step) and completes its row of report.json: status, duration, message and what it
+// measured (the properties it added). Whatever the step throws is rethrown.
+std::string run_recorded(const Step& step, StepContext& ctx, Properties& properties,
+                         const std::function<std::string(const std::string&)>& naming_dead, report::StepRow& row) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto first = properties.size();
+  const auto finish = [&](const char* status) {
+    row.status = status;
+    row.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    row.measurements.assign(properties.begin() + static_cast<std::ptrdiff_t>(first), properties.end());
+  };
+  try {
+    auto line = run_step(step, ctx, properties, naming_dead, row);
+    finish("passed");
+    return line;
+  } catch (const PortConflict& e) {  // run_one makes the scenario a skipped case
+    row.message = e.what();
+    finish("skipped");
+    throw;
+  } catch (const std::exception& e) {
+    row.message = e.what();
+    finish("failed");
+    throw;
+  }
+}
+
+// Every step of `s` as report.json lists it before the scenario runs: its kind and line, not run.
+std::vector<report::StepRow> planned_steps(const Scenario& s) {
+  std::vector<report::StepRow> rows;
+  rows.reserve(s.steps.size());
+  for (const auto& step : s.steps) {
+    report::StepRow row;
+    row.kind = step.kind;
+    row.line = step.line;
+    row.description = step.action->describe();
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// A step marked `skip: REASON`: not run, shown so (the scenario's case still passes on its other steps),
+// its row of report.json skipped with REASON.
+std::string skipped_step_line(const Step& step, report::StepRow& row) {
+  row.status = "skipped";
+  row.message = *step.skip;
   return fmt::format("  {} {} (line {}): {}", stderr_is_tty() ? "⚠ skipped" : "SKIPPED", step.action->describe(),
                      step.line, *step.skip);
 }
@@ -202,13 +252,16 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
   const auto naming_dead = [&](const std::string& error) { return naming_dead_services(error, session, logs); };
   try {
     const ScenarioDeadline deadline(start + s.timeout, s.timeout);  // enforced inside every step too
-    for (const auto& step : s.steps) {
+    for (std::size_t i = 0; i < s.steps.size(); ++i) {
+      const auto& step = s.steps[i];
       try {
         check_cancelled();
       } catch (const Cancelled& e) {
         throw StepFailure(fmt::format("{} before step at line {}", e.what(), step.line));
       }
-      const auto line = step.skip ? skipped_step_line(step) : run_step(step, ctx, tc.properties, naming_dead);
+      auto& row = evidence.steps.at(i);
+      const auto line =
+          step.skip ? skipped_step_line(step, row) : run_recorded(step, ctx, tc.properties, naming_dead, row);
       fmt::print(stderr, "{}\n", terminal_redactor().apply(line));
       log += line + "\n";
     }
@@ -236,6 +289,63 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
   return tc;
 }
 
+// Every scenario, `options.repeat` times, into `cases` and `reports`: one that cannot run here
+// (`missing[k]`: its missing fixtures) or comes after a failure under --fail-fast is a skipped case.
+void run_all(const std::vector<Scenario>& scenarios, const std::vector<std::string>& missing, Session& session,
+             const fs::path& root, const RunOptions& options, const fs::path& artifacts, std::vector<TestCase>& cases,
+             std::vector<report::ScenarioReport>& reports) {
+  std::string failed_first;  // --fail-fast: the case whose failure leaves the rest not run
+  for (int i = 1; i <= options.repeat && interrupt_signal() == 0; ++i) {
+    for (std::size_t k = 0; k < scenarios.size() && interrupt_signal() == 0; ++k) {
+      const auto& s = scenarios[k];
+      ScenarioEvidence evidence;
+      evidence.steps = planned_steps(s);
+      const auto skip_reason = failed_first.empty() ? missing[k] : fail_fast_reason(failed_first);
+      if (skip_reason.empty()) {
+        cases.push_back(run_one(s, i, session, root, options, artifacts, evidence));
+      } else {
+        print_header(s);
+        print_skip(skip_reason);
+        cases.push_back(skipped_case(case_name(s.name, i, options.repeat), skip_reason));
+      }
+      if (options.strict) apply_strict(cases.back());
+      if (options.fail_fast && failed_first.empty() && !cases.back().failure.empty()) failed_first = cases.back().name;
+      reports.push_back(build_scenario_report(s, cases.back(), evidence, i, root, artifacts));
+    }
+  }
+}
+
+// Where the run writes its reports: --report-junit (--junit), --report-html, --report-json, each by
+// default in the artifacts folder.
+report::ReportFiles report_files(const RunOptions& options, const fs::path& artifacts) {
+  const auto or_default = [&](const fs::path& given, const char* name) {
+    return given.empty() ? artifacts / name : given;
+  };
+  return {or_default(options.junit, "junit.xml"), or_default(options.report_html, "report.html"),
+          or_default(options.report_json, "report.json")};
+}
+
+// What report.json says about the run itself: the JUnit suite's timestamp and host, the compose
+// tool, dubctl's version and the checkout's commit, where everything went, the verdict.
+report::RunMeta run_meta(const SuiteInfo& suite, const fs::path& root, const fs::path& artifacts,
+                         const report::ReportFiles& files, const Verdict& verdict) {
+  report::RunMeta meta;
+  meta.dubctl_version = DUB_VERSION;
+  meta.source_commit = report::source_commit(root);
+  meta.hostname = suite.hostname;
+  meta.timestamp = suite.timestamp;
+  try {
+    meta.compose = fmt::format("{}", fmt::join(compose_command(), " "));
+  } catch (const dub::Error& e) {
+    meta.compose = fmt::format("none ({})", e.what());
+  }
+  meta.artifacts = artifacts;
+  meta.files = files;
+  meta.verdict = verdict;
+  meta.interrupted = interrupt_signal() != 0;
+  return meta;
+}
+
 }  // namespace
 
 int run_scenarios(const RunOptions& options) {
@@ -248,7 +358,7 @@ int run_scenarios(const RunOptions& options) {
   missing.reserve(scenarios.size());
   for (const auto& s : scenarios) missing.push_back(missing_fixtures_reason(s, root));
   const fs::path artifacts = options.artifacts.empty() ? root / "out" / timestamp_dir() : options.artifacts;
-  const fs::path junit = options.junit.empty() ? artifacts / "junit.xml" : options.junit;
+  const auto files = report_files(options, artifacts);
   fs::create_directories(artifacts);
 
   interrupt_signal() = 0;
@@ -271,32 +381,18 @@ int run_scenarios(const RunOptions& options) {
                         host_name(),
                         {{"compose", compose}}};
   const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
-  std::string failed_first;  // --fail-fast: the case whose failure leaves the rest not run
-  for (int i = 1; i <= options.repeat && interrupt_signal() == 0; ++i) {
-    for (std::size_t k = 0; k < scenarios.size() && interrupt_signal() == 0; ++k) {
-      const auto& s = scenarios[k];
-      ScenarioEvidence evidence;
-      const auto skip_reason = failed_first.empty() ? missing[k] : fail_fast_reason(failed_first);
-      if (skip_reason.empty()) {
-        cases.push_back(run_one(s, i, session, root, options, artifacts, evidence));
-      } else {
-        print_header(s);
-        print_skip(skip_reason);
-        cases.push_back(skipped_case(case_name(s.name, i, options.repeat), skip_reason));
-      }
-      if (options.strict) apply_strict(cases.back());
-      if (options.fail_fast && failed_first.empty() && !cases.back().failure.empty()) failed_first = cases.back().name;
-      reports.push_back(build_scenario_report(s, cases.back(), evidence, i, root, artifacts));
-    }
-  }
+  run_all(scenarios, missing, session, root, options, artifacts, cases, reports);
   const auto verdict = judge_run(cases, options.min_pass_rate);
   const bool torn_down = should_tear_down(options.cleanup, verdict.failed == 0, interrupt_signal() != 0);
   if (torn_down) session.down_all();
-  write_junit(junit, suite, cases, session.redactor());
-  // report.html (+ report.png), the summary table, the pass rate, failed and skipped runs, the artifact paths.
-  finish_run(artifacts, junit, reports, started_at,
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count(),
-             verdict_text(verdict, options.repeat > 1 || options.min_pass_rate < 1.0), session.redactor());
+  write_junit(files.junit, suite, cases, session.redactor());
+  const report::RunReport run{"dubctl run", started_at,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count(),
+                              files.junit.string(), std::move(reports)};
+  report::write_json(files.json, run, run_meta(suite, root, artifacts, files, verdict), session.redactor());
+  // report.html (+ report.png), the summary table, the pass rate, failed and skipped runs, the report paths.
+  finish_run(artifacts, files, run, verdict_text(verdict, options.repeat > 1 || options.min_pass_rate < 1.0),
+             session.redactor());
   if (!torn_down) fmt::print(stderr, "{}", kept_stacks_hint());
   fmt::print("{}\n", verdict.closing_line());  // the plain closing line CI reads
   return verdict.exit_code(interrupt_signal() != 0);

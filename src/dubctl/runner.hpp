@@ -17,13 +17,18 @@ struct RunOptions {
   double min_pass_rate = 1.0;       // --min-pass-rate: below it the run fails (verdict.hpp)
   bool strict = false;              // --strict: a skipped scenario counts as a failed one
   bool fail_fast = false;           // --fail-fast: after the first failed case the rest are skipped, not run
-  std::filesystem::path junit;      // empty: <artifacts>/junit.xml
+  std::filesystem::path junit;      // --report-junit (--junit); empty: <artifacts>/junit.xml
   std::filesystem::path artifacts;  // empty: out/<timestamp>
   bool keep_up = false;             // --keep-up (commands.cpp turns it into cleanup = never)
   Cleanup cleanup = Cleanup::Always;
   EnvMap env;                        // --env KEY=VAL: applied to every stack and to ${...} expansion
   EnvMap vars;                       // --var / --var-file: ${...} in scenarios only, never compose (run_vars.hpp)
   std::vector<std::string> secrets;  // --secret NAME: its value is masked in every output (redact.hpp)
+
+  // --report-html and --report-json; empty: report.html (report.png beside it) and report.json
+  // (report_json.hpp) in the artifacts folder.
+  std::filesystem::path report_html;
+  std::filesystem::path report_json;
 };
 
 // Returns the process exit code (verdict.hpp): 0 when the pass rate meets --min-pass-rate (skips left
