@@ -375,7 +375,7 @@ int run_scenarios(const RunOptions& options) {
   std::vector<report::ScenarioReport> reports;  // report.html
   const auto run_start = std::chrono::steady_clock::now();
   const auto compose = compose_description();  // which one ran: printed and recorded in JUnit
-  fmt::print("compose: {}\n", compose);
+  fmt::print(stderr, "compose: {}\n", compose);  // with the progress lines, in order
   const SuiteInfo suite{"dubctl",
                         fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::localtime(std::time(nullptr))),
                         host_name(),
