@@ -374,8 +374,10 @@ int run_scenarios(const RunOptions& options) {
   std::vector<TestCase> cases;
   std::vector<report::ScenarioReport> reports;  // report.html
   const auto run_start = std::chrono::steady_clock::now();
-  const auto compose = compose_description();  // which one ran: printed and recorded in JUnit
-  fmt::print(stderr, "compose: {}\n", compose);  // with the progress lines, in order
+  // Which compose tool runs the stacks: printed (on stderr, in order with the progress lines) and
+  // recorded in JUnit.
+  const auto compose = compose_description();
+  fmt::print(stderr, "compose: {}\n", compose);
   const SuiteInfo suite{"dubctl",
                         fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::localtime(std::time(nullptr))),
                         host_name(),
