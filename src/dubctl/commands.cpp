@@ -16,10 +16,12 @@
 #include "dub/util/error.hpp"
 #include "endpoints.hpp"
 #include "fixture_check.hpp"
+#include "redact.hpp"
 #include "run_vars.hpp"
 #include "runner.hpp"
 #include "scenario.hpp"
 #include "stacks.hpp"
+#include "step_vars.hpp"
 
 namespace dubctl {
 
@@ -155,6 +157,8 @@ int cmd_validate() {
       const auto s = load_scenario(file);
       steps = s.steps.size();
       found = missing_fixtures(s, project_root());
+      const auto typos = var_typo_problems(s, process_environment());  // ${NAME} near a captured name
+      found.insert(found.end(), typos.begin(), typos.end());
     } catch (const ScenarioError& e) {
       found = e.problems();
     }

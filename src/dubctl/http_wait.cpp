@@ -42,14 +42,17 @@ std::optional<std::string> poll_http(const std::string& what, const std::string&
 }  // namespace
 
 std::string wait_http(const std::string& url, int status, const std::string& body_contains, Duration timeout,
-                      const DeadCheck& dead) {
+                      const DeadCheck& dead, HttpAnswer* answer) {
   std::string last;
   const auto done = poll_http(
       fmt::format("waiting for HTTP {} from {}", status, url), url, timeout, std::chrono::milliseconds(500),
       [&](const dub::http::ClientResponse& response, std::string& why) -> std::optional<std::string> {
         why = fmt::format("HTTP {}", response.status);
         if (response.status != status) return std::nullopt;
-        if (body_contains.empty() || response.body.find(body_contains) != std::string::npos) return why;
+        if (body_contains.empty() || response.body.find(body_contains) != std::string::npos) {
+          if (answer != nullptr) *answer = {response.status, response.body};
+          return why;
+        }
         why += fmt::format(" but the body lacks '{}'", body_contains);
         return std::nullopt;
       },

@@ -20,6 +20,39 @@ std::string upper(std::string_view text) {
 
 }  // namespace
 
+Redactor::Redactor(const Redactor& other) {
+  const std::lock_guard lock(other.mutex_);
+  values_ = other.values_;
+  declared_ = other.declared_;
+}
+
+Redactor& Redactor::operator=(const Redactor& other) {
+  if (this == &other) return *this;
+  const std::scoped_lock lock(mutex_, other.mutex_);
+  values_ = other.values_;
+  declared_ = other.declared_;
+  return *this;
+}
+
+Redactor::Redactor(Redactor&& other) noexcept {
+  const std::lock_guard lock(other.mutex_);
+  values_ = std::move(other.values_);
+  declared_ = std::move(other.declared_);
+}
+
+Redactor& Redactor::operator=(Redactor&& other) noexcept {
+  if (this == &other) return *this;
+  const std::scoped_lock lock(mutex_, other.mutex_);
+  values_ = std::move(other.values_);
+  declared_ = std::move(other.declared_);
+  return *this;
+}
+
+bool Redactor::empty() const {
+  const std::lock_guard lock(mutex_);
+  return values_.empty();
+}
+
 bool Redactor::is_secret_name(const std::string& name, const std::set<std::string>& declared) {
   if (declared.contains(name)) return true;
   const auto u = upper(name);
@@ -28,6 +61,7 @@ bool Redactor::is_secret_name(const std::string& name, const std::set<std::strin
 
 void Redactor::add_value(const std::string& value) {
   if (value.size() < kMinLength) return;
+  const std::lock_guard lock(mutex_);
   for (const auto& form : {value, xml_escape(value)}) {
     if (std::find(values_.begin(), values_.end(), form) != values_.end()) continue;
     values_.push_back(form);
@@ -42,6 +76,7 @@ void Redactor::add_secrets_of(const EnvMap& vars, const std::set<std::string>& d
 }
 
 std::string Redactor::apply(std::string_view text) const {
+  const std::lock_guard lock(mutex_);
   std::string out(text);
   for (const auto& value : values_) {
     std::string next;
@@ -58,11 +93,32 @@ std::string Redactor::apply(std::string_view text) const {
   return out;
 }
 
+void Redactor::declare(const std::set<std::string>& names) {
+  const std::lock_guard lock(mutex_);
+  declared_.insert(names.begin(), names.end());
+}
+
+bool Redactor::is_secret(const std::string& name) const {
+  const std::lock_guard lock(mutex_);
+  return is_secret_name(name, declared_);
+}
+
+bool Redactor::touches_secret(std::string_view text, std::size_t begin, std::size_t end) const {
+  const std::lock_guard lock(mutex_);
+  for (const auto& value : values_) {
+    for (auto at = text.find(value); at != std::string_view::npos; at = text.find(value, at + 1)) {
+      if (at < end && at + value.size() > begin) return true;
+    }
+  }
+  return false;
+}
+
 Redactor run_redactor(const std::vector<Scenario>& scenarios, const EnvMap& env,
                       const std::vector<std::string>& secret_names, const EnvMap& process_env) {
   std::set<std::string> declared(secret_names.begin(), secret_names.end());
   for (const auto& s : scenarios) declared.insert(s.secrets.begin(), s.secrets.end());
   Redactor r;
+  r.declare(declared);
   r.add_secrets_of(env, declared);
   r.add_secrets_of(process_env, declared);
   for (const auto& s : scenarios) {

@@ -8,6 +8,7 @@
 // STS_AUTH_TOKEN, or its name ends in _TOKEN, _SECRET or _PASSWORD (any case). Its value is looked
 // for in --env, the scenarios' stacks env and the process environment (where compose and ${...}
 // read it too).
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,8 +18,17 @@
 
 namespace dubctl {
 
+// Safe to use from several threads (a step may add a value it captured while a background task
+// prints a progress line).
 class Redactor {
  public:
+  Redactor() = default;
+  Redactor(const Redactor& other);
+  Redactor& operator=(const Redactor& other);
+  Redactor(Redactor&& other) noexcept;
+  Redactor& operator=(Redactor&& other) noexcept;
+  ~Redactor() = default;
+
   // What a secret value becomes.
   static constexpr std::string_view kMask = "***";
   // Shorter values are not redacted: a 1-3 character value ("1", "on", "dev") occurs by chance in
@@ -34,14 +44,23 @@ class Redactor {
   void add_value(const std::string& value);
   // Masks the value of every secret variable of `vars` (is_secret_name with `declared`).
   void add_secrets_of(const EnvMap& vars, const std::set<std::string>& declared);
+  // Names declared secret (`secrets:`, --secret) from now on; is_secret() knows them.
+  void declare(const std::set<std::string>& names);
+  // Whether the variable `name` is secret: declared, or one of the always-secret names.
+  [[nodiscard]] bool is_secret(const std::string& name) const;
 
   // `text` with every occurrence of every secret value replaced by kMask (longest values first, so
   // a secret containing another is masked whole).
   [[nodiscard]] std::string apply(std::string_view text) const;
-  [[nodiscard]] bool empty() const { return values_.empty(); }
+  [[nodiscard]] bool empty() const;
+  // Whether an occurrence of a secret value in `text` overlaps text[begin, end): a value taken from
+  // that part of `text` holds some of a secret (step_vars.hpp).
+  [[nodiscard]] bool touches_secret(std::string_view text, std::size_t begin, std::size_t end) const;
 
  private:
+  mutable std::mutex mutex_;
   std::vector<std::string> values_;  // longest first, no duplicates
+  std::set<std::string> declared_;
 };
 
 // The run's Redactor: the names every scenario declares under `secrets:` and the `--secret` names,

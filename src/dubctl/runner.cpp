@@ -28,6 +28,7 @@
 #include "retry.hpp"
 #include "session.hpp"
 #include "stacks.hpp"
+#include "step_vars.hpp"
 #include "steps/step.hpp"
 #include "sts_monitor.hpp"
 #include "verdict.hpp"
@@ -85,11 +86,31 @@ EnvMap scenario_vars(const Scenario& s, int iteration, const RunOptions& options
   return vars;
 }
 
-// One attempt at `step`: its options expanded, its kind run; what it measured replaces `measured`.
-// Throws dub::Error when it fails (an unmet expectation too). Returns its detail.
+// The values the step's `vars:` take from `result` (step_vars.hpp) become ${NAME} in `ctx.vars` for
+// the steps after it; a secret one is masked from now on in everything the run writes. Returns the
+// step's detail with them ("...; vars: a=1, b=***").
+std::string keep_captured(const Step& step, const StepResult& result, StepContext& ctx) {
+  const auto captured = capture_vars(step, result_json(result), ctx.scenario.file, terminal_redactor());
+  for (const auto& c : captured) {
+    if (c.secret) {
+      terminal_redactor().add_value(c.value);
+      ctx.session.add_secret(c.value);
+    }
+  }
+  for (const auto& c : captured) ctx.vars[c.name] = c.value;  // all taken, or none
+  return result.detail + (result.detail.empty() ? "" : "; ") + captured_summary(captured);
+}
+
+// One attempt at `step`: its options expanded, its kind run, its `vars:` kept (keep_captured); what it
+// measured replaces `measured`. Throws dub::Error when it fails (an unmet expectation or a var it
+// cannot take too). Returns its detail.
 std::string attempt_step(const Step& step, StepContext& ctx, Properties& measured, std::string& described) {
   const auto kind = step.action->clone();
-  kind->expand(ctx.vars);
+  try {
+    kind->expand(ctx.vars);
+  } catch (const dub::Error& e) {
+    throw dub::Error(unset_var_message(step, ctx.vars, ctx.scenario.file, e.what()));
+  }
   described = kind->describe();
   StepResult result;
   try {
@@ -102,7 +123,7 @@ std::string attempt_step(const Step& step, StepContext& ctx, Properties& measure
   if (!result.problems.empty()) {
     throw dub::Error(fmt::format("{}:\n  - {}", result.detail, fmt::join(result.problems, "\n  - ")));
   }
-  return result.detail;
+  return step.vars.empty() ? result.detail : keep_captured(step, result, ctx);
 }
 
 // Runs one step: its options expanded, its kind run, again on a failure as its `retry`/`delay` say
@@ -242,7 +263,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
   const bool tty = stderr_is_tty();
   print_header(s);
 
-  const EnvMap vars = scenario_vars(s, iteration, options, root, artifacts);
+  EnvMap vars = scenario_vars(s, iteration, options, root, artifacts);  // and what steps capture (vars:)
   evidence.stream = vars.at("stream");
   const auto logs = artifacts / s.name / "logs";
   std::string log;

@@ -13,6 +13,7 @@
 #include "dub/util/env.hpp"
 #include "scenario_limits.hpp"
 #include "scenario_reader.hpp"
+#include "step_vars.hpp"
 #include "steps/step.hpp"
 #include "suggest.hpp"
 
@@ -139,6 +140,7 @@ Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
   read_steps(r, root, s, sink);
   r.finish();
   check_declared_stacks(s, sink);
+  for (const auto& problem : var_order_problems(s)) sink.add(problem);
   sink.throw_if_any();
   return s;
 }

@@ -26,6 +26,22 @@ struct StackUse {
 
 class StepKind;  // steps/step.hpp
 
+// One entry of a step's `vars:`: a value its result gives the later steps as ${name} (step_vars.hpp).
+struct VarCapture {
+  std::string name;
+  std::string from;   // where in the step's result document (json_path.hpp)
+  std::string regex;  // "" or an ECMAScript regex searched in that value: its first group (else the match)
+  int line = 0;       // of the entry, 1-based
+  std::string key;    // "steps[2].vars.first_rtt", for messages
+};
+
+// A ${name} without a default in a step's options: checked against the captures (step_vars.hpp).
+struct VarUse {
+  std::string name;
+  int line = 0;
+  std::string key;  // "steps[3].wait.http"
+};
+
 struct Step {
   std::string kind;                        // its key: "up", "down", "publish", "monitor", "wait", "verify", ...
   int line = 0;                            // 1-based line in the scenario file
@@ -39,6 +55,10 @@ struct Step {
   // (retry.hpp). Not with `expect_error`.
   int retry = 0;
   Duration delay{0};
+  // `vars: {NAME: {from: PATH, regex: RE}}`: values taken from its result once it passed, ${NAME} for
+  // the steps after it (step_vars.hpp). Not with `expect_error`.
+  std::vector<VarCapture> vars;
+  std::vector<VarUse> uses;  // the ${name}s (without a default) in its options
 };
 
 struct Scenario {

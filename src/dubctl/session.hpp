@@ -26,6 +26,8 @@ class Session {
 
   // The run's secrets (redact.hpp): whatever the run prints or writes goes through it.
   [[nodiscard]] const Redactor& redactor() const { return redactor_; }
+  // Masks `value` from now on too (a secret a step captured: step_vars.hpp).
+  void add_secret(const std::string& value) { redactor_.add_value(value); }
 
   // Saves `compose logs` of every running stack under `dir`, secrets masked; returns the tail for JUnit.
   std::string save_logs(const std::filesystem::path& dir) const;

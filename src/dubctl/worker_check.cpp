@@ -132,7 +132,7 @@ std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlo
 }
 
 std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<std::string, std::string>>& properties,
-                          const DeadCheck& dead) {
+                          const DeadCheck& dead, nlohmann::json* record) {
   const auto& stream = step.stream;
   const auto url = fmt::format("{}/v1/streams/{}", step.media_service, stream);
   nlohmann::json worker;
@@ -164,6 +164,7 @@ std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<st
     throw dub::Error(fmt::format("the worker of {} did not finish within {:.0f}s ({}: {})", stream,
                                  std::chrono::duration<double>(step.timeout).count(), url, last));
   }
+  if (record != nullptr) *record = worker;
   std::map<std::string, int> counts;
   double max_round_trip_ms = 0;
   for (const auto& f : worker.value("fragments", nlohmann::json::array())) {

@@ -30,8 +30,9 @@ std::string describe_phase(const FragmentPhase& phase);
 
 // Polls the media service until the worker has finished (at most step.timeout), then checks it.
 // Throws dub::Error naming every problem (at once when `dead` names the media service as dead);
-// returns a one-line summary. Adds JUnit properties.
+// returns a one-line summary. Adds JUnit properties; the finished worker's record goes to `record`,
+// when given.
 std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<std::string, std::string>>& properties,
-                          const DeadCheck& dead = {});
+                          const DeadCheck& dead = {}, nlohmann::json* record = nullptr);
 
 }  // namespace dubctl

@@ -1,11 +1,12 @@
 // The step kinds a scenario may use, and the parsing of one step: which kind its key (and, for
 // `wait` and `verify`, the key inside) names, its line and the keys common to every step
-// (`expect_error`, `skip`, `retry`, `delay`).
+// (`expect_error`, `skip`, `retry`, `delay`, `vars`).
 #include <fmt/format.h>
 
 #include <set>
 
 #include "scenario_reader.hpp"
+#include "step_vars.hpp"
 #include "steps/step.hpp"
 #include "suggest.hpp"
 
@@ -83,10 +84,10 @@ const StepType* choose(const std::string& verb, const YAML::Node& value, const s
 }
 
 // The keys any step may carry beside its kind's key (Step in scenario.hpp).
-const std::vector<std::string> kCommonKeys = {"expect_error", "skip", "retry", "delay"};
+const std::vector<std::string> kCommonKeys = {"expect_error", "skip", "retry", "delay", "vars"};
 constexpr int kMaxRetry = 100;
 
-// `expect_error`, `skip`, `retry` and `delay`, into `step`.
+// `expect_error`, `skip`, `retry`, `delay` and `vars`, into `step`.
 void parse_common_keys(Reader& outer, const YAML::Node& item, Step& step) {
   const auto text = [&](const std::string& key, const std::string& what) -> std::optional<std::string> {
     if (!item[key].IsDefined()) return std::nullopt;
@@ -104,6 +105,11 @@ void parse_common_keys(Reader& outer, const YAML::Node& item, Step& step) {
   }
   if (item["delay"].IsDefined() && !item["retry"].IsDefined()) {
     outer.report(item["delay"], outer.key_path("delay"), "is the wait between retries: give retry too");
+  }
+  if (!item["vars"].IsDefined()) return;
+  step.vars = parse_var_captures(outer.get("vars"), outer.key_path("vars"), outer.file());
+  if (step.expect_error) {
+    outer.report(item["vars"], outer.key_path("vars"), "not allowed with expect_error (a failed step has no result)");
   }
 }
 
@@ -140,6 +146,7 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
   step.kind = verb;
   step.line = item.Mark().line + 1;
   step.action = choose(verb, item[verb], step_path, file)->parse(item[verb], step_path, file);
+  collect_var_uses(item[verb], step_path, step.uses);
   return step;
 }
 

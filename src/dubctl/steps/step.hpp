@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,11 +36,24 @@ using Properties = std::vector<std::pair<std::string, std::string>>;
 // What a step gives back: its one-line report, the figures it measured (JUnit properties; the typed
 // ones for report.html go to the scenario's evidence, evidence.hpp) and the expectations it found
 // unmet. With problems the step fails: "<detail>:\n  - <problem>..." (detail says what does not match).
+// `data` is what the kind observed, typed, for the step's `vars:` (step_vars.hpp): e.g. the worker
+// record, an HTTP answer, a log line (steps/result.cpp serialises those it has).
 struct StepResult {
   std::string detail;
   Properties measurements;
   std::vector<std::string> problems;
+  nlohmann::json data = nlohmann::json::object();
 };
+
+// The step's result document that `vars:` paths read: the members of `data`, then `detail` and
+// `measurements` (each property, a number when it reads as one, else its text).
+nlohmann::json result_json(const StepResult& result);
+
+// `wait: {http}`'s data: {"status": 200, "body": <the body as JSON when it parses, else its text>}.
+nlohmann::json http_answer_json(int status, const std::string& body);
+
+// `wait: {log}`'s data: {"line": <the matching line>, "fields": <its JSON object, when it is one>}.
+nlohmann::json log_line_json(const std::string& line);
 
 // What a running step may use: the run's stacks, the scenario's background tasks, its STS monitor,
 // its evidence for report.html and where its artifacts go.
@@ -48,7 +62,7 @@ struct StepContext {
   Session& session;
   std::filesystem::path root;          // the project root
   std::filesystem::path scenario_dir;  // <artifacts>/<scenario>
-  const EnvMap& vars;                  // the values ${...} expanded to (for instruments that need one)
+  EnvMap& vars;                        // what ${...} expands to; each step's `vars:` add to it (step_vars.hpp)
   const EnvMap& env;                   // --env: every stack's compose environment
   WallClock::time_point started_at;    // the scenario's start (log waits look from here on)
   Tasks& tasks;

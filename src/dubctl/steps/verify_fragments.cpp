@@ -19,8 +19,9 @@ class VerifyFragments final : public StepOf<VerifyFragmentsStep, VerifyFragments
     return fmt::format("verify STS results for {}", options.stream);
   }
   void run(StepContext& ctx, StepResult& result) const override {
-    result.detail =
-        verify_fragments(options, need_monitor(ctx.monitor).summaries(options.stream), ctx.root, result.measurements);
+    const auto summaries = need_monitor(ctx.monitor).summaries(options.stream);
+    result.data = {{"fragments", summaries}};
+    result.detail = verify_fragments(options, summaries, ctx.root, result.measurements);
   }
 };
 

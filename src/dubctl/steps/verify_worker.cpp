@@ -71,8 +71,9 @@ class VerifyWorker final : public StepOf<VerifyWorkerStep, VerifyWorker> {
   [[nodiscard]] std::string describe() const override { return fmt::format("verify the worker of {}", options.stream); }
   void run(StepContext& ctx, StepResult& result) const override {
     auto& session = ctx.session;
-    result.detail = verify_worker(options, result.measurements,
-                                  [&session](const std::string& url) { return session.not_running_behind(url); });
+    result.detail = verify_worker(
+        options, result.measurements, [&session](const std::string& url) { return session.not_running_behind(url); },
+        &result.data);
   }
 };
 

@@ -36,6 +36,7 @@ class WaitFragments final : public StepOf<WaitFragmentsStep, WaitFragments> {
                                    std::chrono::duration<double>(options.timeout).count()));
     }
     result.detail = fmt::format("{} fragments processed", have);
+    result.data = {{"fragments", monitor.summaries(stream)}};
   }
 };
 

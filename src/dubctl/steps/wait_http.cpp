@@ -19,8 +19,11 @@ class WaitHttp final : public StepOf<WaitHttpStep, WaitHttp> {
   }
   void run(StepContext& ctx, StepResult& result) const override {
     auto& session = ctx.session;
-    result.detail = wait_http(options.url, options.status, options.body_contains, options.timeout,
-                              [&session](const std::string& url) { return session.not_running_behind(url); });
+    HttpAnswer answer;
+    result.detail = wait_http(
+        options.url, options.status, options.body_contains, options.timeout,
+        [&session](const std::string& url) { return session.not_running_behind(url); }, &answer);
+    result.data = http_answer_json(answer.status, answer.body);
   }
 };
 

@@ -33,6 +33,7 @@ class WaitLog final : public StepOf<WaitLogStep, WaitLog> {
       for (const auto& [k, v] : use->second.env) compose_env[k] = v;
     }
     result.detail = wait_log(options, stacks_for(options.stack, ctx.root).front(), compose_env, ctx.started_at);
+    result.data = log_line_json(result.detail);
   }
   [[nodiscard]] std::vector<std::string> stacks() const override { return {options.stack}; }
 };
