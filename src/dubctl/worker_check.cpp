@@ -66,6 +66,31 @@ void round_trip_problems(Duration budget, const nlohmann::json& fragments, std::
 
 }  // namespace
 
+std::optional<std::string> passthrough_problem(int max, const nlohmann::json& worker) {
+  std::vector<std::string> named;
+  for (const auto& f : worker.value("fragments", nlohmann::json::array())) {
+    if (text_of(f, "state") != "passthrough") continue;
+    const auto reason = text_of(f, "passthrough_reason");
+    const auto error = text_of(f, "error");
+    named.push_back(fmt::format("{} ({}{})", f.value("sequence_number", -1), reason.empty() ? "no reason" : reason,
+                                error.empty() ? "" : ": " + error));
+  }
+  // The output's own count: fragments its history no longer lists are still in it.
+  const auto stats = worker.find("output_stats");
+  const long long listed = static_cast<long long>(named.size());
+  const long long counted =
+      stats != worker.end() && stats->is_object() ? stats->value("fragments_passthrough", 0LL) : listed;
+  const auto found = std::max(counted, listed);
+  if (found <= max) return std::nullopt;
+  auto message = fmt::format(
+      "passthrough: {} fragment(s) went out with their original audio, at most {} allowed: {}", found, max,
+      named.empty() ? std::string("none of them in the fragment records") : fmt::format("{}", fmt::join(named, ", ")));
+  if (counted != listed) {
+    message += fmt::format(" (output_stats.fragments_passthrough {}, the fragment records {})", counted, listed);
+  }
+  return message;
+}
+
 std::string fragment_outcome(const nlohmann::json& fragment) {
   const auto state = text_of(fragment, "state");
   if (state == "dubbed" || state == "partial") return "dubbed";
@@ -121,6 +146,9 @@ std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlo
   }
   if (auto problem = phases_problem(step.phases, outcomes)) problems.push_back(*problem);
   if (step.max_round_trip) round_trip_problems(*step.max_round_trip, fragments, problems);
+  if (step.max_passthrough) {
+    if (auto problem = passthrough_problem(*step.max_passthrough, worker)) problems.push_back(*problem);
+  }
   if (step.min_reconnections) {
     const int reconnections = worker.contains("sts") ? worker["sts"].value("reconnections", 0) : 0;
     if (reconnections < *step.min_reconnections) {

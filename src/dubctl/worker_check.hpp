@@ -2,7 +2,8 @@
 // `verify: {worker: ...}`: what the media service recorded about a stream's worker
 // (GET /v1/streams/<stream>), checked by type once the worker has finished: its final state, error
 // and end reason, and its fragments in order as runs ("phases") of dubbed / passthrough (with a
-// reason) / any, e.g. dubbed, then at most one of any kind, then at least 3 sts_unavailable.
+// reason) / any, e.g. dubbed, then at most one of any kind, then at least 3 sts_unavailable; and how
+// many went out with their original audio at most (max_passthrough).
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -21,6 +22,11 @@ std::string fragment_outcome(const nlohmann::json& fragment);
 // order, each run between its phase's min and max long; else what went wrong, with the outcomes.
 std::optional<std::string> phases_problem(const std::vector<FragmentPhase>& phases,
                                           const std::vector<std::string>& outcomes);
+
+// nullopt when at most `max` fragments went out with their original audio according to `worker` (the
+// API's JSON: the fragments in state passthrough, and output_stats.fragments_passthrough, whichever
+// is more); else a message naming each such fragment with its reason and error.
+std::optional<std::string> passthrough_problem(int max, const nlohmann::json& worker);
 
 // Every way `worker` (the API's JSON) differs from what the step expects; empty when it matches.
 std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlohmann::json& worker);

@@ -209,6 +209,9 @@ struct VerifyWorkerStep {
   // US1-3: every fragment's round trip as the media service measured it (sent -> dubbed audio back,
   // `latency_ms`) at most this; a fragment that timed out waiting for its answer fails it too.
   std::optional<Duration> max_round_trip;
+  // At most this many fragments went out with their original audio (passthrough, any reason), as
+  // the media service recorded them (its fragments' `state`, its `output_stats.fragments_passthrough`).
+  std::optional<int> max_passthrough;
   Duration timeout{std::chrono::seconds(60)};  // for the worker to finish
 };
 
