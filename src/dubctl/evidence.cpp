@@ -15,6 +15,7 @@
 #include "dub/media/probe.hpp"
 #include "dub/media/remux.hpp"
 #include "dub/util/error.hpp"
+#include "input_duration.hpp"
 #include "progress.hpp"
 
 namespace fs = std::filesystem;
@@ -216,14 +217,12 @@ fs::path make_dubbed(const std::vector<fs::path>& segments, const ScenarioEviden
   }
 }
 
-// original.mp4: the fixture as it was published (the input path is not recorded).
+// original.mp4: the fixture as it was published (the input path is not recorded); its span is what
+// `duration_s: input` compared with (input_duration.hpp).
 fs::path make_original(const ScenarioEvidence& ev, const fs::path& target, const fs::path& artifacts,
                        report::ScenarioReport& r) {
   try {
-    dub::media::RemuxOptions o;
-    o.max_duration_s = ev.publish_stop_after_s;
-    dub::media::remux({ev.fixture.string()}, target.string(), o);
-    r.input_duration_s = dub::media::probe(target.string()).span_s();
+    r.input_duration_s = remux_published(ev.fixture, ev.publish_stop_after_s, target);
     r.artifacts.emplace_back("original.mp4", relative_to(target, artifacts));
     return target;
   } catch (const std::exception& e) {

@@ -110,6 +110,20 @@ void check_declared_stacks(const Scenario& s, ProblemSink& sink) {
   }
 }
 
+// `duration_s: input` compares with what a publish step sent: one must come before the step using it.
+void check_input_uses(const Scenario& s, ProblemSink& sink) {
+  bool published = false;
+  for (const auto& step : s.steps) {
+    if (const auto use = step.action->uses_input(); use && !published) {
+      sink.add(
+          fmt::format("{}:{}: {}: `input` is the length a publish step sent, and no publish step comes "
+                      "before this one (write the length in seconds instead)",
+                      s.file.string(), use->line, use->key));
+    }
+    published = published || step.action->publishes();
+  }
+}
+
 }  // namespace
 
 Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
@@ -140,6 +154,7 @@ Scenario parse_scenario(const std::string& yaml_text, const fs::path& file) {
   read_steps(r, root, s, sink);
   r.finish();
   check_declared_stacks(s, sink);
+  check_input_uses(s, sink);
   for (const auto& problem : var_order_problems(s)) sink.add(problem);
   sink.throw_if_any();
   return s;

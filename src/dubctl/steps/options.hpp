@@ -29,6 +29,12 @@ struct WaitHttpStep {
   Duration timeout{std::chrono::seconds(30)};
 };
 
+// Where a key of a scenario file is, for a problem found once every step is parsed.
+struct KeyAt {
+  int line = 0;     // 1-based
+  std::string key;  // "steps[7].verify.expect.duration_s"
+};
+
 struct Expectation {
   std::optional<int> streams;
   std::optional<std::string> video_codec;
@@ -37,6 +43,9 @@ struct Expectation {
   std::optional<int> sample_rate;
   std::optional<std::string> audio_language;
   std::optional<double> duration_s;
+  // `duration_s: input`: what the scenario's publish step sent instead of a constant (input_duration.hpp),
+  // and where that is written.
+  std::optional<KeyAt> duration_of_input;
   double duration_tolerance_s = 0.5;
   std::optional<double> max_drift_ms;  // A/V drift from packet timestamps, everywhere in the media
   std::string unlike;                  // a file whose audio this media's audio must differ from (FR-024)

@@ -30,6 +30,7 @@ class Publish final : public StepOf<PublishStep, Publish> {
   void expand(const EnvMap& vars) override { expand_each(vars, options.fixture, options.to, options.mediamtx_api); }
   [[nodiscard]] std::string describe() const override { return fmt::format("publish {}", options.fixture); }
   [[nodiscard]] std::string fixture() const override { return options.fixture; }
+  [[nodiscard]] bool publishes() const override { return true; }
 
   void run(StepContext& ctx, StepResult& result) const override {
     const auto input = fixture_path(options.fixture, ctx.root);

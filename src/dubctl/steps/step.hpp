@@ -90,6 +90,10 @@ class StepKind {
   [[nodiscard]] virtual std::vector<std::string> stacks() const { return {}; }
   // A fixture it needs (checked before anything starts; "" when none).
   [[nodiscard]] virtual std::string fixture() const { return {}; }
+  // It sends media into the pipeline: what `duration_s: input` of a later step compares with.
+  [[nodiscard]] virtual bool publishes() const { return false; }
+  // Where it uses what a publish step before it sent (`duration_s: input`); nullopt when it does not.
+  [[nodiscard]] virtual std::optional<KeyAt> uses_input() const { return std::nullopt; }
 };
 
 // A kind whose options are `Options` (scenario.hpp); step_as<Options>(step) reads them back.

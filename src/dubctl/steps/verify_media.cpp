@@ -3,13 +3,14 @@
 // measures goes to the step's result and to the scenario's evidence, which report.html uses as is.
 #include <fmt/format.h>
 
-#include <cmath>
+#include <cstdlib>
 
 #include "dub/media/drift.hpp"
 #include "dub/media/fingerprint.hpp"
 #include "dub/media/probe.hpp"
 #include "dub/util/error.hpp"
 #include "evidence.hpp"
+#include "input_duration.hpp"
 #include "loudness.hpp"
 #include "scenario_reader.hpp"
 #include "steps/step.hpp"
@@ -75,6 +76,28 @@ std::vector<std::string> probe_problems(const Expectation& x, const dub::media::
   return problems;
 }
 
+// What `duration_s` holds the media to: its constant, or (`input`) the length of what the scenario's
+// publish step sent, measured now on its fixture as published (the measurement input_duration_s).
+DurationBound duration_bound(const Expectation& x, const StepContext& ctx, Properties& m) {
+  DurationBound bound;
+  bound.expected_s = x.duration_s.value_or(0);
+  bound.tolerance_s = x.duration_tolerance_s;
+  if (!x.duration_of_input) return bound;
+  const auto& ev = ctx.evidence;
+  if (ev.fixture.empty()) {
+    throw dub::Error(fmt::format("{}:{}: {}: `input`: no publish step has run before this one (skipped?)",
+                                 ctx.scenario.file.string(), x.duration_of_input->line, x.duration_of_input->key));
+  }
+  fs::create_directories(ctx.scenario_dir);
+  const auto scratch = ctx.scenario_dir / "input-as-published.mp4";
+  bound.expected_s = remux_published(ev.fixture, ev.publish_stop_after_s, scratch);
+  std::error_code ec;
+  fs::remove(scratch, ec);
+  bound.input = describe_input(ev.fixture, ev.publish_stop_after_s);
+  m.emplace_back("input_duration_s", fmt::format("{:.3f}", bound.expected_s));
+  return bound;
+}
+
 class VerifyMedia final : public StepOf<VerifyMediaStep, VerifyMedia> {
  public:
   void expand(const EnvMap& vars) override {
@@ -82,6 +105,7 @@ class VerifyMedia final : public StepOf<VerifyMediaStep, VerifyMedia> {
     if (options.expect.loudness) expand_each(vars, options.expect.loudness->reference);
   }
   [[nodiscard]] std::string describe() const override { return fmt::format("verify {}", options.source); }
+  [[nodiscard]] std::optional<KeyAt> uses_input() const override { return options.expect.duration_of_input; }
   void run(StepContext& ctx, StepResult& result) const override;
 };
 
@@ -96,12 +120,8 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
   ev.media_span_s = info.span_s();
   ev.media_source = source;
   m.emplace_back("duration_s", fmt::format("{:.3f}", info.span_s()));  // reported even when not asserted
-  if (x.duration_s) {
-    if (std::abs(info.span_s() - *x.duration_s) > x.duration_tolerance_s) {
-      problems.push_back(fmt::format("duration: expected {:.3f} s ± {:.3f}, found {:.3f} s (from {:.3f} s to {:.3f} s)",
-                                     *x.duration_s, x.duration_tolerance_s, info.span_s(), info.start_s,
-                                     info.duration_s));
-    }
+  if (x.duration_s || x.duration_of_input) {
+    if (auto problem = duration_problem(duration_bound(x, ctx, m), info)) problems.push_back(*problem);
   }
   if (x.max_drift_ms) {
     const auto drift = dub::media::analyze_drift(source);
@@ -140,6 +160,22 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
                       : fmt::format("{} does not match", source);
 }
 
+// `duration_s: 30` (seconds) or `duration_s: input` (what the publish step before it sent).
+void parse_duration(scenario_detail::Reader& e, Expectation& x) {
+  const auto n = e.get("duration_s");
+  const auto text = e.scalar(n, e.key_path("duration_s"));
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  if (text == "input") {
+    x.duration_of_input = KeyAt{static_cast<int>(n.Mark().line) + 1, e.key_path("duration_s")};
+  } else if (text.empty() || *end != '\0') {
+    e.report(n, e.key_path("duration_s"),
+             fmt::format("'{}' is neither a number of seconds nor `input` (what the publish step sent)", text));
+  } else {
+    x.duration_s = e.number("duration_s", n);
+  }
+}
+
 std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path, const fs::path& file) {
   scenario_detail::Reader r(value, path, file);
   auto step = std::make_unique<VerifyMedia>();
@@ -154,7 +190,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   if (e.has("audio_language")) x.audio_language = e.string("audio_language");
   if (e.has("has_audio")) x.has_audio = e.boolean("has_audio", e.get("has_audio"));
   if (e.has("sample_rate")) x.sample_rate = e.integer("sample_rate", 0, 1, 384000);
-  if (e.has("duration_s")) x.duration_s = e.number("duration_s", e.get("duration_s"));
+  if (e.has("duration_s")) parse_duration(e, x);
   if (e.has("max_drift_ms")) x.max_drift_ms = e.number("max_drift_ms", e.get("max_drift_ms"));
   x.unlike = e.string_or("unlike", "");
   if (e.has("max_similarity")) x.max_similarity = e.number("max_similarity", e.get("max_similarity"));
