@@ -1,6 +1,6 @@
 #pragma once
 // Media probing with libav (no shelling out): what streams a file or URL holds,
-// their codecs, language tags, sample rates and durations.
+// their codecs, profiles, language tags, sample rates, durations and (on request) packet counts.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,13 +15,17 @@ struct StreamInfo {
   int index = -1;
   StreamType type = StreamType::Other;
   std::string codec;      // libav codec name: "h264", "aac", ...
+  std::string profile;    // libav profile name: "High", "LC", ...; empty when it names none
   std::string language;   // the "language" tag, empty when absent
   int sample_rate = 0;    // audio only
   int channels = 0;       // audio only
   int width = 0;          // video only
   int height = 0;         // video only
   double frame_rate = 0;  // video only, average frames per second
+  int has_b_frames = 0;   // video only: frames of reordering delay (0: no B-frames)
+  double start_s = 0;     // the stream's first timestamp; 0 when unknown
   double duration_s = 0;  // from the container; 0 when unknown
+  int64_t packets = -1;   // with ProbeOptions::count_packets (one per frame for H.264 and AAC); -1 not counted
 };
 
 struct MediaInfo {
@@ -44,6 +48,9 @@ struct ProbeOptions {
   double timeout_s = 10.0;
   // Force RTSP over TCP (what MediaMTX is configured for).
   bool rtsp_tcp = true;
+  // Read every packet to count them per stream (StreamInfo::packets): a file is read whole, a live
+  // URL until its stream ends.
+  bool count_packets = false;
 };
 
 // Opens `source` (file path or URL) and reads its stream headers.

@@ -20,6 +20,17 @@ double to_seconds(int64_t ts, AVRational base) {
   return static_cast<double>(ts) * av_q2d(base);
 }
 
+// Reads `input` to its end, counting the packets of each stream.
+void count_packets(AVFormatContext* input, MediaInfo& info) {
+  for (auto& s : info.streams) s.packets = 0;
+  detail::for_each_packet(input, info.source, [&info](const AVPacket* pkt) {
+    if (pkt->stream_index >= 0 && pkt->stream_index < static_cast<int>(info.streams.size())) {
+      ++info.streams[static_cast<std::size_t>(pkt->stream_index)].packets;
+    }
+    return true;
+  });
+}
+
 }  // namespace
 
 const StreamInfo* MediaInfo::first(StreamType type) const {
@@ -56,15 +67,18 @@ MediaInfo probe(const std::string& source, const ProbeOptions& options) {
     StreamInfo s;
     s.index = static_cast<int>(i);
     s.codec = avcodec_get_name(par->codec_id);
+    if (const char* profile = avcodec_profile_name(par->codec_id, par->profile)) s.profile = profile;
     if (const AVDictionaryEntry* lang = av_dict_get(st->metadata, "language", nullptr, 0)) {
       s.language = lang->value;
     }
+    s.start_s = to_seconds(st->start_time, st->time_base);
     s.duration_s = to_seconds(st->duration, st->time_base);
     if (par->codec_type == AVMEDIA_TYPE_VIDEO) {
       s.type = StreamType::Video;
       s.width = par->width;
       s.height = par->height;
       if (st->avg_frame_rate.den != 0) s.frame_rate = av_q2d(st->avg_frame_rate);
+      s.has_b_frames = par->video_delay;
     } else if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
       s.type = StreamType::Audio;
       s.sample_rate = par->sample_rate;
@@ -72,6 +86,7 @@ MediaInfo probe(const std::string& source, const ProbeOptions& options) {
     }
     info.streams.push_back(std::move(s));
   }
+  if (options.count_packets) count_packets(ctx.get(), info);
   return info;
 }
 
