@@ -16,6 +16,7 @@
 #include "dub/util/error.hpp"
 #include "endpoints.hpp"
 #include "fixture_check.hpp"
+#include "golden.hpp"
 #include "redact.hpp"
 #include "run_vars.hpp"
 #include "runner.hpp"
@@ -35,6 +36,7 @@ struct Options {
   int up_timeout_s = 120;
   std::string probe_source;
   bool probe_json = false;
+  std::string write_golden;  // probe --write-golden
   RunOptions run;
   std::string cleanup;  // --cleanup; empty: --keep-up or the environment's default
   std::string publish_fixture;
@@ -80,36 +82,64 @@ int cmd_down() {
   return 0;
 }
 
-int cmd_probe() {
-  const auto info = dub::media::probe(options().probe_source);
-  if (options().probe_json) {
-    nlohmann::json out = {{"source", info.source}, {"container", info.container}, {"duration_s", info.duration_s}};
-    out["streams"] = nlohmann::json::array();
-    for (const auto& s : info.streams) {
-      out["streams"].push_back({{"index", s.index},
-                                {"type", dub::media::to_string(s.type)},
-                                {"codec", s.codec},
-                                {"language", s.language},
-                                {"sample_rate", s.sample_rate},
-                                {"channels", s.channels},
-                                {"width", s.width},
-                                {"height", s.height},
-                                {"frame_rate", s.frame_rate},
-                                {"duration_s", s.duration_s}});
-    }
-    fmt::print("{}\n", out.dump(2));
-    return 0;
+nlohmann::json probe_json(const dub::media::MediaInfo& info) {
+  nlohmann::json out = {{"source", info.source},
+                        {"container", info.container},
+                        {"duration_s", info.duration_s},
+                        {"start_s", info.start_s}};
+  out["streams"] = nlohmann::json::array();
+  for (const auto& s : info.streams) {
+    out["streams"].push_back({{"index", s.index},
+                              {"type", dub::media::to_string(s.type)},
+                              {"codec", s.codec},
+                              {"profile", s.profile},
+                              {"language", s.language},
+                              {"sample_rate", s.sample_rate},
+                              {"channels", s.channels},
+                              {"width", s.width},
+                              {"height", s.height},
+                              {"frame_rate", s.frame_rate},
+                              {"has_b_frames", s.has_b_frames},
+                              {"start_s", s.start_s},
+                              {"duration_s", s.duration_s},
+                              {"packets", s.packets}});
   }
-  fmt::print("{}\n  container: {}\n  duration:  {:.3f} s\n", info.source, info.container, info.duration_s);
+  return out;
+}
+
+void print_probe_table(const dub::media::MediaInfo& info) {
+  fmt::print("{}\n  container: {}\n  duration:  {:.3f} s (start {:.3f} s)\n", info.source, info.container,
+             info.duration_s, info.start_s);
   for (const auto& s : info.streams) {
     std::string detail;
     if (s.type == dub::media::StreamType::Video) {
-      detail = fmt::format("{}x{} @ {:.2f} fps", s.width, s.height, s.frame_rate);
+      detail = fmt::format("{}x{} @ {:.2f} fps, b-frames {}", s.width, s.height, s.frame_rate, s.has_b_frames);
     } else if (s.type == dub::media::StreamType::Audio) {
       detail = fmt::format("{} Hz, {} ch", s.sample_rate, s.channels);
     }
-    fmt::print("  #{} {:<5} {:<6} {:<24} lang={:<4} {:.3f} s\n", s.index, dub::media::to_string(s.type), s.codec,
-               detail, s.language.empty() ? "-" : s.language, s.duration_s);
+    const auto packets = s.packets >= 0 ? fmt::format("{} packets", s.packets) : std::string("-");
+    fmt::print("  #{} {:<5} {:<6} {:<10} {:<34} lang={:<4} start {:.3f} s, {:.3f} s, {}\n", s.index,
+               dub::media::to_string(s.type), s.codec, s.profile.empty() ? "-" : s.profile, detail,
+               s.language.empty() ? "-" : s.language, s.start_s, s.duration_s, packets);
+  }
+}
+
+// The table, --json, or --write-golden FILE (golden.hpp; "-": standard output). A file's packets
+// are counted; a URL's only for --write-golden (it is read until its stream ends).
+int cmd_probe() {
+  const auto& o = options();
+  const bool is_url = o.probe_source.find("://") != std::string::npos;
+  const auto info = dub::media::probe(o.probe_source, {.count_packets = !is_url || !o.write_golden.empty()});
+  if (o.write_golden == "-") {
+    fmt::print("{}", golden_yaml(describe_golden(info)));
+  } else if (!o.write_golden.empty()) {
+    write_golden(o.write_golden, describe_golden(info));
+    fmt::print(stderr, "wrote {} ({} streams): check it, then name it in `verify: {{media: ..., golden: {}}}`\n",
+               o.write_golden, info.streams.size(), o.write_golden);
+  } else if (o.probe_json) {
+    fmt::print("{}\n", probe_json(info).dump(2));
+  } else {
+    print_probe_table(info);
   }
   return 0;
 }
@@ -272,9 +302,15 @@ void register_media_commands(CLI::App& app, Options& o) {
   auto* probe = app.add_subcommand("probe", "Show the streams of a file or URL (codecs, duration, language tags)");
   probe->add_option("source", o.probe_source, "File path or rtsp:// / rtmp:// URL")->required();
   probe->add_flag("--json", o.probe_json, "Print JSON instead of a table");
+  probe
+      ->add_option("--write-golden", o.write_golden,
+                   "Write the golden descriptor (YAML, default tolerances) to FILE, '-' for standard output, "
+                   "for `verify: {media: ..., golden: FILE}`")
+      ->excludes("--json");
   examples(probe,
            "  dubctl probe fixtures/test_streams/30s-english-speech.mp4\n"
            "  dubctl probe --json out/<run>/<scenario>/dubbed.mp4\n"
+           "  dubctl probe out/<run>/<scenario>/dubbed.mp4 --write-golden scenarios/golden/my.out.yaml\n"
            "  dubctl probe rtsp://localhost:8554/live/demo/out   a live stream while it plays");
   handlers()[probe] = cmd_probe;
 
@@ -318,6 +354,9 @@ void register_scenario_commands(CLI::App& app, Options& o) {
                   "(default: always when CI=true, else success: a local failure keeps them to inspect)")
       ->check(CLI::IsMember({"always", "success", "failure", "never"}));
   run->add_flag("--keep-up", o.run.keep_up, "Leave the stacks running after the run (--cleanup never)");
+  run->add_flag("--update-golden", o.run.update_golden,
+                "Rewrite the golden files of `verify: {media: ..., golden: FILE}` from this run's media instead "
+                "of comparing (tolerances kept; each step says what changed)");
   run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
   run->add_option("--var", o.var_pairs, "KEY=VALUE for ${KEY} in scenarios only (not passed to compose); repeatable");
   run->add_option("--var-file", o.var_file, "YAML file of KEY: value, as --var (a --var wins over it)")
@@ -336,6 +375,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/ --fail-fast            stop at the first failed scenario\n"
            "  dubctl run scenarios/ --var LANG=fr --var-file vars.yaml   ${LANG} in scenarios, not in compose\n"
            "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure\n"
+           "  dubctl run scenarios/full_pipeline.yaml --update-golden   rewrite its golden descriptor\n"
            "  dubctl run scenarios/ --env API_KEY=s3cr3t --secret API_KEY   API_KEY's value shown as ***",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"

@@ -270,6 +270,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
   Tasks tasks;
   std::unique_ptr<StsMonitor> monitor;
   StepContext ctx{s, session, root, artifacts / s.name, vars, options.env, started_at, tasks, monitor, evidence};
+  ctx.update_golden = options.update_golden;
   const auto naming_dead = [&](const std::string& error) { return naming_dead_services(error, session, logs); };
   try {
     const ScenarioDeadline deadline(start + s.timeout, s.timeout);  // enforced inside every step too

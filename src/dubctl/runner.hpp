@@ -20,6 +20,8 @@ struct RunOptions {
   std::filesystem::path junit;      // --report-junit (--junit); empty: <artifacts>/junit.xml
   std::filesystem::path artifacts;  // empty: out/<timestamp>
   bool keep_up = false;             // --keep-up (commands.cpp turns it into cleanup = never)
+  // --update-golden: verify steps rewrite their golden files instead of comparing (golden.hpp)
+  bool update_golden = false;
   Cleanup cleanup = Cleanup::Always;
   EnvMap env;                        // --env KEY=VAL: applied to every stack and to ${...} expansion
   EnvMap vars;                       // --var / --var-file: ${...} in scenarios only, never compose (run_vars.hpp)

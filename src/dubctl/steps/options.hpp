@@ -57,6 +57,7 @@ struct Expectation {
 struct VerifyMediaStep {
   std::string source;  // a path (relative to the project root) or URL; ${...} expanded at run time
   Expectation expect;
+  std::string golden;  // a golden descriptor file (golden.hpp), relative to the project root; "" none
 };
 
 struct PublishStep {

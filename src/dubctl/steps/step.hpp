@@ -68,6 +68,7 @@ struct StepContext {
   Tasks& tasks;
   std::unique_ptr<StsMonitor>& monitor;
   ScenarioEvidence& evidence;
+  bool update_golden = false;  // dubctl run --update-golden: `golden:` files are rewritten, not compared
 };
 
 class StepKind {

@@ -1,6 +1,7 @@
-// `verify: {media: SOURCE, expect: {...}}`: probes a file, folder of recordings or URL and checks
-// what `expect` says (streams, codecs, duration, A/V drift, unlike the original, loudness). What it
-// measures goes to the step's result and to the scenario's evidence, which report.html uses as is.
+// `verify: {media: SOURCE, expect: {...}, golden: FILE}`: probes a file, folder of recordings or URL and
+// checks what `expect` says (streams, codecs, duration, A/V drift, unlike the original, loudness) and
+// every field of a golden descriptor (golden.hpp; `dubctl run --update-golden` rewrites it instead).
+// What it measures goes to the step's result and to the scenario's evidence, which report.html uses as is.
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include "dub/media/probe.hpp"
 #include "dub/util/error.hpp"
 #include "evidence.hpp"
+#include "golden.hpp"
 #include "input_duration.hpp"
 #include "loudness.hpp"
 #include "scenario_reader.hpp"
@@ -98,10 +100,21 @@ DurationBound duration_bound(const Expectation& x, const StepContext& ctx, Prope
   return bound;
 }
 
+// `golden: FILE` (relative to the project root): its problems added to `problems`, or the file
+// rewritten with --update-golden; "" without one, else "; <what was done>" for the step's detail.
+std::string golden_problems(const std::string& golden, const dub::media::MediaInfo& info, const StepContext& ctx,
+                            std::vector<std::string>& problems) {
+  if (golden.empty()) return "";
+  const fs::path file = fs::path(golden).is_absolute() ? fs::path(golden) : ctx.root / golden;
+  auto outcome = check_golden(file, golden, info, ctx.update_golden);
+  problems.insert(problems.end(), outcome.problems.begin(), outcome.problems.end());
+  return "; " + outcome.note;
+}
+
 class VerifyMedia final : public StepOf<VerifyMediaStep, VerifyMedia> {
  public:
   void expand(const EnvMap& vars) override {
-    expand_each(vars, options.source, options.expect.unlike);
+    expand_each(vars, options.source, options.expect.unlike, options.golden);
     if (options.expect.loudness) expand_each(vars, options.expect.loudness->reference);
   }
   [[nodiscard]] std::string describe() const override { return fmt::format("verify {}", options.source); }
@@ -113,7 +126,7 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
   const auto& root = ctx.root;
   auto& ev = ctx.evidence;
   const auto source = media_file(options.source, root);
-  const auto info = dub::media::probe(source);
+  const auto info = dub::media::probe(source, {.count_packets = !options.golden.empty()});
   const auto& x = options.expect;
   auto problems = probe_problems(x, info);
   auto& m = result.measurements;
@@ -153,11 +166,13 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
     problems.insert(problems.end(), loudness.problems.begin(), loudness.problems.end());
     ev.loudness = std::move(loudness);
   }
+  const auto golden_note = golden_problems(options.golden, info, ctx, problems);
   result.problems = std::move(problems);
   result.detail = result.problems.empty()
-                      ? fmt::format("{}: {} stream(s), {:.3f} s", fs::path(source).filename().string(),
-                                    info.streams.size(), info.span_s())
-                      : fmt::format("{} does not match", source);
+                      ? fmt::format("{}: {} stream(s), {:.3f} s{}", fs::path(source).filename().string(),
+                                    info.streams.size(), info.span_s(), golden_note)
+                      : fmt::format("{} does not match{}", source,
+                                    options.golden.empty() ? "" : fmt::format(" (golden {})", options.golden));
 }
 
 // `duration_s: 30` (seconds) or `duration_s: input` (what the publish step before it sent).
@@ -180,7 +195,14 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   scenario_detail::Reader r(value, path, file);
   auto step = std::make_unique<VerifyMedia>();
   step->options.source = r.string("media");
-  if (!r.has("expect")) r.fail(value, path, "needs an `expect:` mapping (what the media must be)");
+  step->options.golden = r.string_or("golden", "");
+  if (!r.has("expect")) {
+    if (step->options.golden.empty()) {
+      r.fail(value, path, "needs an `expect:` mapping or a `golden:` file (what the media must be)");
+    }
+    r.finish();
+    return step;
+  }
   const auto en = r.get("expect");
   scenario_detail::Reader e(en, r.key_path("expect"), file);
   auto& x = step->options.expect;

@@ -1,0 +1,124 @@
+// `golden:` end to end through the dubctl binary, without Docker: `dubctl probe --write-golden`
+// writes a descriptor of the 6 s fixture, a scenario of one `verify: {media: ..., golden: ...}` step
+// passes against it, fails naming each field a wrong golden has (expected, got, tolerance), and
+// `dubctl run --update-golden` rewrites the file keeping its tolerances, after which it passes again.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string out;  // standard output and error
+};
+
+class RunGolden : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("dub-run-golden-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    for (const char* dir : {"compose/media", "scenarios", "fixtures/test_streams"}) fs::create_directories(root_ / dir);
+    fs::copy_file(fs::path(DUB_SOURCE_DIR) / "fixtures/test_streams/6s-hello-world.mp4",
+                  root_ / "fixtures/test_streams/6s-hello-world.mp4");
+    std::ofstream(root_ / "scenarios/golden.yaml")
+        << "name: golden\ndescription: the fixture against its golden descriptor\n"
+           "steps:\n  - verify: {media: fixtures/test_streams/6s-hello-world.mp4, golden: golden/hello.yaml}\n";
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  [[nodiscard]] std::string golden() const {
+    std::ifstream in(root_ / "golden/hello.yaml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  void replace(const std::string& from, const std::string& to) const {
+    auto text = golden();
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from << " not in\n" << text;
+    std::ofstream(root_ / "golden/hello.yaml") << text.replace(at, from.size(), to);
+  }
+
+  // `dubctl <args>` in the temporary project, with no docker on the PATH.
+  Result dubctl(const std::string& args) const {
+    const auto command = "cd " + root_.string() +
+                         " && /usr/bin/env -i PATH=/nonexistent DUBCTL_ROOT=" + root_.string() + " " + DUBCTL_BINARY +
+                         " " + args + " 2>&1";
+    Result r;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return r;
+    std::array<char, 4096> buffer{};
+    while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) r.out += buffer.data();
+    const int raw = ::pclose(pipe);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    return r;
+  }
+  [[nodiscard]] Result run(const std::string& extra = "") const {
+    return dubctl("run scenarios/golden.yaml --artifacts " + (root_ / "out").string() + " --cleanup never " + extra);
+  }
+
+  fs::path root_;
+};
+
+TEST_F(RunGolden, WrittenGoldenPassesAWrongOneFailsNamingEachField) {
+  auto r = dubctl("probe fixtures/test_streams/6s-hello-world.mp4 --write-golden golden/hello.yaml");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(golden().find("    packets: {value: 150, tolerance: 13}\n"), std::string::npos) << golden();
+  r = run();
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("matches golden golden/hello.yaml"), std::string::npos) << r.out;
+
+  replace("height: 240", "height: 480");
+  replace("sample_rate: 48000", "sample_rate: 44100");
+  replace("packets: {value: 283, tolerance: 24}", "packets: {value: 320, tolerance: 24}");
+  r = run();
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("6s-hello-world.mp4 does not match (golden golden/hello.yaml)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("golden streams[0].height (video): expected 480, got 240 (exact)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("golden streams[1].sample_rate (audio): expected 44100, got 48000 (exact)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("golden streams[1].packets (audio): expected 320 ± 24, got 283, off by -37"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(RunGolden, UpdateGoldenRewritesKeepingTolerances) {
+  ASSERT_EQ(dubctl("probe fixtures/test_streams/6s-hello-world.mp4 --write-golden golden/hello.yaml").status, 0);
+  replace("packets: {value: 150, tolerance: 13}", "packets: {value: 140, tolerance: 3}");
+  auto r = run("--update-golden");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("golden golden/hello.yaml rewritten: streams[0].packets (video): 140 -> 150"), std::string::npos)
+      << r.out;
+  EXPECT_NE(golden().find("    packets: {value: 150, tolerance: 3}\n"), std::string::npos) << golden();
+  r = run();
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+TEST_F(RunGolden, MissingGoldenFailsSayingHowToWriteIt) {
+  const auto r = run();
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("golden file " + (root_ / "golden/hello.yaml").string() + " not found"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--update-golden"), std::string::npos) << r.out;
+}
+
+TEST_F(RunGolden, ProbeWritesTheGoldenToStandardOutput) {
+  const auto r = dubctl("probe fixtures/test_streams/6s-hello-world.mp4 --write-golden -");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("container: mov,mp4,m4a,3gp,3g2,mj2\nduration: {value: 6, tolerance: 0.5}\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  - type: audio\n    codec: aac\n    profile: LC\n"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(root_ / "-"));
+}
+
+}  // namespace
