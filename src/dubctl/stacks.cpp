@@ -46,21 +46,20 @@ bool v1_binary_found() {
 }  // namespace
 
 std::vector<std::string> pick_compose(const std::string& wanted, bool v2_answers, bool v1_found) {
-  const std::vector<std::string> v2{"docker", "compose"};
-  const std::vector<std::string> v1{"docker-compose"};
+  using Argv = std::vector<std::string>;
   if (wanted == "v2") {
     if (!v2_answers)
       throw dub::Error("DUBCTL_COMPOSE=v2 but `docker compose version` does not answer: run scripts/bootstrap");
-    return v2;
+    return Argv{"docker", "compose"};
   }
   if (wanted == "v1") {
     if (!v1_found) throw dub::Error("DUBCTL_COMPOSE=v1 but docker-compose is not on PATH: run scripts/bootstrap");
-    return v1;
+    return Argv{"docker-compose"};
   }
   if (wanted != "auto")
     throw dub::Error(fmt::format("DUBCTL_COMPOSE='{}': use auto, v1 (docker-compose) or v2 (docker compose)", wanted));
-  if (v2_answers) return v2;
-  if (v1_found) return v1;
+  if (v2_answers) return Argv{"docker", "compose"};
+  if (v1_found) return Argv{"docker-compose"};
   throw dub::Error("no compose tool found (docker compose v2 or docker-compose v1): run scripts/bootstrap");
 }
 
