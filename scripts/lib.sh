@@ -11,9 +11,9 @@ die() {
 # else (auto) "docker compose" (v2) when it answers, else "docker-compose" (v1).
 compose_cmd() {
   case ${DUBCTL_COMPOSE:-auto} in
-  v1) echo "docker-compose" ;;
-  v2) echo "docker compose" ;;
-  *)
+  v1) command -v docker-compose >/dev/null 2>&1 && echo "docker-compose" ;;
+  v2) docker compose version >/dev/null 2>&1 && echo "docker compose" ;;
+  auto | "")
     if docker compose version >/dev/null 2>&1; then
       echo "docker compose"
     elif command -v docker-compose >/dev/null 2>&1; then
@@ -21,6 +21,10 @@ compose_cmd() {
     else
       return 1
     fi
+    ;;
+  *)
+    printf "DUBCTL_COMPOSE='%s': use auto, v1 (docker-compose) or v2 (docker compose)\n" "$DUBCTL_COMPOSE" >&2
+    return 1
     ;;
   esac
 }
