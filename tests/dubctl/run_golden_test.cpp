@@ -104,6 +104,34 @@ TEST_F(RunGolden, UpdateGoldenRewritesKeepingTolerances) {
   EXPECT_EQ(r.status, 0) << r.out;
 }
 
+// A recording that fails the step's other checks must not become the reference.
+TEST_F(RunGolden, UpdateGoldenLeavesTheFileWhenOtherChecksFail) {
+  ASSERT_EQ(dubctl("probe fixtures/test_streams/6s-hello-world.mp4 --write-golden golden/hello.yaml").status, 0);
+  replace("packets: {value: 150, tolerance: 13}", "packets: {value: 140, tolerance: 3}");
+  const auto before = golden();
+  std::ofstream(root_ / "scenarios/golden.yaml")
+      << "name: golden\ndescription: a wrong codec and a golden\n"
+         "steps:\n  - verify: {media: fixtures/test_streams/6s-hello-world.mp4, golden: golden/hello.yaml,\n"
+         "              expect: {audio_codec: mp3}}\n";
+  const auto r = run("--update-golden");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("audio codec: expected mp3, found aac"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("golden golden/hello.yaml not updated (--update-golden): the media failed the checks above"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(golden(), before);
+}
+
+// Packet counts of a live stream never end: a golden on a URL is refused before anything is read.
+TEST_F(RunGolden, GoldenOnALiveUrlIsRefused) {
+  std::ofstream(root_ / "scenarios/golden.yaml")
+      << "name: golden\ndescription: a golden on a live stream\n"
+         "steps:\n  - verify: {media: rtsp://127.0.0.1:1/live/x, golden: golden/hello.yaml}\n";
+  const auto r = run();
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("golden: rtsp://127.0.0.1:1/live/x is a live stream"), std::string::npos) << r.out;
+}
+
 TEST_F(RunGolden, MissingGoldenFailsSayingHowToWriteIt) {
   const auto r = run();
   EXPECT_EQ(r.status, 1) << r.out;

@@ -106,8 +106,14 @@ std::string golden_problems(const std::string& golden, const dub::media::MediaIn
                             std::vector<std::string>& problems) {
   if (golden.empty()) return "";
   const fs::path file = fs::path(golden).is_absolute() ? fs::path(golden) : ctx.root / golden;
-  auto outcome = check_golden(file, golden, info, ctx.update_golden);
+  // --update-golden takes only media that passed the step's other checks: a truncated or out-of-sync
+  // recording must not become the reference. Otherwise the golden is compared, as without the flag.
+  const bool update = ctx.update_golden && problems.empty();
+  auto outcome = check_golden(file, golden, info, update);
   problems.insert(problems.end(), outcome.problems.begin(), outcome.problems.end());
+  if (ctx.update_golden && !update)
+    problems.push_back(
+        fmt::format("golden {} not updated (--update-golden): the media failed the checks above", golden));
   return "; " + outcome.note;
 }
 
@@ -126,6 +132,13 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
   const auto& root = ctx.root;
   auto& ev = ctx.evidence;
   const auto source = media_file(options.source, root);
+  // A golden pins packet counts, which a live stream never finishes: counting would read it forever.
+  if (!options.golden.empty() && source.find("://") != std::string::npos) {
+    throw dub::Error(
+        fmt::format("golden: {} is a live stream; a golden descriptor needs a finished recording "
+                    "(verify the file a record: step or MediaMTX's recording wrote, e.g. ${{recording}})",
+                    source));
+  }
   const auto info = dub::media::probe(source, {.count_packets = !options.golden.empty()});
   const auto& x = options.expect;
   auto problems = probe_problems(x, info);
