@@ -7,19 +7,16 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 
 #include "eventually.hpp"
+#include "run_fixture.hpp"
 #include "runner.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 // Nothing listens on port 9 here: every attempt is refused at once and the wait goes on polling.
@@ -33,12 +30,8 @@ const char* const kScenario =
 class RunCancel : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("dub-run-cancel-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    for (const char* dir : {"compose", "scenarios"}) fs::create_directories(root_ / dir);
     if (const char* old = std::getenv("DUBCTL_ROOT")) old_root_ = old;
-    ::setenv("DUBCTL_ROOT", root_.c_str(), 1);
+    ::setenv("DUBCTL_ROOT", project_.root().c_str(), 1);
   }
   void TearDown() override {
     dubctl::interrupt_signal() = 0;
@@ -47,26 +40,20 @@ class RunCancel : public ::testing::Test {
     } else {
       ::setenv("DUBCTL_ROOT", old_root_.c_str(), 1);
     }
-    fs::remove_all(root_);
   }
 
   // Runs the scenario with `timeout`; returns the exit code.
   int run(const std::string& timeout) {
     auto text = std::string(kScenario);
     text.replace(text.find("{}"), 2, timeout);
-    std::ofstream(root_ / "scenarios/long_wait.yaml") << text;
+    project_.write("scenarios/long_wait.yaml", text);
     dubctl::RunOptions options;
-    options.scenario_args = {(root_ / "scenarios/long_wait.yaml").string()};
-    options.artifacts = root_ / "out";
+    options.scenario_args = {(project_.root() / "scenarios/long_wait.yaml").string()};
+    options.artifacts = project_.out();
     options.cleanup = dubctl::Cleanup::Never;
     return dubctl::run_scenarios(options);
   }
-  [[nodiscard]] std::string junit() const {
-    std::ifstream in(root_ / "out/junit.xml");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  [[nodiscard]] std::string junit() const { return project_.read("out/junit.xml"); }
   // The case's time="..." in seconds.
   [[nodiscard]] double case_time() const {
     std::smatch m;
@@ -76,7 +63,7 @@ class RunCancel : public ::testing::Test {
   }
 
  private:
-  fs::path root_;
+  dub::test::TempProject project_{"run-cancel", {"compose", "scenarios"}};
   std::string old_root_;
 };
 

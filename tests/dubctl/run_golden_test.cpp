@@ -3,72 +3,45 @@
 // passes against it, fails naming each field a wrong golden has (expected, got, tolerance), and
 // `dubctl run --update-golden` rewrites the file keeping its tolerances, after which it passes again.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
+
+#include "run_fixture.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int status = -1;
-  std::string out;  // standard output and error
-};
+using dub::test::DubctlRun;
+using dub::test::Streams;
 
 class RunGolden : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("dub-run-golden-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    for (const char* dir : {"compose/media", "scenarios", "fixtures/test_streams"}) fs::create_directories(root_ / dir);
-    fs::copy_file(fs::path(DUB_SOURCE_DIR) / "fixtures/test_streams/6s-hello-world.mp4",
-                  root_ / "fixtures/test_streams/6s-hello-world.mp4");
-    std::ofstream(root_ / "scenarios/golden.yaml")
-        << "name: golden\ndescription: the fixture against its golden descriptor\n"
-           "steps:\n  - verify: {media: fixtures/test_streams/6s-hello-world.mp4, golden: golden/hello.yaml}\n";
+    project_.copy_fixture("6s-hello-world.mp4");
+    project_.write(
+        "scenarios/golden.yaml",
+        "name: golden\ndescription: the fixture against its golden descriptor\n"
+        "steps:\n  - verify: {media: fixtures/test_streams/6s-hello-world.mp4, golden: golden/hello.yaml}\n");
   }
-  void TearDown() override { fs::remove_all(root_); }
 
-  [[nodiscard]] std::string golden() const {
-    std::ifstream in(root_ / "golden/hello.yaml");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  [[nodiscard]] std::string golden() const { return project_.read("golden/hello.yaml"); }
   void replace(const std::string& from, const std::string& to) const {
     auto text = golden();
     const auto at = text.find(from);
     ASSERT_NE(at, std::string::npos) << from << " not in\n" << text;
-    std::ofstream(root_ / "golden/hello.yaml") << text.replace(at, from.size(), to);
+    project_.write("golden/hello.yaml", text.replace(at, from.size(), to));
   }
 
-  // `dubctl <args>` in the temporary project, with no docker on the PATH.
-  Result dubctl(const std::string& args) const {
-    const auto command = "cd " + root_.string() +
-                         " && /usr/bin/env -i PATH=/nonexistent DUBCTL_ROOT=" + root_.string() + " " + DUBCTL_BINARY +
-                         " " + args + " 2>&1";
-    Result r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return r;
-    std::array<char, 4096> buffer{};
-    while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) r.out += buffer.data();
-    const int raw = ::pclose(pipe);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return r;
-  }
-  [[nodiscard]] Result run(const std::string& extra = "") const {
-    return dubctl("run scenarios/golden.yaml --artifacts " + (root_ / "out").string() + " --cleanup never " + extra);
+  // `dubctl <args>` in the temporary project; `out` holds its standard output and error.
+  [[nodiscard]] DubctlRun dubctl(const std::string& args) const { return project_.dubctl(args, Streams::merged); }
+  [[nodiscard]] DubctlRun run(const std::string& extra = "") const {
+    return project_.run("scenarios/golden.yaml " + extra, Streams::merged);
   }
 
-  fs::path root_;
+  dub::test::TempProject project_{"run-golden"};
+  const fs::path root_ = project_.root();
 };
 
 TEST_F(RunGolden, WrittenGoldenPassesAWrongOneFailsNamingEachField) {

@@ -3,64 +3,27 @@
 // holds a media file to what that publish sent: the copy passes, and after a cut publish the whole
 // fixture fails with both figures, so the cut lowered the expectation.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "run_fixture.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Result {
-  int status = -1;
-  std::string out;  // standard output and error
-  std::string junit;
-};
-
 class RunInputDuration : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("dub-run-input-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    for (const char* dir : {"compose/media", "scenarios", "fixtures/test_streams"}) fs::create_directories(root_ / dir);
-    fs::copy_file(fs::path(DUB_SOURCE_DIR) / "fixtures/test_streams/6s-hello-world.mp4",
-                  root_ / "fixtures/test_streams/6s-hello-world.mp4");
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  void SetUp() override { project_.copy_fixture("6s-hello-world.mp4"); }
 
   void scenario(const std::string& steps) const {
-    std::ofstream(root_ / "scenarios/input.yaml") << "name: input\ndescription: held to what was published\nsteps:\n"
-                                                  << steps;
+    project_.write("scenarios/input.yaml", "name: input\ndescription: held to what was published\nsteps:\n" + steps);
   }
 
-  // `dubctl run scenarios/input.yaml` in the temporary project, with no docker on the PATH.
-  [[nodiscard]] Result run() const {
-    const auto artifacts = root_ / "out";
-    const auto command = "cd " + root_.string() +
-                         " && /usr/bin/env -i PATH=/nonexistent DUBCTL_ROOT=" + root_.string() + " " + DUBCTL_BINARY +
-                         " run scenarios/input.yaml --artifacts " + artifacts.string() + " --cleanup never 2>&1";
-    Result r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return r;
-    std::array<char, 4096> buffer{};
-    while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) r.out += buffer.data();
-    const int raw = ::pclose(pipe);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    std::ifstream in(artifacts / "junit.xml");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    r.junit = ss.str();
-    return r;
+  // `dubctl run scenarios/input.yaml` in the temporary project; `out` holds its standard output and error.
+  [[nodiscard]] dub::test::DubctlRun run() const {
+    return project_.run("scenarios/input.yaml", dub::test::Streams::merged);
   }
 
-  fs::path root_;
+  dub::test::TempProject project_{"run-input"};
 };
 
 TEST_F(RunInputDuration, TheCopyOfWhatWasPublishedHasTheInputsLength) {

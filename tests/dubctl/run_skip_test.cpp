@@ -5,72 +5,36 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "run_fixture.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out;  // standard output
-  std::string err;  // standard error
-  std::string junit;
-};
-
 class RunSkips : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("dub-run-skip-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    for (const char* dir : {"compose/media", "scenarios", "fixtures/test_streams"}) fs::create_directories(root_ / dir);
     write("scenarios/missing.yaml",
           "name: missing\ndescription: publishes a fixture that is not there\n"
           "steps:\n  - publish: {fixture: not-there.mp4}\n");
   }
-  void TearDown() override { fs::remove_all(root_); }
 
-  void write(const std::string& rel, const std::string& text) const { std::ofstream(root_ / rel) << text; }
+  void write(const std::string& rel, const std::string& text) const { project_.write(rel, text); }
 
-  static std::string read(const fs::path& file) {
-    std::ifstream in(file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  // Runs `dubctl run <args>` in the temporary project with an environment holding nothing but a PATH
-  // without docker (nothing can start a container) and no Chromium (no screenshot: fast).
-  Result run(const std::string& args) const {
-    const auto artifacts = root_ / "out";
-    fs::remove_all(artifacts);
-    const auto command = "cd " + root_.string() +
-                         " && /usr/bin/env -i PATH=/nonexistent DUBCTL_ROOT=" + root_.string() + " " + DUBCTL_BINARY +
-                         " run " + args + " --artifacts " + artifacts.string() + " --cleanup never 2>" +
-                         (root_ / "stderr.txt").string();
-    Result r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return r;
-    std::array<char, 4096> buffer{};
-    while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) r.out += buffer.data();
-    const int raw = ::pclose(pipe);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.err = read(root_ / "stderr.txt");
-    r.junit = read(artifacts / "junit.xml");
-    EXPECT_TRUE(fs::exists(artifacts / "report.html")) << r.err;
+  // Runs `dubctl run <args>` in the temporary project (run_fixture.hpp); report.html is always written.
+  [[nodiscard]] dub::test::DubctlRun run(const std::string& args) const {
+    auto r = project_.run(args);
+    EXPECT_TRUE(fs::exists(project_.out() / "report.html")) << r.err;
     return r;
   }
 
-  fs::path root_;
+  dub::test::TempProject project_{"run-skip"};
+  const fs::path root_ = project_.root();
 };
 
 TEST_F(RunSkips, MissingFixtureIsASkippedCaseAndJunitIsWritten) {

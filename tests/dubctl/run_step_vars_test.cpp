@@ -5,29 +5,17 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "run_fixture.hpp"
+
 namespace {
-
-namespace fs = std::filesystem;
-
-std::string read(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Answers GET /info with a JSON body and any other path with 200 "ok", one connection at a time;
 // remembers every path asked for.
@@ -100,46 +88,20 @@ class TinyHttp {
   std::thread thread_;
 };
 
-struct RunResult {
-  int status = -1;
-  std::string err;
-  std::string junit;
-  std::string html;
-};
-
 class RunStepVars : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("dub-run-step-vars-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    for (const char* dir : {"compose/media", "scenarios", "fixtures/test_streams"}) fs::create_directories(root_ / dir);
-    ASSERT_GT(server_.port(), 0);
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  void SetUp() override { ASSERT_GT(server_.port(), 0); }
 
   // Writes scenarios/<name>.yaml with `steps` (${PORT} is the server's port) and runs it.
-  RunResult run(const std::string& name, const std::string& steps, const std::string& args = "") {
-    std::ofstream(root_ / "scenarios" / (name + ".yaml"))
-        << "name: " << name << "\ndescription: vars taken from an HTTP answer\nsteps:\n"
-        << steps;
-    const auto out = root_ / "out";
-    fs::remove_all(out);
-    const auto command =
-        "cd " + root_.string() + " && /usr/bin/env -i PATH=/nonexistent DUBCTL_ROOT=" + root_.string() + " " +
-        DUBCTL_BINARY + " run scenarios/" + name + ".yaml --var PORT=" + std::to_string(server_.port()) + " " + args +
-        " --artifacts " + out.string() + " --cleanup never >/dev/null 2>" + (root_ / "stderr.txt").string();
-    const int raw = std::system(command.c_str());
-    RunResult r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.err = read(root_ / "stderr.txt");
-    r.junit = read(out / "junit.xml");
-    r.html = read(out / "report.html");
-    return r;
+  [[nodiscard]] dub::test::DubctlRun run(const std::string& name, const std::string& steps,
+                                         const std::string& args = "") const {
+    project_.write("scenarios/" + name + ".yaml",
+                   "name: " + name + "\ndescription: vars taken from an HTTP answer\nsteps:\n" + steps);
+    return project_.run("scenarios/" + name + ".yaml --var PORT=" + std::to_string(server_.port()) + " " + args);
   }
 
   TinyHttp server_;
-  fs::path root_;
+  dub::test::TempProject project_{"run-step-vars"};
 };
 
 TEST_F(RunStepVars, LaterStepsUseWhatAnEarlierOneCaptured) {

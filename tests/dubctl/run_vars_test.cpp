@@ -2,13 +2,12 @@
 #include "run_vars.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "dub/util/error.hpp"
+#include "run_fixture.hpp"
 
 namespace {
 
@@ -16,11 +15,7 @@ namespace fs = std::filesystem;
 
 class RunVars : public ::testing::Test {
  protected:
-  void SetUp() override {
-    file_ = fs::temp_directory_path() / ("dub-run-vars-" + std::to_string(::getpid()) + ".yaml");
-  }
-  void TearDown() override { fs::remove(file_); }
-  void write(const std::string& text) const { std::ofstream(file_) << text; }
+  void write(const std::string& text) const { project_.write("vars.yaml", text); }
 
   // The message run_vars() throws, or "" when it accepts.
   [[nodiscard]] std::string refusal(const std::vector<std::string>& pairs, const dubctl::EnvMap& env = {}) const {
@@ -31,7 +26,8 @@ class RunVars : public ::testing::Test {
     }
     return "";
   }
-  fs::path file_;
+  dub::test::TempProject project_{"run-vars", {}};
+  fs::path file_ = project_.root() / "vars.yaml";
 };
 
 TEST_F(RunVars, CommandLineWinsOverTheFile) {
