@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <optional>
 
@@ -188,8 +189,11 @@ json redacted(const json& j, const Redactor& redactor) {
 json measurement_value(const std::string& text) {
   const std::string_view digits = text.starts_with('+') ? std::string_view(text).substr(1) : std::string_view(text);
   if (digits.empty() || digits.starts_with('+')) return text;
-  double value = 0;
   const auto* const end = digits.data() + digits.size();
+  // An integer stays one (812, not 812.0): a var a step takes from it reads as it was written.
+  std::int64_t whole = 0;
+  if (const auto [ptr, ec] = std::from_chars(digits.data(), end, whole); ec == std::errc() && ptr == end) return whole;
+  double value = 0;
   const auto [ptr, ec] = std::from_chars(digits.data(), end, value, std::chars_format::fixed);
   if (ec != std::errc() || ptr != end || !std::isfinite(value)) return text;
   return value;

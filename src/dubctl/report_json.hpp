@@ -44,7 +44,8 @@ struct RunMeta {
 };
 
 // A measured value as a JSON value: a number when `text` is one whole finite decimal number (a leading
-// '+' allowed), else the text.
+// '+' allowed; an integer when it has no fraction part), else the text. The one rule for it: report.json's
+// step measurements and a step's result document (steps/result.cpp, what `vars:` read) both use it.
 nlohmann::json measurement_value(const std::string& text);
 
 // The document. Every string in it goes through `redactor` (a run's secrets become ***), measured

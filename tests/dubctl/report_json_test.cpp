@@ -13,7 +13,9 @@
 
 #include "../support/sio_test_server.hpp"  // tools_python()
 #include "dub/util/error.hpp"
+#include "json_path.hpp"
 #include "redact.hpp"
+#include "steps/step.hpp"
 
 namespace {
 
@@ -116,6 +118,24 @@ TEST(ReportJsonMeasurement, WholeDecimalNumbersBecomeNumbers) {
   for (const char* text : {"", "+", "++1", "dubbed: 5", "-20.1 -19.8", "1e5", "0x10", "-inf", "nan", "12 ms", " 1"}) {
     EXPECT_EQ(measurement_value(text), json(text)) << text;
   }
+}
+
+// One rule: a step's result document (what its `vars:` read) holds each figure as report.json does, and
+// a var taken from a whole number reads as the number was written.
+TEST(ReportJsonMeasurement, StepVarsReadEveryFigureAsReportJsonDoes) {
+  dubctl::StepResult r;
+  for (const char* text : {"812", "+1.5", "0.25", "-3", "012", "1e5", "0x10", "5 dubbed", "nan"}) {
+    r.measurements.emplace_back(text, text);
+  }
+  const auto doc = dubctl::result_json(r);
+  for (const auto& [name, text] : r.measurements) {
+    EXPECT_EQ(doc["measurements"][name], measurement_value(text)) << text;
+  }
+  EXPECT_EQ(doc["measurements"]["+1.5"], json(1.5));
+  EXPECT_EQ(doc["measurements"]["1e5"], json("1e5"));
+  EXPECT_EQ(dubctl::json_text(doc["measurements"]["812"]), "812");
+  EXPECT_EQ(dubctl::json_text(doc["measurements"]["-3"]), "-3");
+  EXPECT_EQ(measurement_value("812").dump(), "812");
 }
 
 TEST(ReportJson, CarriesTheRunTheVerdictAndEveryStep) {
