@@ -128,15 +128,15 @@ std::string attempt_step(const Step& step, StepContext& ctx, Properties& measure
 
 // Runs one step: its options expanded, its kind run, again on a failure as its `retry`/`delay` say
 // (retry.hpp; the last attempt's measurements are kept); a failure (or, with `expect_error`, the
-// verdict on it) becomes a StepFailure. Returns the line to show; `row` gets its expanded
-// description, attempts and detail.
+// verdict on it) becomes a StepFailure. Returns the line to show; `row` gets its description
+// (expanded once its ${...} are; as written when they cannot be), attempts and detail.
 std::string run_step(const Step& step, StepContext& ctx, Properties& properties,
                      const std::function<std::string(const std::string&)>& naming_dead, report::StepRow& row) {
   const auto t0 = std::chrono::steady_clock::now();
   std::string& detail = row.message;
   std::string& described = row.description;
-  described.clear();
-  std::optional<std::string> error;  // the step's failure, kept when it is marked `expect_error`
+  described = step.action->describe();  // report.json still names a step whose ${...} do not expand
+  std::optional<std::string> error;     // the step's failure, kept when it is marked `expect_error`
   Properties measured;
   const auto keep_measured = [&] { properties.insert(properties.end(), measured.begin(), measured.end()); };
   int attempts = 1;
@@ -154,8 +154,7 @@ std::string run_step(const Step& step, StepContext& ctx, Properties& properties,
   } catch (const Cancelled& e) {
     keep_measured();
     // Ctrl-C, SIGTERM or the scenario's deadline (eventually.hpp): the step fails so, whatever it expected.
-    throw StepFailure(fmt::format("{} during step at line {} ({})", e.what(), step.line,
-                                  described.empty() ? step.action->describe() : described));
+    throw StepFailure(fmt::format("{} during step at line {} ({})", e.what(), step.line, described));
   } catch (const dub::Error& e) {
     keep_measured();
     if (!step.expect_error && dynamic_cast<const PortConflict*>(&e) != nullptr) throw;
@@ -171,7 +170,6 @@ std::string run_step(const Step& step, StepContext& ctx, Properties& properties,
     if (!verdict.passed) throw StepFailure(verdict.message);
     detail = verdict.message;
   }
-  if (described.empty()) described = step.action->describe();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return fmt::format("  {} {} ({:.1f}s){}", stderr_is_tty() ? "✔" : "ok", described, secs,
                      detail.empty() ? "" : ": " + detail);

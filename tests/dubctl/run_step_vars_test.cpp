@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -156,6 +157,13 @@ TEST_F(RunStepVars, AnUnsetNameIsToldWithItsPlace) {
             std::string::npos)
       << r.junit;
   EXPECT_NE(r.junit.find("did you mean model?"), std::string::npos) << r.junit;
+  // report.json still says which step it was: its kind and its description as written.
+  const auto report = nlohmann::json::parse(r.json, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.json;
+  const auto& step = report["scenarios"][0]["steps"][1];
+  EXPECT_EQ(step["kind"], "wait") << step;
+  EXPECT_EQ(step["status"], "failed") << step;
+  EXPECT_NE(step["description"].get<std::string>().find("/use/${mdoel}"), std::string::npos) << step;
 }
 
 // Checked before anything runs: a use before the capture fails the run at once, nothing asked.
