@@ -39,7 +39,8 @@ std::vector<std::string> missing_fixtures(const Scenario& scenario, const fs::pa
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const auto& step = scenario.steps[i];
     const auto fixture = step.action->fixture();
-    if (fixture.empty() || step.expect_error || fixture.find("${") != std::string::npos) continue;
+    // A skipped step does not run: its fixture is not needed.
+    if (fixture.empty() || step.skip || step.expect_error || fixture.find("${") != std::string::npos) continue;
     const auto path = fixture_path(fixture, root);
     if (!fs::exists(path)) {
       missing.push_back(fmt::format("{}:{}: steps[{}].{}.fixture: {}", scenario.file.string(), step.line, i, step.kind,

@@ -16,9 +16,10 @@ std::filesystem::path fixture_path(const std::string& fixture, const std::filesy
 std::string missing_fixture_message(const std::filesystem::path& path, const std::filesystem::path& root);
 
 // Every publish (and sts) step whose fixture is written without ${...} must name an existing file,
-// unless the step is marked `expect_error` (a negative scenario). Why `scenario` cannot run on this
-// checkout: one "file:line: steps[i].publish.fixture: fixture not found: ..." line per missing
-// fixture (which file, where it was looked for, how to regenerate it); "" when all are there.
+// unless the step is marked `expect_error` (a negative scenario) or `skip` (it does not run). Why
+// `scenario` cannot run on this checkout: one "file:line: steps[i].publish.fixture: fixture not
+// found: ..." line per missing fixture (which file, where it was looked for, how to regenerate it);
+// "" when all are there.
 // `dubctl run` reports such a scenario as skipped with this reason (spec edge case 8).
 std::string missing_fixtures_reason(const Scenario& scenario, const std::filesystem::path& root);
 

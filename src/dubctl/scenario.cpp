@@ -110,15 +110,33 @@ void check_declared_stacks(const Scenario& s, ProblemSink& sink) {
   }
 }
 
-// `duration_s: input` compares with what a publish step sent: one must come before the step using it.
+// Why no publish step has sent an input before a step using `input`: none comes before it, or those
+// that do (`skipped`: their lines) are skipped.
+std::string no_input_before(const std::vector<int>& skipped) {
+  if (skipped.empty()) return "no publish step comes before this one";
+  if (skipped.size() == 1) {
+    return fmt::format("the publish step before this one (line {}) is skipped, and a skipped step sends nothing",
+                       skipped.front());
+  }
+  return fmt::format("the publish steps before this one (lines {}) are skipped, and a skipped step sends nothing",
+                     fmt::join(skipped, ", "));
+}
+
+// `duration_s: input` compares with what a publish step sent: one that runs must come before the step
+// using it. A skipped step is not checked (it does not run), and a skipped publish sends nothing.
 void check_input_uses(const Scenario& s, ProblemSink& sink) {
   bool published = false;
+  std::vector<int> skipped_publishes;  // their lines
   for (const auto& step : s.steps) {
+    if (step.skip) {
+      if (step.action->publishes()) skipped_publishes.push_back(step.line);
+      continue;
+    }
     if (const auto use = step.action->uses_input(); use && !published) {
       sink.add(
-          fmt::format("{}:{}: {}: `input` is the length a publish step sent, and no publish step comes "
-                      "before this one (write the length in seconds instead)",
-                      s.file.string(), use->line, use->key));
+          fmt::format("{}:{}: {}: `input` is the length a publish step sent, and {} (write the length in "
+                      "seconds instead)",
+                      s.file.string(), use->line, use->key, no_input_before(skipped_publishes)));
     }
     published = published || step.action->publishes();
   }

@@ -111,19 +111,26 @@ struct CaptureSite {
   const Step* step;
 };
 
-// Why `use` in `step` comes before the capture `by` of its name.
-std::string order_problem(const Scenario& s, const Step& step, const VarUse& use, const CaptureSite& by) {
-  std::string why;
-  if (by.step == &step) {
-    why = fmt::format("this step captures it ({}, line {}), and its own options are expanded before it runs",
-                      by.capture->key, by.capture->line);
-  } else if (by.step->skip) {
-    why = fmt::format("only the skipped step at line {} captures it", by.step->line);
-  } else {
-    why = fmt::format("the step at line {} captures it ({}), after this one", by.step->line, by.capture->key);
+// Why `use` in `step` finds its name not yet captured: `run`, the first step that runs and captures it
+// (this one or a later one), and `skipped`, the first skipped one that would; either may be null.
+std::string order_problem(const Scenario& s, const Step& step, const VarUse& use, const CaptureSite* run,
+                          const CaptureSite* skipped) {
+  std::vector<std::string> why;
+  if (skipped != nullptr) {
+    why.push_back(
+        fmt::format("the step at line {} that captures it ({}) is skipped (skip: {}), and a skipped step "
+                    "captures nothing",
+                    skipped->step->line, skipped->capture->key, *skipped->step->skip));
+  }
+  if (run != nullptr && run->step == &step) {
+    why.push_back(fmt::format("this step captures it ({}, line {}), and its own options are expanded before it runs",
+                              run->capture->key, run->capture->line));
+  } else if (run != nullptr) {
+    why.push_back(
+        fmt::format("the step at line {} captures it ({}), after this one", run->step->line, run->capture->key));
   }
   return fmt::format("{}:{}: {}: ${{{}}} is used before any step captures it: {}", s.file.string(), use.line, use.key,
-                     use.name, why);
+                     use.name, fmt::join(why, "; "));
 }
 
 }  // namespace
@@ -170,19 +177,26 @@ void collect_var_uses(const YAML::Node& node, const std::string& path, std::vect
 }
 
 std::vector<std::string> var_order_problems(const Scenario& s) {
-  std::map<std::string, CaptureSite> first;  // every captured name: its first capture
+  // Every captured name: its first capture by a step that runs, and by a skipped step.
+  std::map<std::string, CaptureSite> by_run;
+  std::map<std::string, CaptureSite> by_skipped;
   for (const auto& step : s.steps) {
-    for (const auto& c : step.vars) first.try_emplace(c.name, CaptureSite{&c, &step});
+    for (const auto& c : step.vars) (step.skip ? by_skipped : by_run).try_emplace(c.name, CaptureSite{&c, &step});
   }
+  const auto find = [](const std::map<std::string, CaptureSite>& sites, const std::string& name) -> const CaptureSite* {
+    const auto it = sites.find(name);
+    return it == sites.end() ? nullptr : &it->second;
+  };
   std::set<std::string> captured;  // by the steps so far that run
   std::vector<std::string> problems;
   for (const auto& step : s.steps) {
+    if (step.skip) continue;  // not run: its options are never expanded, and it captures nothing
     for (const auto& use : step.uses) {
-      const auto by = first.find(use.name);
-      if (by == first.end() || captured.contains(use.name)) continue;  // not captured: --var, --env, environment
-      problems.push_back(order_problem(s, step, use, by->second));
+      const auto* run = find(by_run, use.name);
+      const auto* skipped = find(by_skipped, use.name);
+      if ((run == nullptr && skipped == nullptr) || captured.contains(use.name)) continue;  // --var, --env, environment
+      problems.push_back(order_problem(s, step, use, run, skipped));
     }
-    if (step.skip) continue;
     for (const auto& c : step.vars) captured.insert(c.name);
   }
   return problems;

@@ -46,8 +46,9 @@ std::vector<VarCapture> parse_var_captures(const YAML::Node& node, const std::st
 // Every ${name} without a default in the scalars of `node` and below (`path` its key), into `out`.
 void collect_var_uses(const YAML::Node& node, const std::string& path, std::vector<VarUse>& out);
 
-// "file:line: key: problem" for each use of a name the scenario captures before any earlier
-// (not skipped) step has captured it.
+// "file:line: key: problem" for each use of a name the scenario captures before any earlier step
+// that runs has captured it: a skipped step captures nothing, and what it uses itself is not looked
+// at (it is never expanded).
 std::vector<std::string> var_order_problems(const Scenario& s);
 
 // For `dubctl validate`: each use of a name nothing sets that is within two edits of a name a

@@ -60,6 +60,21 @@ TEST(InputDuration, WithoutAPublishStepBeforeItIsRefusedNamingFileLineKey) {
                   "steps[1].verify.expect.duration_s: `input`");
 }
 
+// A skipped publish sends nothing: a check of `input` after it is refused, naming it. A skipped check
+// is not looked at (it does not run).
+TEST(InputDuration, ASkippedPublishIsNoInputAndASkippedCheckIsNotChecked) {
+  const auto skipped_publish = std::string(kPublish) + "    skip: issue 9\n";
+  expect_rejected(with_steps(skipped_publish + kVerifyInput), 8,
+                  "steps[1].verify.expect.duration_s: `input` is the length a publish step sent, and the publish "
+                  "step before this one (line 4) is skipped, and a skipped step sends nothing");
+  expect_rejected(with_steps(skipped_publish + skipped_publish + kVerifyInput), 10,
+                  "the publish steps before this one (lines 4, 6) are skipped");
+  // A publish that runs after a skipped one is the input.
+  EXPECT_NO_THROW(parse_scenario(with_steps(skipped_publish + kPublish + kVerifyInput), "x.yaml"));
+  // A skipped check with no publish before it: accepted.
+  EXPECT_NO_THROW(parse_scenario(with_steps(std::string(kVerifyInput) + "    skip: issue 9\n"), "x.yaml"));
+}
+
 TEST(InputDuration, AWordOtherThanInputIsRefused) {
   expect_rejected(with_steps("  - verify: {media: out.mp4, expect: {duration_s: inptu}}\n"), 4,
                   "steps[0].verify.expect.duration_s: 'inptu' is neither a number of seconds nor `input`");

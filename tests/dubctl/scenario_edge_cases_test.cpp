@@ -198,4 +198,15 @@ TEST_F(FixtureCheck, PresentRuntimeAndNegativeFixturesPass) {
   EXPECT_EQ(dubctl::fixture_path("/abs/a.mp4", root_), std::filesystem::path("/abs/a.mp4"));
 }
 
+// A skipped step does not run: its fixture is not needed, and the scenario still runs (its other
+// steps are judged). The same step not skipped is the skip reason.
+TEST_F(FixtureCheck, ASkippedStepsFixtureIsNotLookedFor) {
+  const auto steps = std::string("  - publish: {fixture: gone.mp4}\n    skip: issue 7\n  - sts: {fixture: nope.mp4}\n");
+  EXPECT_EQ(
+      dubctl::missing_fixtures_reason(parse_scenario(with_steps(steps + "    skip: issue 8\n"), "sc.yaml"), root_), "");
+  const auto reason = dubctl::missing_fixtures_reason(parse_scenario(with_steps(steps), "sc.yaml"), root_);
+  EXPECT_EQ(reason.find("sc.yaml:7: steps[1].sts.fixture: fixture not found"), 0U) << reason;
+  EXPECT_EQ(reason.find("gone.mp4"), std::string::npos) << reason;
+}
+
 }  // namespace

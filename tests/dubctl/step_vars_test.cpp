@@ -98,12 +98,27 @@ TEST(StepVars, AUseBeforeItsCaptureIsRefusedNamingBoth) {
   EXPECT_NE(p.find("x.yaml:4: steps[0].wait.http: ${rtt} is used before any step captures it: this step captures it"),
             std::string::npos)
       << p;
-  // Only a skipped step captures it.
+  // Only a skipped step captures it: it captures nothing.
   p = joined(problems_of("  - wait: {http: h}\n    skip: later\n    vars: {rtt: $.a}\n  - wait: {http: \"${rtt}\"}\n"));
-  EXPECT_NE(p.find("x.yaml:7: steps[1].wait.http: ${rtt} is used before any step captures it: only the skipped step "
-                   "at line 4 captures it"),
+  EXPECT_NE(p.find("x.yaml:7: steps[1].wait.http: ${rtt} is used before any step captures it: the step at line 4 "
+                   "that captures it (steps[0].vars.rtt) is skipped (skip: later), and a skipped step captures "
+                   "nothing"),
             std::string::npos)
       << p;
+  // A skipped step before it and one after it capture it: both are named.
+  const std::string skipped_then_later =
+      "  - wait: {http: h}\n    skip: later\n    vars: {rtt: $.a}\n  - wait: {http: \"${rtt}\"}\n"
+      "  - wait: {http: h}\n    vars: {rtt: $.b}\n";
+  p = joined(problems_of(skipped_then_later));
+  EXPECT_NE(p.find("is skipped (skip: later), and a skipped step captures nothing; the step at line 8 captures it "
+                   "(steps[2].vars.rtt), after this one"),
+            std::string::npos)
+      << p;
+  // A skipped step is never expanded: what it uses is not checked, whoever captures it.
+  EXPECT_TRUE(problems_of("  - wait: {http: \"h/${rtt}\"}\n    skip: later\n  - wait: {http: h}\n"
+                          "    vars: {rtt: $.a}\n")
+                  .empty());
+  EXPECT_TRUE(problems_of("  - wait: {http: \"h/${rtt}\"}\n    skip: later\n    vars: {rtt: $.a}\n").empty());
   // Captured earlier, with a default, or captured by no step (a --var, --env or the environment): fine.
   EXPECT_TRUE(problems_of("  - wait: {http: h}\n    vars: {rtt: $.a}\n  - wait: {http: \"${rtt}\"}\n").empty());
   EXPECT_TRUE(problems_of("  - wait: {http: \"${rtt:-1}\"}\n  - wait: {http: h}\n    vars: {rtt: $.a}\n").empty());
