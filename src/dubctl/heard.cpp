@@ -72,7 +72,10 @@ HeardWindow read_window(const nlohmann::json& w) {
   h.silent = w.value("silent", false);
   if (w.contains("language") && w["language"].is_string()) h.language = w["language"].get<std::string>();
   if (w.contains("probability") && w["probability"].is_number()) h.probability = w["probability"].get<double>();
-  h.text = w.value("text", std::string());
+  // With --decode-in, "text" is in the dub's language and "detected_text" (when the window was
+  // detected as another) in the detected one: what is shown is what was heard.
+  h.text_in_expected = w.value("text", std::string());
+  h.text = w.value("detected_text", h.text_in_expected);
   return h;
 }
 
@@ -98,7 +101,9 @@ void check_coverage(const nlohmann::json& reference, const std::vector<HeardWind
   for (const auto& w : windows) {
     if (w.passthrough || w.expected_language.empty()) continue;
     // Only what was heard as Spanish counts: digits read out in English would match otherwise.
-    if (w.verdict == "ok") heard += w.text + " ";
+    // Counted from the dub-language decoding: Whisper base takes espeak-ng's Spanish for Italian on
+    // near ties, and decoded as Italian its Spanish words would be lost.
+    if (w.verdict == "ok") heard += w.text_in_expected + " ";
     if (!per_segment) continue;
     const auto seg = reference_segment(reference, w.index);
     for (auto& word : normalize_words_es(seg.value("expected_translation_es", std::string()))) {
@@ -181,7 +186,9 @@ nlohmann::json run_judge(const VerifyHeardStep& step, const fs::path& dir, doubl
                                          "--out",
                                          "/judge/heard.json",
                                          "--model",
-                                         step.model};
+                                         step.model,
+                                         "--decode-in",
+                                         step.language};
   CommandResult r;
   try {
     r = run_command(argv, {}, {.grace = std::chrono::milliseconds(200)});  // then removed: no need to wait long

@@ -21,12 +21,13 @@ struct HeardWindow {
   double start_s = 0;
   double end_s = 0;
   bool silent = false;
-  std::string language;    // the judge's top language; empty when silent
-  double probability = 0;  // of `language`
-  double p_expected = 0;   // of the language this window must be heard in
-  double p_other = 0;      // of the other one (the original's for a dubbed window, the dub's for a passthrough)
-  double confidence = 0;   // p_expected / (p_expected + p_other)
-  std::string text;
+  std::string language;           // the judge's top language; empty when silent
+  double probability = 0;         // of `language`
+  double p_expected = 0;          // of the language this window must be heard in
+  double p_other = 0;             // of the other one (the original's for a dubbed window, the dub's for a passthrough)
+  double confidence = 0;          // p_expected / (p_expected + p_other)
+  std::string text;               // as the judge heard it, in `language`
+  std::string text_in_expected;   // decoded in the expected language (dub_judge --decode-in): the words counted
   std::string expected_language;  // "" when no speech is expected here (not judged)
   bool passthrough = false;       // the media service sent the original audio for this window
   std::string expected_text;      // the original's words here (reference), for the report

@@ -135,6 +135,30 @@ TEST(Heard, MissingSpanishWordsAreNamed) {
       << v.problems.front();
 }
 
+// Whisper base takes espeak-ng's Spanish for Italian on near ties; dub_judge --decode-in es decodes
+// such a window again in Spanish ("text") and keeps the Italian decoding ("detected_text"). The
+// words are counted from the Spanish one; the window is shown as heard.
+TEST(Heard, WordsAreCountedFromTheDubLanguageDecoding) {
+  nlohmann::json heard = dubbed_counting();
+  auto& w = heard["windows"][0];
+  w["language"] = "it";
+  w["probability"] = 0.40;
+  w["probabilities"] = {{"it", 0.40}, {"es", 0.35}, {"en", 0.03}};
+  w["detected_text"] = "Uno, due, tre, quattro, cinque, sei.";
+  const auto v = dubctl::judge_heard(heard, step(0.5, 0.95), counting_reference(), {}, "en");
+  EXPECT_TRUE(v.problems.empty()) << v.problems.front();
+  EXPECT_EQ(v.coverage, 1.0);
+  EXPECT_EQ(v.windows[0].language, "it");
+  EXPECT_EQ(v.windows[0].text, "Uno, due, tre, quattro, cinque, sei.");
+
+  w.erase("detected_text");  // the judge before --decode-in: the Italian decoding was the text
+  w["text"] = "Uno, due, tre, quattro, cinque, sei.";
+  const auto before = dubctl::judge_heard(heard, step(0.5, 0.95), counting_reference(), {}, "en");
+  ASSERT_EQ(before.problems.size(), 1U);
+  EXPECT_NE(before.problems.front().find("missing: dos tres cuatro cinco seis"), std::string::npos)
+      << before.problems.front();
+}
+
 TEST(Heard, WithoutAReferenceNothingHeardIsAFailure) {
   nlohmann::json heard = {{"windows", {window(0, "", 0, 0, "", true), window(1, "", 0, 0, "", true)}}};
   const auto v = dubctl::judge_heard(heard, step(), nullptr, {}, "en");

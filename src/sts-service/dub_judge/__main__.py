@@ -3,6 +3,7 @@ probabilities) and the text it transcribes.
 
     python -m dub_judge --audio FILE.wav --window-s 6 --out FILE.json
         [--model base] [--model-dir /opt/models/whisper] [--threads 2] [--beam-size 1] [--silence-dbfs -50]
+        [--decode-in LANG]
 
 The audio is decoded to 16 kHz mono (any format, rate and channel count PyAV reads) and cut into
 consecutive windows of --window-s seconds; the last one may be shorter and is dropped when shorter
@@ -13,10 +14,17 @@ output the text is decoded from, so each window is encoded once), beam size --be
 0, no timestamps, no VAD, no conditioning on earlier windows and at most 20 tokens per second of
 window. The model must be multilingual (an English-only model cannot tell Spanish from English).
 
+With --decode-in LANG, a speech window detected as another language is decoded a second time in
+LANG: "text" is then that decoding and "detected_text" the one in the detected language. The
+detection (language, probabilities) is never changed by it. Whisper base hears espeak-ng's Spanish
+as Italian on near ties (p(it) 0.40 against p(es) 0.35) that tip either way between two recordings
+of the same dub; decoded as Italian its Spanish words are lost, so a word count would follow the tie.
+
 Writes to --out and prints to stdout:
     {"model", "model_sha256" (MODEL_INFO.json, else null), "threads", "beam_size", "load_s", "total_s",
      "windows": [{"index", "start_s", "end_s", "rms_dbfs" (>= -120), "silent", "language",
-                  "probability", "probabilities" (top 5 + "es" and "en"), "text", "decode_s"}]}
+                  "probability", "probabilities" (top 5 + "es" and "en"), "text", "decoded_language"
+                  (null when silent), ["detected_text",] "decode_s"}]}
 load_s is the model load; total_s everything from the start of main (import of faster-whisper,
 decoding, load, every window).
 
@@ -128,6 +136,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--silence-dbfs", type=float, default=-50.0, help="windows with a lower RMS are silent (default -50)"
     )
+    ap.add_argument(
+        "--decode-in",
+        metavar="LANG",
+        help="decode a window detected as another language again in LANG (its text; default: the detected one)",
+    )
     args = ap.parse_args(argv)
     if not args.window_s >= MIN_WINDOW_S:
         ap.error(f"--window-s must be at least {MIN_WINDOW_S:g}")
@@ -164,6 +177,30 @@ def judge(args: argparse.Namespace, t0: float) -> dict[str, Any]:
         raise
 
 
+def _transcribe(model: Any, recorder: _LanguageRecorder, x: np.ndarray, language: str | None, beam_size: int):
+    """(language probabilities of the window, highest first, or {} when `language` is given; its text
+    decoded in the detected language, or in `language`)."""
+    recorder.last = None
+    segments, _ = model.transcribe(
+        x,
+        language=language or "en",  # without one, only the starting point: multilingual=True detects it
+        multilingual=language is None,
+        task="transcribe",
+        beam_size=beam_size,
+        condition_on_previous_text=False,
+        without_timestamps=True,
+        temperature=0.0,
+        vad_filter=False,
+        max_new_tokens=min(440, math.ceil(TOKENS_PER_SECOND * len(x) / SAMPLE_RATE)),
+    )
+    text = " ".join(" ".join(s.text.strip() for s in segments).split())  # the generator does the work
+    if language is not None:
+        return {}, text
+    if not recorder.last:
+        raise RuntimeError("faster-whisper ran no language detection (dub_judge expects faster-whisper 1.2)")
+    return dict(recorder.last), text
+
+
 def _judge(args: argparse.Namespace, path: Path, t0: float) -> dict[str, Any]:
     from faster_whisper import WhisperModel, decode_audio
 
@@ -198,33 +235,23 @@ def _judge(args: argparse.Namespace, path: Path, t0: float) -> dict[str, Any]:
             "probability": None,
             "probabilities": {},
             "text": "",
+            "decoded_language": None,
         }
         if w["rms_dbfs"] < args.silence_dbfs:
             w["silent"] = True
         else:
-            recorder.last = None
-            segments, _ = model.transcribe(
-                x,
-                language="en",  # only the starting point: multilingual=True detects it per window
-                multilingual=True,
-                task="transcribe",
-                beam_size=args.beam_size,
-                condition_on_previous_text=False,
-                without_timestamps=True,
-                temperature=0.0,
-                vad_filter=False,
-                max_new_tokens=min(440, math.ceil(TOKENS_PER_SECOND * len(x) / SAMPLE_RATE)),
-            )
-            text = " ".join(s.text.strip() for s in segments)  # the generator does the work
-            if not recorder.last:
-                raise RuntimeError("faster-whisper ran no language detection (dub_judge expects faster-whisper 1.2)")
-            probs = dict(recorder.last)  # highest first
+            probs, text = _transcribe(model, recorder, x, None, args.beam_size)
             keep = list(probs)[:TOP_LANGUAGES]
             keep += [lang for lang in ALWAYS_LANGUAGES if lang not in keep]
             w["language"] = keep[0]
             w["probability"] = round(probs[keep[0]], 4)
             w["probabilities"] = {lang: round(probs.get(lang, 0.0), 4) for lang in keep}
-            w["text"] = " ".join(text.split())
+            w["text"] = text
+            w["decoded_language"] = keep[0]
+            if args.decode_in and args.decode_in != keep[0]:
+                _, w["text"] = _transcribe(model, recorder, x, args.decode_in, args.beam_size)
+                w["decoded_language"] = args.decode_in
+                w["detected_text"] = text
         w["decode_s"] = round(time.perf_counter() - t, 3)
         out_windows.append(w)
 

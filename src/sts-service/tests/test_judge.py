@@ -58,8 +58,8 @@ def judge(*args: str | Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def heard(tmp_path_factory):
-    """One run over 6 s Spanish | 6 s English | 6 s digital silence | 1.5 s English (a short last
+def dub_wav(tmp_path_factory) -> Path:
+    """The judged audio: 6 s Spanish | 6 s English | 6 s digital silence | 1.5 s English (a short last
     window: kept)."""
     require_model("base")
     require_tools("espeak-ng", "sox")
@@ -75,6 +75,13 @@ def heard(tmp_path_factory):
     write_wav(d / "mono.wav", x)
     # -D: no dither, so the silence stays digital silence
     subprocess.run(["sox", "-D", d / "mono.wav", "-r", "44100", "-c", "2", d / "dub.wav"], check=True)
+    return d / "dub.wav"
+
+
+@pytest.fixture(scope="module")
+def heard(dub_wav):
+    """One run of the judge over it."""
+    d = dub_wav.parent
     proc = judge("--audio", d / "dub.wav", "--window-s", WINDOW_S, "--out", d / "dub.json", "--model-dir", MODEL_DIR)
     assert proc.returncode == 0, proc.stderr
     result = json.loads((d / "dub.json").read_text())
@@ -122,7 +129,8 @@ def test_json_shape(heard):
     ]
     keys = {"index", "start_s", "end_s", "rms_dbfs", "silent", "language", "probability", "probabilities", "text"}
     for w in ws:
-        assert set(w) == keys | {"decode_s"}
+        assert set(w) == keys | {"decoded_language", "decode_s"}
+        assert w["decoded_language"] == w["language"]  # without --decode-in: the detected one
         assert isinstance(w["rms_dbfs"], float) and isinstance(w["decode_s"], float) and w["decode_s"] >= 0
         if not w["silent"]:
             assert w["rms_dbfs"] >= -50
@@ -131,6 +139,23 @@ def test_json_shape(heard):
             assert w["probability"] == probs[w["language"]] == max(probs.values())
             assert all(0 <= p <= 1 for p in probs.values())
     assert ws[3]["language"] == "en" and "hello" in words(ws[3]["text"])
+
+
+def test_decode_in_decodes_other_languages_again_and_keeps_the_detection(heard, dub_wav, tmp_path):
+    """--decode-in es: the English window keeps its detection (en, same probabilities) and its English
+    text as detected_text; its text is decoded as Spanish. The Spanish window is decoded once."""
+    proc = judge(
+        "--audio", dub_wav, "--window-s", WINDOW_S, "--out", tmp_path / "o.json",
+        "--model-dir", MODEL_DIR, "--decode-in", "es",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    es, en, silent, _ = json.loads((tmp_path / "o.json").read_text())["windows"]
+    before = heard["windows"]
+    assert (es["decoded_language"], es["text"]) == ("es", before[0]["text"]) and "detected_text" not in es
+    assert (en["language"], en["probabilities"]) == ("en", before[1]["probabilities"])
+    assert (en["decoded_language"], en["detected_text"]) == ("es", before[1]["text"])
+    assert en["text"] and en["text"] != en["detected_text"], en
+    assert (silent["decoded_language"], silent["text"]) == (None, "") and "detected_text" not in silent
 
 
 def test_a_last_window_shorter_than_one_second_is_dropped(tmp_path):
