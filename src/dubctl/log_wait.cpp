@@ -171,14 +171,17 @@ namespace {
 
 // One look at the logs: the answer of the step when it is there, else what was seen.
 struct LogPoll {
-  std::optional<std::string> found;
+  std::optional<LogWaitMatch> found;
   std::string done;  // the progress line's closing words
   std::string seen;  // "<summary>; <details>"
 };
 
 LogPoll poll_text(const std::string& output, const LogPattern& pattern, WallClock::time_point since) {
   const auto found = search_compose_logs(output, pattern, since);
-  if (found.match) return {shorten(*found.match), fmt::format("found after {} line(s)", found.considered), {}};
+  if (found.match) {
+    return {
+        LogWaitMatch{*found.match, shorten(*found.match)}, fmt::format("found after {} line(s)", found.considered), {}};
+  }
   return {std::nullopt,
           {},
           fmt::format("{} line(s) logged since the scenario started{}", found.considered,
@@ -188,7 +191,8 @@ LogPoll poll_text(const std::string& output, const LogPattern& pattern, WallCloc
 LogPoll poll_fields(const std::string& output, const LogFieldsMatcher& matcher, WallClock::time_point since) {
   const auto s = search_log_fields(compose_log_texts(output, since), matcher);
   if (s.satisfied) {
-    return {fmt::format("{} matching line(s), the first: {}", s.matched.size(), shorten(s.matched.front())),
+    return {LogWaitMatch{s.matched.front(), fmt::format("{} matching line(s), the first: {}", s.matched.size(),
+                                                        shorten(s.matched.front()))},
             fmt::format("{} of {} JSON line(s) match", s.matched.size(), s.considered),
             {}};
   }
@@ -203,8 +207,8 @@ LogPoll poll_fields(const std::string& output, const LogFieldsMatcher& matcher, 
 
 }  // namespace
 
-std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env,
-                     WallClock::time_point since) {
+LogWaitMatch wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env,
+                      WallClock::time_point since) {
   std::optional<LogPattern> pattern;
   std::optional<LogFieldsMatcher> fields;
   if (step.fields) {
@@ -220,7 +224,7 @@ std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& 
               {"-p", stack.project, "-f", stack.compose_file.string(), "logs", "--no-color", "--timestamps"});
   if (!step.service.empty()) argv.push_back(step.service);
   std::string last = "no logs read yet";
-  std::string match;
+  LogWaitMatch match;
   const auto found = eventually(
       {fmt::format("waiting for a line matching {} in the {} logs", what, where), step.timeout,
        std::chrono::seconds(1)},

@@ -57,12 +57,19 @@ LogSearch search_compose_logs(const std::string& output, const LogPattern& patte
 // The text of every line of `compose logs` output logged at or after `since`, oldest first.
 std::vector<std::string> compose_log_texts(const std::string& output, WallClock::time_point since);
 
+// What a log wait found: the matching line whole (what a step's `vars:` read) and the shortened
+// report of it the terminal and JUnit show.
+struct LogWaitMatch {
+  std::string line;    // the first matching line, in full
+  std::string detail;  // e.g. "3 matching line(s), the first: <line, cut at 300 characters>"
+};
+
 // Polls the stack's logs until a line logged since `since` matches (the text pattern, or with
 // `fields`, log_fields.hpp), with a progress line. `step` comes expanded (the runner expands a
 // step's ${...} once, before it runs).
-// `compose_env` is the stack's compose environment. Returns the matching line; throws dub::Error
-// with what was seen when `timeout` passes or the service does not exist.
-std::string wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env,
-                     WallClock::time_point since);
+// `compose_env` is the stack's compose environment. Returns the match; throws dub::Error with what
+// was seen when `timeout` passes or the service does not exist.
+LogWaitMatch wait_log(const WaitLogStep& step, const Stack& stack, const EnvMap& compose_env,
+                      WallClock::time_point since);
 
 }  // namespace dubctl

@@ -87,16 +87,15 @@ EnvMap scenario_vars(const Scenario& s, int iteration, const RunOptions& options
 }
 
 // The values the step's `vars:` take from `result` (step_vars.hpp) become ${NAME} in `ctx.vars` for
-// the steps after it; a secret one is masked from now on in everything the run writes. Returns the
-// step's detail with them ("...; vars: a=1, b=***").
+// the steps after it; a secret one is masked from now on in everything the run writes, from the
+// moment it is taken (a later var of the step that fails may quote it). Returns the step's detail
+// with them ("...; vars: a=1, b=***").
 std::string keep_captured(const Step& step, const StepResult& result, StepContext& ctx) {
-  const auto captured = capture_vars(step, result_json(result), ctx.scenario.file, terminal_redactor());
-  for (const auto& c : captured) {
-    if (c.secret) {
-      terminal_redactor().add_value(c.value);
-      ctx.session.add_secret(c.value);
-    }
-  }
+  const auto captured =
+      capture_vars(step, result_json(result), ctx.scenario.file, terminal_redactor(), [&ctx](const CapturedVar& c) {
+        terminal_redactor().add_value(c.value);
+        ctx.session.add_secret(c.value);
+      });
   for (const auto& c : captured) ctx.vars[c.name] = c.value;  // all taken, or none
   return result.detail + (result.detail.empty() ? "" : "; ") + captured_summary(captured);
 }
@@ -104,7 +103,7 @@ std::string keep_captured(const Step& step, const StepResult& result, StepContex
 // One attempt at `step`: its options expanded, its kind run, its `vars:` kept (keep_captured); what it
 // measured replaces `measured`. Throws dub::Error when it fails (an unmet expectation or a var it
 // cannot take too). Returns its detail.
-std::string attempt_step(const Step& step, StepContext& ctx, Properties& measured, std::string& described) {
+std::string attempt_step_unguarded(const Step& step, StepContext& ctx, Properties& measured, std::string& described) {
   const auto kind = step.action->clone();
   try {
     kind->expand(ctx.vars);
@@ -124,6 +123,19 @@ std::string attempt_step(const Step& step, StepContext& ctx, Properties& measure
     throw dub::Error(fmt::format("{}:\n  - {}", result.detail, fmt::join(result.problems, "\n  - ")));
   }
   return step.vars.empty() ? result.detail : keep_captured(step, result, ctx);
+}
+
+// attempt_step_unguarded, with whatever else a kind or a library throws (std::filesystem, JSON,
+// regex) made that step's failure too, naming it: the run goes on to its other scenarios and reports.
+std::string attempt_step(const Step& step, StepContext& ctx, Properties& measured, std::string& described) {
+  try {
+    return attempt_step_unguarded(step, ctx, measured, described);
+  } catch (const dub::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw dub::Error(fmt::format("{}:{}: step `{}` failed unexpectedly: {}", ctx.scenario.file.string(), step.line,
+                                 described.empty() ? step.action->describe() : described, e.what()));
+  }
 }
 
 // Runs one step: its options expanded, its kind run, again on a failure as its `retry`/`delay` say

@@ -4,6 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <exception>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -77,13 +79,20 @@ std::string shorten(const std::string& text) {
   return text.size() <= kShown ? text : text.substr(0, kShown) + "...";
 }
 
+// `text`, shortened, quoted after `what` for a failure; not for a secret-named var, whose source
+// may hold the value it was meant to take.
+std::string quoting(const std::string& what, const std::string& text, bool secret_name) {
+  return secret_name ? what + " (its text is not shown: the var is named as a secret)"
+                     : fmt::format("{}: '{}'", what, shorten(text));
+}
+
 // The value `c` takes from `result`: its text and, within it, the part captured.
 CapturedVar capture_one(const VarCapture& c, const nlohmann::json& result, const Redactor& redactor) {
   const auto& value = JsonPath(c.from).find(result);
   if (value.is_null()) throw dub::Error(fmt::format("{} is null: nothing to capture", c.from));
   const auto text = json_text(value);
-  if (c.regex.empty())
-    return {c.name, text, redactor.is_secret(c.name) || redactor.touches_secret(text, 0, text.size())};
+  const bool secret_name = redactor.is_secret(c.name);
+  if (c.regex.empty()) return {c.name, text, secret_name || redactor.touches_secret(text, 0, text.size())};
   if (text.size() > kMaxCaptureRegexText) {
     throw dub::Error(
         fmt::format("{} is {} characters long; a regex applies to at most {}: point `from` at a "
@@ -93,17 +102,16 @@ CapturedVar capture_one(const VarCapture& c, const nlohmann::json& result, const
   const std::regex re(c.regex, std::regex::ECMAScript);
   std::smatch m;
   if (!std::regex_search(text, m, re)) {
-    throw dub::Error(fmt::format("/{}/ does not match {}: '{}'", c.regex, c.from, shorten(text)));
+    throw dub::Error(quoting(fmt::format("/{}/ does not match {}", c.regex, c.from), text, secret_name));
   }
   const std::size_t group = re.mark_count() > 0 ? 1 : 0;
   if (!m[group].matched) {
     throw dub::Error(
-        fmt::format("/{}/ matches {} but its group 1 takes no part: '{}'", c.regex, c.from, shorten(text)));
+        quoting(fmt::format("/{}/ matches {} but its group 1 takes no part", c.regex, c.from), text, secret_name));
   }
   const auto begin = static_cast<std::size_t>(m.position(group));
   const auto length = static_cast<std::size_t>(m.length(group));
-  return {c.name, text.substr(begin, length),
-          redactor.is_secret(c.name) || redactor.touches_secret(text, begin, begin + length)};
+  return {c.name, text.substr(begin, length), secret_name || redactor.touches_secret(text, begin, begin + length)};
 }
 
 struct CaptureSite {
@@ -232,15 +240,17 @@ std::vector<std::string> var_typo_problems(const Scenario& s, const EnvMap& envi
 }
 
 std::vector<CapturedVar> capture_vars(const Step& step, const nlohmann::json& result, const fs::path& file,
-                                      const Redactor& redactor) {
+                                      const Redactor& redactor,
+                                      const std::function<void(const CapturedVar&)>& on_secret) {
   std::vector<CapturedVar> out;
   for (const auto& c : step.vars) {
     try {
       out.push_back(capture_one(c, result, redactor));
-    } catch (const dub::Error& e) {
+    } catch (const std::exception& e) {  // dub::Error, and what the library throws: e.g. JSON of invalid UTF-8
       throw dub::Error(
           fmt::format("{}:{}: {}: cannot capture ${{{}}}: {}", file.string(), c.line, c.key, c.name, e.what()));
     }
+    if (out.back().secret && on_secret) on_secret(out.back());  // masked before the next var can fail quoting it
   }
   return out;
 }

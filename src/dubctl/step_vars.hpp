@@ -18,6 +18,7 @@
 // not match or a value that is null fails the step (so `retry:` covers it), naming file:line, the
 // `vars` key and the name.
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -65,9 +66,13 @@ struct CapturedVar {
 };
 
 // Takes each of `step`'s vars from `result` (its result document); throws dub::Error
-// "file:line: steps[i].vars.NAME: ..." for the first that cannot be taken.
+// "file:line: steps[i].vars.NAME: ..." for the first that cannot be taken (whatever it was that
+// failed: a missing path, a regex, JSON that cannot be written). A failure quotes the text the var
+// was taken from, except for a secret-named one. `on_secret` gets each secret one as soon as it is
+// taken, before the next var is: a later var's failure may quote text holding its value.
 std::vector<CapturedVar> capture_vars(const Step& step, const nlohmann::json& result, const std::filesystem::path& file,
-                                      const Redactor& redactor);
+                                      const Redactor& redactor,
+                                      const std::function<void(const CapturedVar&)>& on_secret = {});
 
 // "vars: a=1, b=***" for the step's line (secret ones masked); "" for none.
 std::string captured_summary(const std::vector<CapturedVar>& captured);

@@ -210,6 +210,58 @@ TEST(StepVars, SecretsStaySecret) {
             "vars: part=***, whole=***, state=completed, word=Bearer, session_token=***, MY_KEY=***");
 }
 
+// A secret-named var's source may hold the very value it was meant to take: its failure says what
+// failed, not the text.
+TEST(StepVars, ASecretNamedVarThatFailsQuotesNothing) {
+  for (const auto* vars : {"{api_token: {from: $.auth, regex: \"sk-(\\\\d+)$\"}}",
+                           "{api_token: {from: $.auth, regex: \"Bearer|(zzz)\"}}"}) {
+    const auto e = capture_error(vars);
+    EXPECT_NE(e.find("steps[0].vars.api_token: cannot capture ${api_token}: /"), std::string::npos) << e;
+    EXPECT_NE(e.find("$.auth"), std::string::npos) << e;
+    EXPECT_NE(e.find(" (its text is not shown: the var is named as a secret)"), std::string::npos) << e;
+    EXPECT_EQ(e.find("sk-live"), std::string::npos) << e;
+  }
+  // Not secret-named: the text is quoted, as the failure needs to be understood.
+  EXPECT_NE(capture_error("{key: {from: $.auth, regex: \"sk-(\\\\d+)$\"}}").find("'Bearer sk-live-0123456789'"),
+            std::string::npos);
+}
+
+// What the JSON library throws (a value holding invalid UTF-8 cannot be written as JSON) fails the
+// capture as any other failure does, naming its place, instead of escaping the run.
+TEST(StepVars, AValueThatCannotBeWrittenAsJsonFailsTheCapture) {
+  const json bad = {{"line", "bytes \xff\xfe here"}};
+  try {
+    (void)dubctl::capture_vars(step_with("{all: $}"), bad, "scenarios/x.yaml", {});
+    FAIL() << "invalid UTF-8 cannot be captured as JSON";
+  } catch (const dub::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("scenarios/x.yaml:5: steps[0].vars.all: cannot capture ${all}: "),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("invalid UTF-8"), std::string::npos) << e.what();
+  }
+}
+
+// A secret is handed on as soon as it is taken, before the next var of the step is: that one's
+// failure may quote text holding it.
+TEST(StepVars, ASecretIsHandedOnBeforeTheNextVarIsTaken) {
+  dubctl::Redactor r;
+  std::vector<std::string> handed;
+  const auto keep = [&](const dubctl::CapturedVar& c) {
+    handed.push_back(c.name);
+    r.add_value(c.value);
+  };
+  try {
+    (void)dubctl::capture_vars(
+        step_with("{session_token: $.auth, state: $.state, level: {from: $.auth, regex: \"level=(\\\\w+)\"}}"), kResult,
+        "scenarios/x.yaml", r, keep);
+    FAIL() << "level= is not in $.auth";
+  } catch (const dub::Error& e) {
+    EXPECT_EQ(handed, std::vector<std::string>{"session_token"});  // the secret one, not state
+    const auto shown = r.apply(e.what());
+    EXPECT_NE(shown.find("does not match $.auth: '***'"), std::string::npos) << shown;
+  }
+}
+
 TEST(StepVars, AnUnsetUseIsToldWithItsPlace) {
   const auto s = parse_scenario(kHead +
                                     "  - wait: {http: h}\n    vars: {first_rtt: $.a}\n"

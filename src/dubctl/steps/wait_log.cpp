@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <regex>
+#include <utility>
 
 #include "scenario_reader.hpp"
 #include "stacks.hpp"
@@ -32,8 +33,9 @@ class WaitLog final : public StepOf<WaitLogStep, WaitLog> {
     if (const auto use = ctx.scenario.stacks.find(options.stack); use != ctx.scenario.stacks.end()) {
       for (const auto& [k, v] : use->second.env) compose_env[k] = v;
     }
-    result.detail = wait_log(options, stacks_for(options.stack, ctx.root).front(), compose_env, ctx.started_at);
-    result.data = log_line_json(result.detail);
+    auto match = wait_log(options, stacks_for(options.stack, ctx.root).front(), compose_env, ctx.started_at);
+    result.detail = std::move(match.detail);  // shortened for the step's line
+    result.data = log_line_json(match.line);  // whole, for `vars:`
   }
   [[nodiscard]] std::vector<std::string> stacks() const override { return {options.stack}; }
 };
