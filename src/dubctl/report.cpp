@@ -97,6 +97,9 @@ const std::map<std::string, std::string>& property_labels() {
   static const std::map<std::string, std::string> labels = {
       {"duration_s", "output duration (s)"},
       {"max_av_drift_ms", "max A/V drift (ms)"},
+      {"content_marker_pairs", "word markers paired with a sound"},
+      {"content_offset_mean_ms", "mean A-V at the word markers (ms)"},
+      {"content_offset_max_ms", "max |A-V| at the word markers (ms)"},
       {"fingerprint_similarity", "fingerprint similarity"},
       {"sts_fragments", "STS fragments"},
       {"sts_audio_s", "audio through STS (s)"},

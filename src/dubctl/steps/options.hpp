@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "content_sync.hpp"
 #include "log_fields.hpp"
 #include "loudness.hpp"
 #include "scenario.hpp"
@@ -48,8 +49,10 @@ struct Expectation {
   std::optional<KeyAt> duration_of_input;
   double duration_tolerance_s = 0.5;
   std::optional<double> max_drift_ms;  // A/V drift from packet timestamps, everywhere in the media
-  std::string unlike;                  // a file whose audio this media's audio must differ from (FR-024)
-  double max_similarity = 0.8;         // Chromaprint similarity above which the audio counts as the same
+  // A/V sync from the picture's word markers against the audio's onsets (content_sync.hpp).
+  std::optional<ContentSyncExpect> content_sync;
+  std::string unlike;           // a file whose audio this media's audio must differ from (FR-024)
+  double max_similarity = 0.8;  // Chromaprint similarity above which the audio counts as the same
   // EBU R128 loudness and peaks against the original: audible and clean (loudness.hpp).
   std::optional<LoudnessExpect> loudness;
 };

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "content_sync.hpp"
 #include "dub/media/drift.hpp"
 #include "dub/media/fingerprint.hpp"
 #include "dub/media/probe.hpp"
@@ -159,6 +160,11 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
       problems.push_back(fmt::format("A/V drift reaches {:.1f} ms (> {:.0f} ms)", max_ms, *x.max_drift_ms));
     }
   }
+  if (x.content_sync) {
+    auto sync = check_content_sync(source, *x.content_sync);
+    for (auto& p : sync.properties()) m.push_back(std::move(p));
+    problems.insert(problems.end(), sync.problems.begin(), sync.problems.end());
+  }
   if (!x.unlike.empty()) {
     const auto other = fixture_path(x.unlike, root);
     const double sim = dub::media::similarity(dub::media::fingerprint(source), dub::media::fingerprint(other.string()));
@@ -227,6 +233,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   if (e.has("sample_rate")) x.sample_rate = e.integer("sample_rate", 0, 1, 384000);
   if (e.has("duration_s")) parse_duration(e, x);
   if (e.has("max_drift_ms")) x.max_drift_ms = e.number("max_drift_ms", e.get("max_drift_ms"));
+  x.content_sync = scenario_detail::parse_content_sync(e);
   x.unlike = e.string_or("unlike", "");
   if (e.has("max_similarity")) x.max_similarity = e.number("max_similarity", e.get("max_similarity"));
   if (e.has("duration_tolerance_s")) {
