@@ -3,6 +3,7 @@
 
     scripts/python-tools python scripts/check_reports.py --junit junit.xml --json report.json \
         [--html report.html] [--schema docs/report.schema.json] [--expect NAME=STATUS]... [--absent TEXT]...
+        [--artifacts DIR]... [--secrets-of SCENARIOS]...
 
 junit.xml is read with junitparser: every suite has a timestamp and a hostname, its counts match its
 cases, a failed case carries its reason in the `message` attribute and its step log in system-out,
@@ -10,6 +11,11 @@ a skipped one its reason, and every [[ATTACHMENT|path]] line names a file that e
 must follow the JSON Schema (jsonschema, draft 2020-12) and agree with junit.xml: the same cases with
 the same status and reason, the same counts, host and start time. --expect NAME=STATUS (passed,
 failed, skipped) requires a case; --absent TEXT requires that no report holds TEXT (a secret).
+--artifacts DIR adds every file under DIR (the run's artifacts: saved container logs, recordings, WAVs,
+JSON) to the files that must hold no such text. --secrets-of SCENARIOS (a scenario file or a folder of
+them) adds the value of every secret variable their stacks set (STS_AUTH_TOKEN, a name ending in
+_TOKEN, _SECRET or _PASSWORD, or one listed under `secrets:`, as dubctl's redact.cpp decides), raw and
+XML-escaped; a file holding one is named with the variable, never the value.
 Prints every problem as `FILE: problem` and exits 1 when there is one; 0 and one line when none."""
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ import json
 import re
 import sys
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import junitparser
 from jsonschema import Draft202012Validator
+from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
@@ -121,6 +129,31 @@ def compare(doc: dict, suites: list, cases: dict[str, tuple[str, str]], problems
             )
 
 
+def is_secret_name(name: str, declared: set[str]) -> bool:
+    """dubctl's rule (src/dubctl/redact.cpp): declared, STS_AUTH_TOKEN, or a secret-sounding suffix."""
+    upper = name.upper()
+    return name in declared or upper == "STS_AUTH_TOKEN" or upper.endswith(("_TOKEN", "_SECRET", "_PASSWORD"))
+
+
+def scenario_secrets(paths: list[Path]) -> list[tuple[str, str]]:
+    """(label, value) of every secret variable the scenarios' stacks set; values shorter than 4
+    characters are left out, as dubctl does not mask them either."""
+    found = []
+    for path in paths:
+        for file in sorted(path.glob("*.yaml")) if path.is_dir() else [path]:
+            doc = YAML(typ="safe").load(file.read_text(encoding="utf-8")) or {}
+            declared = set(doc.get("secrets") or [])
+            for stack, use in (doc.get("stacks") or {}).items():
+                for name, value in ((use or {}).get("env") or {}).items():
+                    if is_secret_name(str(name), declared) and len(str(value)) >= 4:
+                        found.append((f"the value of {name} (stacks.{stack}.env in {file})", str(value)))
+    return found
+
+
+def files_under(dirs: list[Path]) -> list[Path]:
+    return [f for d in dirs for f in sorted(d.rglob("*")) if f.is_file()]
+
+
 def check_expectations(args: argparse.Namespace, cases: dict[str, tuple[str, str]], files: list[Path]) -> list[str]:
     problems = []
     for expected in args.expect:
@@ -128,8 +161,12 @@ def check_expectations(args: argparse.Namespace, cases: dict[str, tuple[str, str
         found = cases.get(name, ("missing", ""))[0]
         if found != status:
             problems.append(f"case {name}: expected {status}, found {found}")
-    for text in args.absent:
-        problems += [f"{f}: holds {text!r}" for f in files if f.is_file() and text in f.read_text(errors="replace")]
+    absent = [(repr(text), text) for text in args.absent] + scenario_secrets(args.secrets_of)
+    for f in files:
+        data = f.read_bytes() if f.is_file() else b""
+        for label, text in absent:
+            if any(form.encode() in data for form in {text, escape(text, {'"': "&quot;"})}):
+                problems.append(f"{f}: holds {label}")
     return problems
 
 
@@ -141,6 +178,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--schema", type=Path, default=ROOT / "docs" / "report.schema.json")
     parser.add_argument("--expect", action="append", default=[], metavar="NAME=STATUS")
     parser.add_argument("--absent", action="append", default=[], metavar="TEXT")
+    parser.add_argument("--artifacts", action="append", default=[], type=Path, metavar="DIR")
+    parser.add_argument("--secrets-of", action="append", default=[], type=Path, metavar="SCENARIOS")
     args = parser.parse_args(argv)
 
     junit_problems: list[str] = []
@@ -152,7 +191,7 @@ def main(argv: list[str]) -> int:
     problems = [f"{args.junit}: {p}" for p in junit_problems] + [f"{args.json}: {p}" for p in json_problems]
     if args.html is not None and not args.html.is_file():
         problems.append(f"{args.html}: not written")
-    files = [args.junit, args.json] + ([args.html] if args.html else [])
+    files = [args.junit, args.json] + ([args.html] if args.html else []) + files_under(args.artifacts)
     problems += check_expectations(args, cases, files)
     for p in problems:
         print(f"check_reports: {p}", file=sys.stderr)

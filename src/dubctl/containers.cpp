@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <regex>
@@ -89,6 +90,40 @@ std::string not_running_message(const ContainerStatus& c, const std::string& pro
     why = c.state.empty() ? "unknown state" : c.state;
   }
   return fmt::format("{} (compose project {}) is not running: {}", c.service, project, why);
+}
+
+std::vector<ContainerProcess> parse_container_processes(const std::string& top_output) {
+  std::istringstream lines(top_output);
+  std::string line;
+  std::getline(lines, line);
+  std::istringstream header(line);
+  std::vector<std::string> columns;
+  for (std::string column; header >> column;) columns.push_back(column);
+  const auto pid_at = std::find(columns.begin(), columns.end(), "PID");
+  const auto uid_at = std::find(columns.begin(), columns.end(), "UID");
+  if (pid_at == columns.end() || uid_at == columns.end()) {
+    throw dub::Error(fmt::format("`docker top` listed no PID and UID columns: {}", line));
+  }
+  std::vector<ContainerProcess> out;
+  while (std::getline(lines, line)) {
+    std::istringstream in(line);
+    std::vector<std::string> fields;
+    for (std::string field; in >> field;) fields.push_back(field);
+    if (fields.size() < columns.size()) continue;  // an empty line
+    ContainerProcess p;
+    p.pid = to_int(fields[pid_at - columns.begin()], 0);
+    p.uid = to_int(fields[uid_at - columns.begin()], -1);
+    // The command is the last column and may hold spaces.
+    for (auto i = columns.size() - 1; i < fields.size(); ++i) p.command += (p.command.empty() ? "" : " ") + fields[i];
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<ContainerProcess> container_processes(const std::string& name) {
+  const auto top = run_command({"docker", "top", name, "-o", "pid,uid,comm"});
+  if (top.exit_code != 0) throw dub::Error(fmt::format("cannot list the processes of {}: {}", name, top.output));
+  return parse_container_processes(top.output);
 }
 
 std::optional<int> local_port(const std::string& url) {

@@ -34,6 +34,21 @@ std::vector<ContainerStatus> container_statuses(const Stack& stack, const EnvMap
 // "media-service (compose project dubmedia) is not running: exited with code 137 (killed by signal 9, SIGKILL)"
 std::string not_running_message(const ContainerStatus& container, const std::string& project);
 
+// One process of a running container as the host sees it (`docker top`): its uid is the user it
+// really runs as, whatever the image's USER says.
+struct ContainerProcess {
+  int pid = 0;
+  int uid = -1;
+  std::string command;
+};
+
+// The `docker top CONTAINER -o pid,uid,comm` output as processes (the header line names the columns).
+// Throws dub::Error when it has no PID or UID column.
+std::vector<ContainerProcess> parse_container_processes(const std::string& top_output);
+
+// The processes of the running container `name`. Throws dub::Error when Docker cannot list them.
+std::vector<ContainerProcess> container_processes(const std::string& name);
+
 // The TCP port of an http(s)://host:port/... URL on this host (localhost, 127.0.0.1); nullopt otherwise.
 std::optional<int> local_port(const std::string& url);
 

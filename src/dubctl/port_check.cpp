@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <regex>
 
@@ -106,16 +107,24 @@ std::vector<PublishedPort> published_ports(const fs::path& compose_file, const s
       } else {
         continue;
       }
-      std::smatch var;
+      // The host port's variable is the last one before the container port: an address may come
+      // first ("${DUB_PUBLISH_ADDRESS:-127.0.0.1}:${MEDIAMTX_RTSP_PORT:-8554}:8554").
       const auto host_part = spec.substr(0, spec.rfind(':'));
       PublishedPort p;
       p.service = name;
-      if (std::regex_search(host_part, var, var_re)) p.variable = var[1].str();
+      for (auto it = std::sregex_iterator(host_part.begin(), host_part.end(), var_re); it != std::sregex_iterator();
+           ++it) {
+        p.variable = (*it)[1].str();
+      }
       const auto ports_of = split_port_spec(expand(spec, env));
       if (!ports_of) continue;
       p.host_port = ports_of->first;
       p.container_port = ports_of->second;
-      out.push_back(p);
+      // The same port published on several addresses is one port.
+      const bool known = std::any_of(out.begin(), out.end(), [&](const PublishedPort& q) {
+        return q.service == p.service && q.host_port == p.host_port;
+      });
+      if (!known) out.push_back(p);
     }
   }
   return out;

@@ -71,7 +71,9 @@ std::string naming_dead_services(const std::string& error, const Session& sessio
 }
 
 // The values ${...} expands to in scenario `s`: --env, --var and --var-file, the stacks' env, the
-// run's names (stream, scenario, artifacts) and the named endpoints (endpoints.hpp).
+// run's names (stream, scenario, artifacts) and the named endpoints (endpoints.hpp). A stack's env is
+// also ${<stack>.env.NAME}: its own value, where the stacks set NAME differently (${NAME} is --env's,
+// else the first stack's in name order).
 EnvMap scenario_vars(const Scenario& s, int iteration, const RunOptions& options, const fs::path& root,
                      const fs::path& artifacts) {
   EnvMap vars = options.env;
@@ -80,7 +82,10 @@ EnvMap scenario_vars(const Scenario& s, int iteration, const RunOptions& options
   vars["scenario"] = s.name;
   vars["artifacts"] = (artifacts / s.name).string();
   for (const auto& [name, use] : s.stacks) {
-    for (const auto& [k, v] : use.env) vars.try_emplace(k, v);
+    for (const auto& [k, v] : use.env) {
+      vars.try_emplace(k, v);
+      vars[fmt::format("{}.env.{}", name, k)] = v;
+    }
   }
   add_endpoints(vars, root, vars["stream"]);
   return vars;

@@ -14,6 +14,7 @@
 #include "dub/util/log.hpp"
 #include "eventually.hpp"
 #include "port_check.hpp"
+#include "recordings.hpp"
 
 namespace bp = boost::process;
 namespace fs = std::filesystem;
@@ -125,7 +126,8 @@ void stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
   dub::log::info("starting stack", {{"stack", stack.name}, {"project", stack.project}});
   auto up_args = compose_args(stack, {"up", "-d"});
   up_args.insert(up_args.end(), services.begin(), services.end());
-  const auto up = run_command(up_args, env);
+  // MediaMTX (not root) records into a folder of the host: made writable for it first (recordings.hpp).
+  const auto up = run_command(up_args, stack.name == "media" ? with_recordings_ready(stack, env) : env);
   if (up.exit_code != 0) {
     std::string hint;
     if (up.output.find("port is already allocated") != std::string::npos ||

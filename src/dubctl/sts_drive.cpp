@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <string_view>
 
 #include "dub/media/decode.hpp"
 #include "dub/media/probe.hpp"
@@ -330,10 +331,12 @@ void open_stream(const StsDriveStep& step, dub::sts::SocketIoStsClient& client, 
   try {
     ready = client.open(x.config, handlers_for(shared), open_timeout);
   } catch (const dub::Error& e) {
-    throw dub::Error(
-        fmt::format("cannot open a stream on STS at {}: {} (is the sts stack up? start it with an "
-                    "`up: sts` step)",
-                    step.url, e.what()));
+    // A refused token is no stack that is down: say which token the STS wants instead.
+    const bool refused = std::string_view(e.what()).find(protocol::code::kUnauthorized) != std::string_view::npos;
+    throw dub::Error(fmt::format("cannot open a stream on STS at {}: {} ({})", step.url, e.what(),
+                                 refused ? "the STS wants the STS_AUTH_TOKEN its stack runs with: set the step's "
+                                           "`token:`, or STS_AUTH_TOKEN with --env"
+                                         : "is the sts stack up? start it with an `up: sts` step"));
   }
   x.mode = ready.mode;
   x.max_inflight = ready.max_inflight;

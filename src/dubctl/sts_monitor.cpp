@@ -17,9 +17,10 @@ namespace dubctl {
 
 namespace protocol = dub::sts::protocol;
 
-StsMonitor::StsMonitor(const std::string& url) : url_(url) {
+StsMonitor::StsMonitor(const std::string& url, const std::string& auth_token) : url_(url) {
   dub::sio::ClientOptions options;
   options.url = url;
+  if (!auth_token.empty()) options.auth = {{"token", auth_token}};
   options.reconnect.max_attempts = 3;
   client_ = std::make_unique<dub::sio::Client>(options);
   client_->on("/monitor", protocol::kMonitorHello, [this](const nlohmann::json& args) {

@@ -17,8 +17,9 @@ namespace dubctl {
 
 class StsMonitor {
  public:
-  // Connects to `url` (http://host:port) namespace /monitor; throws dub::Error naming the URL.
-  explicit StsMonitor(const std::string& url);
+  // Connects to `url` (http://host:port) namespace /monitor, sending `auth_token` (STS_AUTH_TOKEN)
+  // when not empty; throws dub::Error naming the URL.
+  explicit StsMonitor(const std::string& url, const std::string& auth_token = "");
   StsMonitor(const StsMonitor&) = delete;
   StsMonitor& operator=(const StsMonitor&) = delete;
   ~StsMonitor();

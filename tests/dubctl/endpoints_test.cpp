@@ -58,7 +58,7 @@ TEST(StepRegistry, EveryVerbHasItsKinds) {
                                                {"record", 1},
                                                {"monitor", 1},
                                                {"wait", 4},
-                                               {"verify", 4},
+                                               {"verify", 5},
                                                {"sts", 1},
                                                {"fault", 1}}));
 }

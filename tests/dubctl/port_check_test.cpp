@@ -79,6 +79,33 @@ TEST(PortCheck, PublishedPortsResolveVariablesAndDefaults) {
   std::filesystem::remove(file);
 }
 
+// Ports published on two addresses (compose/*: DUB_PUBLISH_ADDRESS and DUB_GATEWAY_ADDRESS) are one
+// port each, named by the port's variable, not the address's.
+TEST(PortCheck, PortsOnSeveralAddressesAreNamedByThePortVariable) {
+  auto path = std::filesystem::temp_directory_path() / ("dub-port-addr-" + std::to_string(::getpid()) + ".yml");
+  std::ofstream(path) << R"(services:
+  mediamtx:
+    image: x
+    ports:
+      - "${DUB_PUBLISH_ADDRESS:-127.0.0.1}:${DUB_TEST_RTSP_PORT:-8554}:8554"
+      - "${DUB_GATEWAY_ADDRESS:-172.17.0.1}:${DUB_TEST_RTSP_PORT:-8554}:8554"
+  sts:
+    image: y
+    ports:
+      - "${DUB_PUBLISH_ADDRESS:-127.0.0.1}:${DUB_TEST_STS_PORT:-3000}:${DUB_TEST_STS_PORT:-3000}"
+      - "${DUB_GATEWAY_ADDRESS:-172.17.0.1}:${DUB_TEST_STS_PORT:-3000}:${DUB_TEST_STS_PORT:-3000}"
+)";
+  const auto ports =
+      dubctl::published_ports(path, {{"DUB_GATEWAY_ADDRESS", "[::]"}, {"DUB_PUBLISH_ADDRESS", "0.0.0.0"}});
+  ASSERT_EQ(ports.size(), 2U);
+  EXPECT_EQ(ports[0].variable, "DUB_TEST_RTSP_PORT");
+  EXPECT_EQ(ports[0].host_port, 8554);
+  EXPECT_EQ(ports[0].container_port, 8554);
+  EXPECT_EQ(ports[1].variable, "DUB_TEST_STS_PORT");
+  EXPECT_EQ(ports[1].host_port, 3000);
+  std::filesystem::remove(path);
+}
+
 TEST(PortCheck, ATakenPortIsNamedWithItsVariableAndWhatToDo) {
   Listener holder;
   const auto file = compose_file(holder.port(), 9997);

@@ -18,6 +18,8 @@
 #include "dub/sts/protocol.hpp"
 #include "dub/util/error.hpp"
 #include "http_wait.hpp"
+#include "scenario.hpp"
+#include "steps/step.hpp"
 
 namespace {
 
@@ -230,6 +232,27 @@ TEST(StsDrive, NoSpeechMeansEmptyTextsAndSilentAudio) {
   EXPECT_TRUE(has_problem(problems, "expected silent dubbed audio, its peak is -18.1 dBFS")) << listed(problems);
 }
 
+// `token:` is what the step (and `monitor:`) sends; without it the run's STS_AUTH_TOKEN; "" sends none.
+TEST(StsDrive, TokenKey) {
+  const auto s = dubctl::parse_scenario(R"(name: t
+description: tokens
+stacks: {sts: {}}
+steps:
+  - sts: {fixture: 6s-hello-world.mp4, token: "${sts.env.STS_AUTH_TOKEN}"}
+  - sts: {fixture: 6s-hello-world.mp4, token: ""}
+  - sts: {fixture: 6s-hello-world.mp4}
+  - monitor: {token: "${sts.env.STS_AUTH_TOKEN}"}
+  - monitor: {}
+)",
+                                        "scenarios/t.yaml");
+  ASSERT_EQ(s.steps.size(), 5U);
+  EXPECT_EQ(dubctl::step_as<StsDriveStep>(s.steps[0]).auth_token, "${sts.env.STS_AUTH_TOKEN}");
+  EXPECT_EQ(dubctl::step_as<StsDriveStep>(s.steps[1]).auth_token, "");
+  EXPECT_EQ(dubctl::step_as<StsDriveStep>(s.steps[2]).auth_token, "${STS_AUTH_TOKEN:-}");
+  EXPECT_EQ(dubctl::step_as<dubctl::MonitorStep>(s.steps[3]).auth_token, "${sts.env.STS_AUTH_TOKEN}");
+  EXPECT_EQ(dubctl::step_as<dubctl::MonitorStep>(s.steps[4]).auth_token, "${STS_AUTH_TOKEN:-}");
+}
+
 int free_port() {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
@@ -294,6 +317,23 @@ TEST(StsDrive, DrivesTheRealServiceInEchoMode) {
   } catch (const dub::Error& e) {
     EXPECT_NE(std::string(e.what()).find("set MAX_INFLIGHT of the sts stack to at least 6"), std::string::npos)
         << e.what();
+  }
+
+  // A wrong token, and none at all: refused on connect, and the step says which token the STS
+  // wants rather than suggesting the stack is down.
+  step.fragment = std::chrono::seconds(6);
+  step.concurrent = false;
+  for (const std::string token : {"wrong-token", ""}) {
+    step.auth_token = token;
+    try {
+      dubctl::drive_sts(step, fixture, root, artifacts, props);
+      FAIL() << "token '" << token << "' was accepted";
+    } catch (const dub::Error& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("(CONNECT_ERROR): UNAUTHORIZED"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("set the step's `token:`"), std::string::npos) << msg;
+      EXPECT_EQ(msg.find("up: sts"), std::string::npos) << msg;
+    }
   }
 
   // A dead service: a clear error naming the URL and what to do.

@@ -9,7 +9,9 @@
 #                                        defaults in the artifacts folder still work
 #   check_reports_e2e.sh DUBCTL broken   the checker fails, saying why, on a truncated junit.xml, a
 #                                        report.json that breaks the schema and one that contradicts
-#                                        junit.xml
+#                                        junit.xml; and on a scenario's token left in a report (a run
+#                                        with redaction off for it) or in a saved container log, naming
+#                                        the file and the variable, never the value
 set -euo pipefail
 dubctl=${1:?usage: check_reports_e2e.sh DUBCTL good|broken}
 mode=${2:?usage: check_reports_e2e.sh DUBCTL good|broken}
@@ -45,6 +47,17 @@ steps:
     skip: issue 42
 EOF
 
+# The secret as a scenario's stack sets it (--secrets-of reads it from there); not run by dubctl.
+cat >"$work/tokens.yaml" <<EOF
+name: tokens
+description: the secret of the runs below, as a stack's STS_AUTH_TOKEN
+stacks:
+  sts:
+    env: {STS_AUTH_TOKEN: "$secret"}
+steps:
+  - up: sts
+EOF
+
 # `dubctl run scenarios/ ARGS...` in the project, with no docker (nor git, nor Chromium) on PATH;
 # exit 1: one scenario fails.
 run() {
@@ -77,7 +90,8 @@ for f in out/junit.xml out/report.html out/report.json; do
 done
 
 if [[ $mode == good ]]; then
-  check --junit "$r/j/junit.xml" --json "$r/report.json" --html "$r/h/page.html"
+  check --junit "$r/j/junit.xml" --json "$r/report.json" --html "$r/h/page.html" --artifacts "$work/out" \
+    --secrets-of "$work/tokens.yaml"
   # Every step, as it went: the failed one with its attempt and masked URL, the one after it not run.
   "$python" - "$r/report.json" <<'EOF'
 import json, sys
@@ -120,3 +134,21 @@ printf '{"schema_version": 1,' >"$work/cut.json"
 check_rejects "a report.json that is not JSON" "cut.json: not JSON" --junit "$r/j/junit.xml" --json "$work/cut.json"
 check_rejects "a secret left in a report" "report.json: holds 'cannot succeed'" --junit "$r/j/junit.xml" \
   --json "$r/report.json" --absent "cannot succeed"
+
+# A scenario's token in a saved container log (as `compose logs` would give it unmasked).
+mkdir -p "$work/out/refused/logs"
+echo "sts-service | connect auth=$secret" >"$work/out/refused/logs/sts.log"
+check_rejects "a token in a saved container log" \
+  "out/refused/logs/sts.log: holds the value of STS_AUTH_TOKEN \(stacks.sts.env in .*tokens.yaml\)" \
+  --junit "$r/j/junit.xml" --json "$r/report.json" --artifacts "$work/out" --secrets-of "$work/tokens.yaml"
+# Redaction off for the token: the same run with its value under a name that is no secret (API_KEY)
+# writes it as it is, and the checker names every report holding it.
+sed -i 's/API_TOKEN/API_KEY/' "$work/scenarios/refused.yaml"
+(cd "$work" && env -i PATH=/nonexistent DUBCTL_ROOT="$work" "$dubctl" run scenarios/ --cleanup never \
+  --env "API_KEY=$secret" --artifacts "$work/plain" >/dev/null 2>&1) || true
+for f in junit.xml report.json report.html; do
+  check_rejects "the token unmasked in $f" "plain/$f: holds the value of STS_AUTH_TOKEN" \
+    --junit "$work/plain/junit.xml" --json "$work/plain/report.json" --html "$work/plain/report.html" \
+    --secrets-of "$work/tokens.yaml"
+done
+if grep -q "$secret" "$work/check.txt"; then fail "the checker printed the secret: $(cat "$work/check.txt")"; fi

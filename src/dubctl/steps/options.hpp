@@ -95,6 +95,7 @@ struct RecordStep {
 // Starts watching the STS /monitor namespace (before publishing, so nothing is missed).
 struct MonitorStep {
   std::string sts_url = "${sts.url}";
+  std::string auth_token = "${STS_AUTH_TOKEN:-}";  // `token:`, as the sts step's (StsDriveStep)
 };
 
 // Waits until STS has processed `count` fragments of `stream`.
@@ -167,7 +168,9 @@ struct StsDriveStep {
   std::string target_language = "es";
   std::string stream = "${stream}";  // stream_id
   Duration timeout{std::chrono::seconds(120)};
-  std::string auth_token = "${STS_AUTH_TOKEN:-}";  // not a YAML key: from --env or the environment
+  // `token:`, sent as {"token": ...} in the Socket.IO CONNECT; "" sends none. Default: the run's
+  // STS_AUTH_TOKEN (--env, a stack's env, the environment), as the media service sends it.
+  std::string auth_token = "${STS_AUTH_TOKEN:-}";
   struct Expect {
     std::string status = "success";  // every fragment must have it ("any": no check)
     std::optional<int> fragments;    // exactly this many fragments sent and answered
@@ -196,6 +199,11 @@ struct FaultStep {
   std::string action;   // kill, stop, start, restart
   Duration after{0};
   Duration timeout{std::chrono::seconds(120)};
+};
+
+// No process of a running container of these stacks runs as root (containers.hpp: `docker top`).
+struct VerifyNonRootStep {
+  std::vector<std::string> stacks;  // media and/or sts, each declared and up
 };
 
 // One run of consecutive fragments in a worker's record (worker_check.hpp): `state` dubbed (dubbed

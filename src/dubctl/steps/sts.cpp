@@ -93,6 +93,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   sts.source_language = r.string_or("source_language", sts.source_language);
   sts.target_language = r.string_or("target_language", sts.target_language);
   sts.stream = r.string_or("stream", sts.stream);
+  sts.auth_token = r.string_or("token", sts.auth_token);
   sts.timeout = r.duration("timeout", sts.timeout);
   if (r.has("expect")) parse_expect(r, file, sts);
   r.finish();

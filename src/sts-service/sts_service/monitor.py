@@ -4,12 +4,12 @@ pipeline they do not drive."""
 from __future__ import annotations
 
 import collections
-import hmac
 import logging
 from typing import TYPE_CHECKING, Any
 
 import socketio
 
+from . import auth
 from . import protocol as p
 from .config import PROTOCOL_VERSION, Config
 
@@ -33,16 +33,8 @@ class Monitor:
         ns = p.MONITOR_NAMESPACE
 
         @sio.on("connect", namespace=ns)
-        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-            token = self.config.auth_token
-            if token:
-                given = auth.get("token", "") if isinstance(auth, dict) else ""
-                header = environ.get("HTTP_AUTHORIZATION", "")
-                if not given and header.lower().startswith("bearer "):
-                    given = header[7:].strip()
-                if not isinstance(given, str) or not hmac.compare_digest(given.encode(), token.encode()):
-                    self.metrics.errors.labels("UNAUTHORIZED").inc()
-                    raise p.unauthorized()
+        async def connect(sid: str, environ: dict[str, Any], auth_data: Any = None) -> None:
+            auth.check(self.config.auth_token, environ, auth_data, self.metrics, ns)
             self.metrics.clients.labels(ns).inc()
             hello = p.MonitorHello(
                 protocol_version=PROTOCOL_VERSION,

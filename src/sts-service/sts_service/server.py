@@ -6,7 +6,6 @@ and answered strictly in sequence order by one emitter task per stream."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import signal
@@ -16,8 +15,8 @@ from typing import Any, Optional
 
 from aiohttp import web
 
+from . import auth, streams
 from . import protocol as p
-from . import streams
 from .audio import PcmFormat, sha256_hex
 from .config import (
     PROTOCOL_VERSION,
@@ -182,21 +181,6 @@ class StsServer:
         )
         await self.emit(p.EV_ERROR, err.to_event(event), sid)
 
-    def _check_auth(self, environ: dict[str, Any], auth: Any) -> None:
-        token = self.config.auth_token
-        if not token:
-            return
-        given = ""
-        if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-            given = auth["token"]
-        else:
-            header = environ.get("HTTP_AUTHORIZATION", "")
-            if header.lower().startswith("bearer "):
-                given = header[7:].strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            self.metrics.errors.labels("UNAUTHORIZED").inc()
-            raise p.unauthorized()
-
     # ------------------------------------------------------------ Socket.IO handlers
 
     def _register(self) -> None:
@@ -204,8 +188,8 @@ class StsServer:
         ns = p.NAMESPACE
 
         @sio.on("connect", namespace=ns)
-        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-            self._check_auth(environ, auth)
+        async def connect(sid: str, environ: dict[str, Any], auth_data: Any = None) -> None:
+            auth.check(self.config.auth_token, environ, auth_data, self.metrics, ns)
             self.metrics.clients.labels(ns).inc()
             log.info("client connected", extra={"sid": sid})
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import random
 import time
 import urllib.request
@@ -319,7 +320,8 @@ def test_processing_timeout_gives_failed_with_passthrough(base_config):
     check_schema("/", "fragment:processed", out)
 
 
-def test_auth_token(base_config):
+def test_auth_token(base_config, caplog):
+    caplog.set_level(logging.INFO, logger="sts.auth")
     cfg = replace(base_config, auth_token="s3cret")
     srv = RunningServer(cfg, checking_engine(cfg))
 
@@ -351,6 +353,15 @@ def test_auth_token(base_config):
         assert run(go()) == "stream:ready"
     finally:
         srv.stop()
+    # Each refusal logged with why and where, never with a token (given or expected).
+    refused = [(r.reason, r.namespace, r.code) for r in caplog.records if r.name == "sts.auth"]
+    assert refused == [
+        ("wrong token", "/", "UNAUTHORIZED"),
+        ("no token", "/", "UNAUTHORIZED"),
+        ("wrong token", "/monitor", "UNAUTHORIZED"),
+    ]
+    logged = " ".join(str(vars(r)) for r in caplog.records)
+    assert "s3cret" not in logged and "nope" not in logged
 
 
 def test_monitor_namespace_sees_everything_and_is_read_only(base_config):
