@@ -16,21 +16,31 @@ namespace dubctl {
 Session::Session(fs::path root, EnvMap global_env, Redactor redactor)
     : root_(std::move(root)), global_env_(std::move(global_env)), redactor_(std::move(redactor)) {}
 
-void Session::up(const std::string& name, const StackUse& use, Duration timeout) {
+std::optional<Duration> Session::up(const std::string& name, const StackUse& use, Duration timeout) {
   EnvMap env = global_env_;
   for (const auto& [k, v] : use.env) env[k] = v;
   const auto stack = stacks_for(name, root_).front();
+  bool cold = true;  // no container of it runs: `compose up` starts it from nothing
   if (const auto it = running_.find(name); it != running_.end()) {
     const bool same = it->second.env == env && it->second.services == use.services;
     const auto why = same ? unfit(name, it->second) : "other settings";
-    if (why.empty()) return;  // already up as asked
+    if (why.empty()) return std::nullopt;  // already up as asked
     fmt::print(stderr, "  restarting the {} stack: {}\n", name, redactor_.apply(why));
     dub::log::info("restarting stack", {{"stack", name}, {"reason", why}});
     stack_down(stack, it->second.env);
     running_.erase(it);
+  } else {
+    // Not started by this run, but maybe by someone else: then compose up only finds it running.
+    try {
+      const auto containers = container_statuses(stack, env);
+      cold = std::none_of(containers.begin(), containers.end(), [](const ContainerStatus& c) { return c.running(); });
+    } catch (const dub::Error& e) {
+      dub::log::debug("containers not inspected", {{"stack", name}, {"error", e.what()}});  // stack_up says why
+    }
   }
   running_[name] = Running{env, use.services};
-  stack_up(stack, env, std::chrono::duration_cast<std::chrono::seconds>(timeout), use.services);
+  const auto took = stack_up(stack, env, std::chrono::duration_cast<std::chrono::seconds>(timeout), use.services);
+  return cold ? std::optional<Duration>(took) : std::nullopt;
 }
 
 void Session::down(const std::string& name) {

@@ -19,8 +19,9 @@ class Session {
 
   // Starts the stack with these settings unless it already runs with them, whole and healthy: a
   // stack a fault step disturbed, or with a container that is not running (crashed, killed) or not
-  // healthy, is started afresh.
-  void up(const std::string& name, const StackUse& use, Duration timeout);
+  // healthy, is started afresh. Returns how long a cold start (no container of the stack running
+  // before) took from `compose up` to healthy (stack_up); nullopt when it was running already.
+  std::optional<Duration> up(const std::string& name, const StackUse& use, Duration timeout);
   void down(const std::string& name);
   void down_all();
 

@@ -117,8 +117,8 @@ std::map<std::string, std::string> container_health(const Stack& stack, const st
 
 }  // namespace
 
-void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout,
-              const std::vector<std::string>& services) {
+std::chrono::milliseconds stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
+                                   std::chrono::seconds timeout, const std::vector<std::string>& services) {
   if (!fs::exists(stack.compose_file)) {
     throw dub::Error(fmt::format("compose file for stack '{}' not found: {}", stack.name, stack.compose_file.string()));
   }
@@ -126,6 +126,7 @@ void stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
   dub::log::info("starting stack", {{"stack", stack.name}, {"project", stack.project}});
   auto up_args = compose_args(stack, {"up", "-d"});
   up_args.insert(up_args.end(), services.begin(), services.end());
+  const auto started = std::chrono::steady_clock::now();
   // MediaMTX (not root) records into a folder of the host: made writable for it first (recordings.hpp).
   const auto up = run_command(up_args, stack.name == "media" ? with_recordings_ready(stack, env) : env);
   if (up.exit_code != 0) {
@@ -163,6 +164,7 @@ void stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
     throw dub::Error(fmt::format("'{}' stack not healthy after {}s: {}(see `docker logs <container>`)", stack.name,
                                  timeout.count(), pending));
   }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
 }
 
 std::optional<std::string> shared_network_left(const std::string& down_output) {

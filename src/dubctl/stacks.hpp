@@ -33,9 +33,10 @@ std::string compose_description();
 // compose_command() for the project of `stack`, followed by `tail` (e.g. {"kill", "sts-service"}).
 std::vector<std::string> compose_args(const Stack& stack, const std::vector<std::string>& tail);
 
-// Starts the project (only `services` when not empty) and waits until every container is healthy.
-void stack_up(const Stack& stack, const std::map<std::string, std::string>& env, std::chrono::seconds timeout,
-              const std::vector<std::string>& services = {});
+// Starts the project (only `services` when not empty) and waits until every container is healthy;
+// returns how long that took from `compose up` on (SC-006: Docker's health checks, every 5 s).
+std::chrono::milliseconds stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
+                                   std::chrono::seconds timeout, const std::vector<std::string>& services = {});
 // Stops and removes the project: its containers, networks and named volumes. A network another
 // project still uses (both named the same) is left to that project: a warning, not an error.
 void stack_down(const Stack& stack, const std::map<std::string, std::string>& env);

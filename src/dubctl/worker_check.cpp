@@ -66,6 +66,24 @@ void round_trip_problems(Duration budget, const nlohmann::json& fragments, std::
 
 }  // namespace
 
+std::optional<std::string> output_delay_problem(Duration bound, const nlohmann::json& fragment) {
+  if (!fragment.value("published", false)) return std::nullopt;  // all_published names it
+  const auto seq = fragment.value("sequence_number", -1);
+  const auto delay = fragment.find("output_delay_ms");
+  if (delay == fragment.end() || !delay->is_number()) {
+    return fmt::format("fragment {}: published, but the media service recorded no output_delay_ms for it", seq);
+  }
+  const auto bound_ms = static_cast<double>(bound.count());
+  if (delay->get<double>() <= bound_ms) return std::nullopt;
+  const auto on_air = fragment.find("on_air_delay_ms");
+  const bool dubbed = fragment_outcome(fragment) == "dubbed";
+  return fmt::format("fragment {}: pushed to the output {:.0f} ms after its {}, over the {:.0f} ms bound{}", seq,
+                     delay->get<double>(), dubbed ? "dubbed audio was back" : "passthrough was decided", bound_ms,
+                     on_air != fragment.end() && on_air->is_number()
+                         ? fmt::format(" (on air {:.0f} ms after)", on_air->get<double>())
+                         : "");
+}
+
 std::optional<std::string> passthrough_problem(int max, const nlohmann::json& worker) {
   std::vector<std::string> named;
   for (const auto& f : worker.value("fragments", nlohmann::json::array())) {
@@ -149,6 +167,11 @@ std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlo
   if (step.max_passthrough) {
     if (auto problem = passthrough_problem(*step.max_passthrough, worker)) problems.push_back(*problem);
   }
+  if (step.max_output_delay) {
+    for (const auto& f : fragments) {
+      if (auto problem = output_delay_problem(*step.max_output_delay, f)) problems.push_back(*problem);
+    }
+  }
   if (step.min_reconnections) {
     const int reconnections = worker.contains("sts") ? worker["sts"].value("reconnections", 0) : 0;
     if (reconnections < *step.min_reconnections) {
@@ -158,6 +181,53 @@ std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlo
   }
   return problems;
 }
+
+namespace {
+
+// The one-line summary of a finished worker (state, fragments per outcome, output timing); its
+// figures go to `properties` (JUnit).
+std::string worker_summary(const nlohmann::json& worker, std::vector<std::pair<std::string, std::string>>& properties) {
+  std::map<std::string, int> counts;
+  double max_round_trip_ms = 0;
+  std::optional<double> max_output_delay_ms;
+  std::optional<double> max_on_air_delay_ms;
+  const auto take_max = [](std::optional<double>& max, const nlohmann::json& f, const char* key) {
+    if (const auto v = f.find(key); v != f.end() && v->is_number()) {
+      max = std::max(max.value_or(v->get<double>()), v->get<double>());
+    }
+  };
+  for (const auto& f : worker.value("fragments", nlohmann::json::array())) {
+    ++counts[fragment_outcome(f)];
+    if (const auto l = f.find("latency_ms"); l != f.end() && l->is_number()) {
+      max_round_trip_ms = std::max(max_round_trip_ms, l->get<double>());
+    }
+    take_max(max_output_delay_ms, f, "output_delay_ms");
+    take_max(max_on_air_delay_ms, f, "on_air_delay_ms");
+  }
+  std::vector<std::string> tally;
+  tally.reserve(counts.size());
+  for (const auto& [outcome, n] : counts) tally.push_back(fmt::format("{} {}", n, outcome));
+  properties.emplace_back("worker_state", text_of(worker, "state"));
+  properties.emplace_back("worker_fragments", fmt::format("{}", fmt::join(tally, ", ")));
+  properties.emplace_back("worker_max_round_trip_ms", fmt::format("{:.0f}", max_round_trip_ms));
+  std::vector<std::string> timing;
+  if (max_output_delay_ms && max_on_air_delay_ms) {
+    properties.emplace_back("worker_max_output_delay_ms", fmt::format("{:.0f}", *max_output_delay_ms));
+    properties.emplace_back("worker_max_on_air_delay_ms", fmt::format("{:.0f}", *max_on_air_delay_ms));
+    timing.push_back(
+        fmt::format("output delay at most {:.0f} ms (on air {:.0f} ms)", *max_output_delay_ms, *max_on_air_delay_ms));
+  }
+  // End to end: a video frame's arrival at the input to its render time at the output.
+  if (const auto lag = worker.value("/output_stats/output_lag_max_s"_json_pointer, nlohmann::json()); lag.is_number()) {
+    properties.emplace_back("worker_output_lag_max_s", fmt::format("{:.3f}", lag.get<double>()));
+    timing.push_back(fmt::format("output lag at most {:.2f} s", lag.get<double>()));
+  }
+  auto detail = fmt::format("{}: {}", text_of(worker, "state"), fmt::join(tally, ", "));
+  if (!timing.empty()) detail += fmt::format("; {}", fmt::join(timing, ", "));
+  return detail;
+}
+
+}  // namespace
 
 std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<std::string, std::string>>& properties,
                           const DeadCheck& dead, nlohmann::json* record) {
@@ -193,25 +263,12 @@ std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<st
                                  std::chrono::duration<double>(step.timeout).count(), url, last));
   }
   if (record != nullptr) *record = worker;
-  std::map<std::string, int> counts;
-  double max_round_trip_ms = 0;
-  for (const auto& f : worker.value("fragments", nlohmann::json::array())) {
-    ++counts[fragment_outcome(f)];
-    if (const auto l = f.find("latency_ms"); l != f.end() && l->is_number()) {
-      max_round_trip_ms = std::max(max_round_trip_ms, l->get<double>());
-    }
-  }
-  std::vector<std::string> tally;
-  tally.reserve(counts.size());
-  for (const auto& [outcome, n] : counts) tally.push_back(fmt::format("{} {}", n, outcome));
-  properties.emplace_back("worker_state", text_of(worker, "state"));
-  properties.emplace_back("worker_fragments", fmt::format("{}", fmt::join(tally, ", ")));
-  properties.emplace_back("worker_max_round_trip_ms", fmt::format("{:.0f}", max_round_trip_ms));
+  auto detail = worker_summary(worker, properties);
   const auto problems = worker_problems(step, worker);
   if (!problems.empty()) {
     throw dub::Error(fmt::format("the worker of {} does not match:\n  - {}", stream, fmt::join(problems, "\n  - ")));
   }
-  return fmt::format("{}: {}", text_of(worker, "state"), fmt::join(tally, ", "));
+  return detail;
 }
 
 }  // namespace dubctl

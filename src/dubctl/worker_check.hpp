@@ -3,7 +3,8 @@
 // (GET /v1/streams/<stream>), checked by type once the worker has finished: its final state, error
 // and end reason, and its fragments in order as runs ("phases") of dubbed / passthrough (with a
 // reason) / any, e.g. dubbed, then at most one of any kind, then at least 3 sts_unavailable; and how
-// many went out with their original audio at most (max_passthrough).
+// many went out with their original audio at most (max_passthrough); and how soon each was pushed to
+// the output once its audio was final (max_output_delay, US1-5).
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -27,6 +28,11 @@ std::optional<std::string> phases_problem(const std::vector<FragmentPhase>& phas
 // API's JSON: the fragments in state passthrough, and output_stats.fragments_passthrough, whichever
 // is more); else a message naming each such fragment with its reason and error.
 std::optional<std::string> passthrough_problem(int max, const nlohmann::json& worker);
+
+// nullopt when `fragment` (one of the API's records) was pushed to the output within `bound` of its
+// audio being final (its output_delay_ms, US1-5), or was never published; else a message naming the
+// fragment, its delay and when it went on air.
+std::optional<std::string> output_delay_problem(Duration bound, const nlohmann::json& fragment);
 
 // Every way `worker` (the API's JSON) differs from what the step expects; empty when it matches.
 std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlohmann::json& worker);

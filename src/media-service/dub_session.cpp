@@ -155,7 +155,8 @@ void DubSession::lost(int generation, const std::string& reason) {
   {
     const std::lock_guard lock(mutex_);
     connected_ = false;
-    lost = tracker_.fail_in_flight(PassthroughReason::Disconnected, fmt::format("STS connection lost: {}", reason));
+    lost = tracker_.fail_in_flight(PassthroughReason::Disconnected, fmt::format("STS connection lost: {}", reason),
+                                   Clock::now());
   }
   if (!lost_at_) lost_at_ = Clock::now();
   dub::log::warn("sts connection lost: original audio until it is back, reconnecting in the background",
@@ -259,7 +260,7 @@ std::vector<ReadyFragment> DubSession::pump(Clock::time_point now) {
     if (link_state == StsLinkState::Reconnecting) {
       // The program stays on air: no waiting for the STS to come back.
       unavailable = tracker_.fail_all_pending(PassthroughReason::StsUnavailable,
-                                              "the STS service is unavailable (reconnecting in the background)");
+                                              "the STS service is unavailable (reconnecting in the background)", now);
     }
   }
   for (const auto seq : unavailable) {
@@ -271,6 +272,11 @@ std::vector<ReadyFragment> DubSession::pump(Clock::time_point now) {
   auto ready = tracker_.pop_ready();
   metrics_->fragments_inflight.labels({o_.name}).set(static_cast<double>(tracker_.in_flight()));
   return ready;
+}
+
+void DubSession::went_out(const ReadyFragment& fragment, Clock::time_point pushed_at, Clock::time_point on_air_at) {
+  const std::lock_guard lock(mutex_);
+  tracker_.went_out(fragment, pushed_at, on_air_at);
 }
 
 void DubSession::send(std::vector<sts::StsFragment>& to_send) {
@@ -309,14 +315,14 @@ void DubSession::send(std::vector<sts::StsFragment>& to_send) {
 
 std::vector<ReadyFragment> DubSession::give_up(PassthroughReason reason, const std::string& message) {
   const std::lock_guard lock(mutex_);
-  tracker_.fail_all_pending(reason, message);
+  tracker_.fail_all_pending(reason, message, Clock::now());
   return tracker_.pop_ready();
 }
 
 void DubSession::stop_waiting() {
   fast_stop_ = true;
   const std::lock_guard lock(mutex_);
-  tracker_.fail_all_pending(PassthroughReason::NoSts, "worker stopping: not waiting for the STS service");
+  tracker_.fail_all_pending(PassthroughReason::NoSts, "worker stopping: not waiting for the STS service", Clock::now());
 }
 
 // ---- state ---------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ class DubSession {
   void handle(StsEvent& event);
   // Expires timeouts, sends what may be sent, and returns the fragments ready for the output.
   std::vector<ReadyFragment> pump(Clock::time_point now);
+  // A fragment pump() returned went out (FragmentTracker::went_out: its output delay, US1-5).
+  void went_out(const ReadyFragment& fragment, Clock::time_point pushed_at, Clock::time_point on_air_at);
   // Every fragment not answered yet keeps its original audio; returns the ready ones.
   std::vector<ReadyFragment> give_up(PassthroughReason reason, const std::string& message);
   // A fast stop: nothing more is sent, everything pending passes through.

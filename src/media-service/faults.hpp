@@ -10,6 +10,9 @@
 //   MEDIA_FAULT_DROP_FRAGMENT    this fragment (sequence number) is never sent to the STS: it
 //                                comes back by FRAGMENT_TIMEOUT only, as passthrough (count, phases)
 //   MEDIA_FAULT_AUDIO_CODEC      mp3: the output audio is MP3 instead of AAC (codec)
+//   MEDIA_FAULT_OUTPUT_HOLD_MS   each fragment is pushed to the output this long after its audio
+//                                is final (dubbed audio back, or passthrough decided): output
+//                                available late (US1-5)
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -26,6 +29,7 @@ struct Faults {
   std::chrono::milliseconds output_limit{0};   // MEDIA_FAULT_OUTPUT_LIMIT_MS, 0: no limit
   std::optional<std::uint64_t> drop_fragment;  // MEDIA_FAULT_DROP_FRAGMENT
   std::string audio_codec;                     // MEDIA_FAULT_AUDIO_CODEC: "" (AAC as configured) or mp3
+  std::chrono::milliseconds output_hold{0};    // MEDIA_FAULT_OUTPUT_HOLD_MS, 0..60 s
 
   // Reads the environment. Throws dub::Error naming the variable on a malformed value, and naming
   // every fault set when MEDIA_FAULTS_ENABLED is not 1.

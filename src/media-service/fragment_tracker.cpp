@@ -27,20 +27,23 @@ const char* to_string(PassthroughReason reason) {
 nlohmann::json FragmentRecord::to_json() const {
   // The protocol's words: `sequence_number`, `translated_text`, `status` (the STS's success / partial / failed,
   // null before or without an answer); `state` is this service's own lifecycle of the fragment.
-  nlohmann::json j = {{"sequence_number", sequence},
-                      {"fragment_id", fragment_id},
-                      {"pts_ns", pts_ns},
-                      {"duration_ns", duration_ns},
-                      {"frames", frames},
-                      {"state", to_string(state)},
-                      {"status", sts_status.empty() ? nlohmann::json(nullptr) : nlohmann::json(sts_status)},
-                      {"transcript", transcript},
-                      {"translated_text", translation},
-                      {"latency_ms", latency_ms ? nlohmann::json(*latency_ms) : nlohmann::json(nullptr)},
-                      {"processing_time_ms", processing_time_ms},
-                      {"drift_ms", static_cast<double>(drift_ns) / 1e6},
-                      {"sends", sends},
-                      {"published", published}};
+  nlohmann::json j = {
+      {"sequence_number", sequence},
+      {"fragment_id", fragment_id},
+      {"pts_ns", pts_ns},
+      {"duration_ns", duration_ns},
+      {"frames", frames},
+      {"state", to_string(state)},
+      {"status", sts_status.empty() ? nlohmann::json(nullptr) : nlohmann::json(sts_status)},
+      {"transcript", transcript},
+      {"translated_text", translation},
+      {"latency_ms", latency_ms ? nlohmann::json(*latency_ms) : nlohmann::json(nullptr)},
+      {"processing_time_ms", processing_time_ms},
+      {"drift_ms", static_cast<double>(drift_ns) / 1e6},
+      {"sends", sends},
+      {"published", published},
+      {"output_delay_ms", output_delay_ms ? nlohmann::json(*output_delay_ms) : nlohmann::json(nullptr)},
+      {"on_air_delay_ms", on_air_delay_ms ? nlohmann::json(*on_air_delay_ms) : nlohmann::json(nullptr)}};
   j["passthrough_reason"] =
       reason == PassthroughReason::None ? nlohmann::json(nullptr) : nlohmann::json(to_string(reason));
   j["error"] = error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error);
@@ -129,21 +132,23 @@ ResultOutcome FragmentTracker::on_result(const sts::StsResult& result, Clock::ti
   if (result.status == sts::protocol::kStatusFailed) {
     finish_passthrough(result.sequence_number, PassthroughReason::Failed,
                        result.error_code.empty() ? "service reported failure"
-                                                 : fmt::format("{}: {}", result.error_code, result.error_message));
+                                                 : fmt::format("{}: {}", result.error_code, result.error_message),
+                       now);
     return ResultOutcome::Accepted;
   }
   const auto& o = e.original;
   if (result.sample_format != "s16le" || result.sample_rate != o.sample_rate || result.channels != o.channels) {
     finish_passthrough(result.sequence_number, PassthroughReason::BadAudio,
                        fmt::format("dubbed audio is {} {} Hz {} ch, expected s16le {} Hz {} ch", result.sample_format,
-                                   result.sample_rate, result.channels, o.sample_rate, o.channels));
+                                   result.sample_rate, result.channels, o.sample_rate, o.channels),
+                       now);
     return ResultOutcome::Accepted;
   }
   const std::size_t bytes_per_frame = sizeof(std::int16_t) * static_cast<std::size_t>(o.channels);
   if (result.dubbed_audio.empty() || result.dubbed_audio.size() % bytes_per_frame != 0) {
     finish_passthrough(
         result.sequence_number, PassthroughReason::BadAudio,
-        fmt::format("dubbed audio of {} bytes is not a whole number of frames", result.dubbed_audio.size()));
+        fmt::format("dubbed audio of {} bytes is not a whole number of frames", result.dubbed_audio.size()), now);
     return ResultOutcome::Accepted;
   }
   // Exactly the original length: pad with silence or trim (the protocol promises equal length;
@@ -155,10 +160,12 @@ ResultOutcome FragmentTracker::on_result(const sts::StsResult& result, Clock::ti
   e.dubbed = std::move(pcm);
   r.state = result.status == sts::protocol::kStatusPartial ? FragmentState::Partial : FragmentState::Dubbed;
   e.deadline.reset();
+  e.final_at = now;
   return ResultOutcome::Accepted;
 }
 
-void FragmentTracker::finish_passthrough(std::uint64_t sequence, PassthroughReason reason, const std::string& message) {
+void FragmentTracker::finish_passthrough(std::uint64_t sequence, PassthroughReason reason, const std::string& message,
+                                         Clock::time_point now) {
   auto& r = rec(sequence);
   r.state = FragmentState::Passthrough;
   r.reason = reason;
@@ -166,6 +173,7 @@ void FragmentTracker::finish_passthrough(std::uint64_t sequence, PassthroughReas
   if (auto it = entries_.find(sequence); it != entries_.end()) {
     it->second.deadline.reset();
     it->second.dubbed.clear();
+    it->second.final_at = now;
   }
 }
 
@@ -187,7 +195,7 @@ void FragmentTracker::on_refused(std::uint64_t sequence, const std::string& code
   }
   const auto reason =
       code == sts::protocol::kBadResult ? PassthroughReason::ProtocolError : PassthroughReason::Rejected;
-  finish_passthrough(sequence, reason, fmt::format("{}: {}", code, message));
+  finish_passthrough(sequence, reason, fmt::format("{}: {}", code, message), now);
 }
 
 void FragmentTracker::unsend(std::uint64_t sequence) {
@@ -198,11 +206,12 @@ void FragmentTracker::unsend(std::uint64_t sequence) {
   --r.sends;
 }
 
-std::vector<std::uint64_t> FragmentTracker::fail_in_flight(PassthroughReason reason, const std::string& message) {
+std::vector<std::uint64_t> FragmentTracker::fail_in_flight(PassthroughReason reason, const std::string& message,
+                                                           Clock::time_point now) {
   std::vector<std::uint64_t> out;
   for (auto& [seq, e] : entries_) {
     if (rec(seq).state == FragmentState::InFlight) {
-      finish_passthrough(seq, reason, message);
+      finish_passthrough(seq, reason, message, now);
       out.push_back(seq);
     }
   }
@@ -210,12 +219,13 @@ std::vector<std::uint64_t> FragmentTracker::fail_in_flight(PassthroughReason rea
   return out;
 }
 
-std::vector<std::uint64_t> FragmentTracker::fail_all_pending(PassthroughReason reason, const std::string& message) {
+std::vector<std::uint64_t> FragmentTracker::fail_all_pending(PassthroughReason reason, const std::string& message,
+                                                             Clock::time_point now) {
   std::vector<std::uint64_t> out;
   for (auto& [seq, e] : entries_) {
     const auto state = rec(seq).state;
     if (state == FragmentState::InFlight || state == FragmentState::Queued) {
-      finish_passthrough(seq, reason, message);
+      finish_passthrough(seq, reason, message, now);
       out.push_back(seq);
     }
   }
@@ -229,7 +239,8 @@ std::vector<std::uint64_t> FragmentTracker::expire(Clock::time_point now) {
     if ((state == FragmentState::InFlight || state == FragmentState::Queued) && e.deadline && now >= *e.deadline) {
       finish_passthrough(seq, PassthroughReason::Timeout,
                          fmt::format("no result within {} ms",
-                                     std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count()));
+                                     std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count()),
+                         now);
       out.push_back(seq);
     }
   }
@@ -256,10 +267,19 @@ std::vector<ReadyFragment> FragmentTracker::pop_ready() {
     if (ready.dubbed) ready.audio.samples = std::move(it->second.dubbed);
     r.published = true;
     ready.record = r;
+    ready.final_at = it->second.final_at;
     entries_.erase(it);
     out.push_back(std::move(ready));
   }
   return out;
+}
+
+void FragmentTracker::went_out(const ReadyFragment& fragment, Clock::time_point pushed_at,
+                               Clock::time_point on_air_at) {
+  const auto it = records_.find(fragment.record.sequence);
+  if (it == records_.end()) return;
+  it->second.output_delay_ms = std::chrono::duration<double, std::milli>(pushed_at - fragment.final_at).count();
+  it->second.on_air_delay_ms = std::chrono::duration<double, std::milli>(on_air_at - fragment.final_at).count();
 }
 
 std::size_t FragmentTracker::in_flight() const {

@@ -59,6 +59,12 @@ struct FragmentRecord {
   std::int64_t length_fixed_frames = 0;  // dubbed audio padded (+) or trimmed (-) to the exact length
   int sends = 0;                         // 1 normally; more after BACKPRESSURE refusals
   bool published = false;                // handed to the output
+  // US1-5, from its audio being final (dubbed audio back, or passthrough decided): to its push into
+  // the output pipeline with its video (every earlier fragment out, the output open), and to its
+  // render time, when the paced output sends it to the RTMP server (its place in the live timeline,
+  // set by the first fragment, may be later still). Unset until it went out.
+  std::optional<double> output_delay_ms;
+  std::optional<double> on_air_delay_ms;
 
   [[nodiscard]] nlohmann::json to_json() const;
 };
@@ -68,6 +74,7 @@ struct ReadyFragment {
   PcmFragment audio;  // the audio to play: dubbed (same length as the original) or the original
   bool dubbed = false;
   FragmentRecord record;
+  std::chrono::steady_clock::time_point final_at;  // when its audio became final (dubbed or passthrough)
 };
 
 enum class ResultOutcome { Accepted, Late, Unknown };
@@ -98,9 +105,11 @@ class FragmentTracker {
   // A fragment whose send failed locally (it never reached the service): back to the queue, in order.
   void unsend(std::uint64_t sequence);
   // Every fragment in flight becomes passthrough (connection lost).
-  std::vector<std::uint64_t> fail_in_flight(PassthroughReason reason, const std::string& message);
+  std::vector<std::uint64_t> fail_in_flight(PassthroughReason reason, const std::string& message,
+                                            Clock::time_point now);
   // Every fragment not yet answered (queued or in flight) becomes passthrough (no STS at all).
-  std::vector<std::uint64_t> fail_all_pending(PassthroughReason reason, const std::string& message);
+  std::vector<std::uint64_t> fail_all_pending(PassthroughReason reason, const std::string& message,
+                                              Clock::time_point now);
   // In-flight fragments whose deadline has passed become passthrough; returns their sequences.
   std::vector<std::uint64_t> expire(Clock::time_point now);
   // The earliest deadline among fragments in flight (and the end of a hold).
@@ -108,6 +117,9 @@ class FragmentTracker {
 
   // Finished fragments at the head of the sequence, in order; each is returned once.
   std::vector<ReadyFragment> pop_ready();
+  // `fragment` (from pop_ready) was pushed into the output at `pushed_at` and is sent to the RTMP
+  // server at `on_air_at`: its record's output_delay_ms and on_air_delay_ms (none once out of the history).
+  void went_out(const ReadyFragment& fragment, Clock::time_point pushed_at, Clock::time_point on_air_at);
 
   [[nodiscard]] std::size_t in_flight() const;
   [[nodiscard]] std::size_t queued() const;
@@ -124,9 +136,11 @@ class FragmentTracker {
     std::vector<std::int16_t> dubbed;
     std::optional<Clock::time_point> first_sent;
     std::optional<Clock::time_point> deadline;
+    Clock::time_point final_at;  // when it left queued / in flight
   };
   FragmentRecord& rec(std::uint64_t sequence);
-  void finish_passthrough(std::uint64_t sequence, PassthroughReason reason, const std::string& message);
+  void finish_passthrough(std::uint64_t sequence, PassthroughReason reason, const std::string& message,
+                          Clock::time_point now);
   void trim_history();
 
   std::string stream_id_;

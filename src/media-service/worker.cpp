@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <thread>
 
 #include "av_pairing.hpp"
@@ -22,6 +23,14 @@ namespace {
 // Without a no-more-pads signal, this much video with no audio stream at all means there is none.
 constexpr std::int64_t kNoAudioAfterVideoNs = 3'000'000'000;
 
+// When a buffer stamped `out_ts_ns` leaves the output for the sink: at its render time on a paced
+// output (`render_base`: OutputPipeline::render_base), else, or when that time has passed, `now`.
+Clock::time_point leaves_at(std::optional<std::int64_t> render_base, std::uint64_t out_ts_ns, Clock::time_point now) {
+  if (!render_base) return now;
+  const auto at = Clock::time_point(std::chrono::nanoseconds(*render_base + static_cast<std::int64_t>(out_ts_ns)));
+  return std::max(now, at);
+}
+
 }  // namespace
 
 struct Worker::Impl {
@@ -38,6 +47,9 @@ struct Worker::Impl {
   InputPipeline input;
   OutputPipeline output;
   VideoQueue video;  // held until the audio it goes with is published
+  // Ready fragments, in order, until they may go out: at once, or MEDIA_FAULT_OUTPUT_HOLD_MS after
+  // their audio was final (a test-only fault: output available late, US1-5).
+  std::deque<ReadyFragment> ready;
   AvDrift drift;
   std::optional<std::int64_t> first_video_decode_ns;
   bool streams_known = false;
@@ -173,12 +185,7 @@ struct Worker::Impl {
     const auto now = Clock::now();
     for (auto& v : video.release_until(audio_end_ns)) {
       output.push_video(v);
-      auto render_at = now;
-      if (render_base) {
-        const auto at = Clock::time_point(std::chrono::nanoseconds(
-            *render_base + static_cast<std::int64_t>(output.timeline().video_out_ts(v.pts_ns))));
-        render_at = std::max(now, at);
-      }
+      const auto render_at = leaves_at(render_base, output.timeline().video_out_ts(v.pts_ns), now);
       const double lag = static_cast<double>(ns_since(v.arrival, render_at)) / 1e9;
       p.lag_max_s = std::max(p.lag_max_s, lag);
       status.observe_lag(lag);
@@ -202,12 +209,19 @@ struct Worker::Impl {
                      fields({{"sequence_number", r.record.sequence}}));
       return;
     }
+    const auto pushed_at = Clock::now();
     output.push_audio(a);
     drift.audio(a.pts_ns, a.input_pts_ns);
     PublishedFragment p;
     p.dubbed = r.dubbed;
     p.reason = r.record.reason;
-    release_video(a.end_pts_ns(), output.render_base(Clock::now(), a.pts_ns), p);
+    const auto render_base = output.render_base(Clock::now(), a.pts_ns);
+    release_video(a.end_pts_ns(), render_base, p);
+    // US1-5: pushed now; on air (sent to the server) at its render time, MEDIA_FAULT_AUDIO_SHIFT_MS included.
+    const auto on_air_at =
+        leaves_at(render_base, o.config.faults.audio_ts(output.timeline().out_ts(a.pts_ns)), pushed_at);
+    session.went_out(r, pushed_at, on_air_at);
+    const double delay_ms = std::chrono::duration<double, std::milli>(pushed_at - r.final_at).count();
     p.drift_last_ns = drift.last_ns();
     p.drift_max_ns = drift.max_abs_ns();
     p.published_until_ns = static_cast<std::int64_t>(output.timeline().program_ts(a.end_pts_ns()));
@@ -218,17 +232,29 @@ struct Worker::Impl {
                                                    {"audio", "dubbed"},
                                                    {"pts_ns", a.pts_ns},
                                                    {"video_units", p.video_units},
-                                                   {"drift_ms", static_cast<double>(drift.last_ns()) / 1e6}}));
+                                                   {"drift_ms", static_cast<double>(drift.last_ns()) / 1e6},
+                                                   {"output_delay_ms", delay_ms}}));
     } else {
       dub::log::warn("fragment published with its original audio (passthrough)",
                      fields({{"sequence_number", r.record.sequence},
                              {"reason", to_string(r.record.reason)},
                              {"error", r.record.error},
                              {"pts_ns", a.pts_ns},
-                             {"video_units", p.video_units}}));
+                             {"video_units", p.video_units},
+                             {"output_delay_ms", delay_ms}}));
     }
     if (!o.config.segment_dir.empty()) {
       dump_fragment_wav(o.config.segment_dir, o.name, r.record.sequence, "out", a.samples, a.sample_rate, a.channels);
+    }
+  }
+
+  // Publishes the ready fragments whose time has come (all of them unless a fault holds them back;
+  // all of them anyway with `everything`, on failure).
+  void publish_due(Clock::time_point now, bool everything = false) {
+    while (!ready.empty() && (everything || now >= ready.front().final_at + o.config.faults.output_hold)) {
+      auto r = std::move(ready.front());
+      ready.pop_front();
+      publish(r);
     }
   }
 
@@ -252,10 +278,12 @@ struct Worker::Impl {
       auto wake = Clock::now() + std::chrono::milliseconds(250);
       if (const auto d = session.next_deadline(); d && *d < wake) wake = *d;
       if (const auto d = output.deadline(); d && *d < wake) wake = *d;
+      if (!ready.empty()) wake = std::min(wake, ready.front().final_at + o.config.faults.output_hold);
       for (auto& ev : events.take(wake)) handle(ev);
-      for (auto& r : session.pump(Clock::now())) publish(r);
+      for (auto& r : session.pump(Clock::now())) ready.push_back(std::move(r));
+      publish_due(Clock::now());
       if (!source_done) continue;
-      if (session.idle()) close_output();
+      if (session.idle() && ready.empty()) close_output();
       if (output.done()) return;
       if (const auto d = output.deadline(); d && Clock::now() >= *d) {
         throw Error(fmt::format("the output {} did not finish within {} ms", o.sink, o.output_close_timeout.count()));
@@ -269,10 +297,8 @@ struct Worker::Impl {
     dub::log::error(failure, fields({{"source", o.source}, {"output", o.sink}}));
     input.stop();
     try {
-      auto ready = session.give_up(PassthroughReason::NoSts, "worker failed");
-      if (output.opened()) {
-        for (auto& r : ready) publish(r);
-      }
+      for (auto& r : session.give_up(PassthroughReason::NoSts, "worker failed")) ready.push_back(std::move(r));
+      if (output.opened()) publish_due(Clock::now(), /*everything=*/true);
     } catch (const std::exception& e) {
       dub::log::debug("could not publish the remaining fragments", fields({{"error", e.what()}}));
     }

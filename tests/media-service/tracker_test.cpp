@@ -178,13 +178,41 @@ TEST(Tracker, DisconnectFailsInFlightOnly) {
   t.add(fragment(0, 1));
   t.add(fragment(1, 2));
   (void)t.take_sendable(t0);
-  const auto failed = t.fail_in_flight(PassthroughReason::Disconnected, "lost");
+  const auto failed = t.fail_in_flight(PassthroughReason::Disconnected, "lost", t0);
   ASSERT_EQ(failed.size(), 1U);
   EXPECT_EQ(t.queued(), 1U);
   EXPECT_EQ(t.pop_ready().size(), 1U);
-  EXPECT_EQ(t.fail_all_pending(PassthroughReason::NoSts, "gone").size(), 1U);
+  EXPECT_EQ(t.fail_all_pending(PassthroughReason::NoSts, "gone", t0).size(), 1U);
   EXPECT_EQ(t.pop_ready().size(), 1U);
   EXPECT_TRUE(t.idle());
+}
+
+// US1-5: a fragment's output delay runs from its audio being final (dubbed audio back, or its
+// passthrough decided), not from its turn in the sequence, to its push into the output; its on-air
+// delay to when the paced output sends it.
+TEST(Tracker, OutputDelayRunsFromTheAudioBeingFinal) {
+  FragmentTracker t("s", 2, milliseconds(3000));
+  const auto t0 = Clock::time_point{} + std::chrono::hours(1);
+  t.add(fragment(0, 1));
+  t.add(fragment(1, 2));
+  auto sent = t.take_sendable(t0);
+  ASSERT_EQ(sent.size(), 2U);
+  // #1 is dubbed at once; #0 never answers and passes through at its timeout, 3 s later.
+  EXPECT_EQ(t.on_result(answer(sent[1], "success", 7), t0 + milliseconds(200)), ResultOutcome::Accepted);
+  EXPECT_EQ(t.expire(t0 + milliseconds(3000)).size(), 1U);
+  auto ready = t.pop_ready();
+  ASSERT_EQ(ready.size(), 2U);
+  EXPECT_EQ(ready[0].final_at, t0 + milliseconds(3000));
+  EXPECT_EQ(ready[1].final_at, t0 + milliseconds(200));
+  EXPECT_TRUE(t.record(0)->to_json()["output_delay_ms"].is_null()) << "not out yet";
+  const auto pushed = t0 + milliseconds(3010);
+  t.went_out(ready[0], pushed, pushed);
+  t.went_out(ready[1], pushed, t0 + milliseconds(9000));  // the paced output sends it at its render time
+  EXPECT_DOUBLE_EQ(*t.record(0)->output_delay_ms, 10.0);
+  EXPECT_DOUBLE_EQ(*t.record(0)->on_air_delay_ms, 10.0);
+  const auto j = t.record(1)->to_json();
+  EXPECT_DOUBLE_EQ(j["output_delay_ms"].get<double>(), 2810.0) << "waited for #0: in order";
+  EXPECT_DOUBLE_EQ(j["on_air_delay_ms"].get<double>(), 8800.0);
 }
 
 TEST(Tracker, RecordJson) {
@@ -214,7 +242,7 @@ TEST(Tracker, UnsentFragmentsGoBackToTheQueueInOrder) {
   t.unsend(1);
   t.unsend(2);
   EXPECT_EQ(t.in_flight(), 1U);
-  EXPECT_EQ(t.fail_in_flight(PassthroughReason::Disconnected, "lost").size(), 1U);
+  EXPECT_EQ(t.fail_in_flight(PassthroughReason::Disconnected, "lost", t0).size(), 1U);
   auto again = t.take_sendable(t0 + milliseconds(5));
   ASSERT_EQ(again.size(), 2U);
   EXPECT_EQ(again[0].sequence_number, 1U);

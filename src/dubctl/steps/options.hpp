@@ -17,6 +17,9 @@ namespace dubctl {
 struct UpStep {
   std::vector<std::string> stacks;
   Duration timeout{std::chrono::seconds(120)};
+  // SC-006: each stack, started cold by this step, healthy at most this long after `compose up`
+  // (a stack the session reused fails it: its start was not timed).
+  std::optional<Duration> max_healthy;
 };
 
 struct DownStep {
@@ -237,3 +240,6 @@ struct VerifyWorkerStep {
 };
 
 }  // namespace dubctl
+  // US1-5: every fragment pushed to the output (RTMP) at most this long after its audio was final
+  // (dubbed audio back, or passthrough decided), as the media service measured it (`output_delay_ms`).
+  std::optional<Duration> max_output_delay;

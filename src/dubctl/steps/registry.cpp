@@ -151,7 +151,8 @@ Step parse_step(const YAML::Node& item, std::size_t index, const fs::path& file)
 }
 
 std::vector<std::string> parse_stack_names(const YAML::Node& value, const std::string& path, const fs::path& file,
-                                           const std::string& verb, Duration* timeout) {
+                                           const std::string& verb, Duration* timeout,
+                                           std::optional<Duration>* max_healthy) {
   const auto names_of = [](Reader& r, const YAML::Node& at) {
     auto names = r.string_list("stacks");
     if (names.empty()) r.report(at, r.key_path("stacks"), "names no stack");
@@ -168,6 +169,15 @@ std::vector<std::string> parse_stack_names(const YAML::Node& value, const std::s
     Reader r(value, path, file);
     auto names = names_of(r, value);
     if (timeout != nullptr) *timeout = r.duration("timeout", *timeout);
+    if (max_healthy != nullptr && r.has("max_healthy")) {
+      *max_healthy = r.duration("max_healthy", Duration{0});
+      if (timeout != nullptr && **max_healthy > *timeout) {
+        r.report(r.get("max_healthy"), r.key_path("max_healthy"),
+                 fmt::format("{:g} s is longer than the step's timeout ({:g} s): the wait would give up first",
+                             std::chrono::duration<double>(**max_healthy).count(),
+                             std::chrono::duration<double>(*timeout).count()));
+      }
+    }
     r.finish();
     return names;
   }

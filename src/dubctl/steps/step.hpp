@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -148,10 +149,11 @@ const std::vector<StepType>& step_types();
 // Parses steps[index] of `file`: its kind, line and `expect_error`.
 Step parse_step(const YAML::Node& item, std::size_t index, const std::filesystem::path& file);
 
-// `up: media`, `down: [media, sts]` or `{stacks: [...], timeout: 2m}` (timeout only when `timeout`
-// is given): the stack names, each media or sts.
+// `up: media`, `down: [media, sts]` or `{stacks: [...], timeout: 2m, max_healthy: 30s}` (timeout
+// only when `timeout` is given, max_healthy only when `max_healthy` is): the stack names, each media
+// or sts.
 std::vector<std::string> parse_stack_names(const YAML::Node& value, const std::string& path,
                                            const std::filesystem::path& file, const std::string& verb,
-                                           Duration* timeout);
+                                           Duration* timeout, std::optional<Duration>* max_healthy = nullptr);
 
 }  // namespace dubctl

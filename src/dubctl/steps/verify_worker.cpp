@@ -1,5 +1,5 @@
-// `verify: {worker: {state: completed, phases: [...], max_passthrough: 0, ...}}`: what the media
-// service recorded about the stream's worker, once it has finished (worker_check.hpp).
+// `verify: {worker: {state: completed, phases: [...], max_passthrough: 0, max_output_delay: 1s, ...}}`:
+// what the media service recorded about the stream's worker, once it has finished (worker_check.hpp).
 #include <fmt/format.h>
 
 #include <regex>
@@ -108,6 +108,7 @@ VerifyWorkerStep parse_options(const YAML::Node& value, const std::string& path,
   if (r.has("min_reconnections")) v.min_reconnections = r.integer("min_reconnections", 0, 0, 1000);
   if (r.has("max_round_trip")) v.max_round_trip = r.duration("max_round_trip", Duration{0});
   if (r.has("max_passthrough")) v.max_passthrough = r.integer("max_passthrough", 0, 0, 100000);
+  if (r.has("max_output_delay")) v.max_output_delay = r.duration("max_output_delay", Duration{0});
   v.timeout = r.duration("timeout", v.timeout);
   r.finish();
   return v;
