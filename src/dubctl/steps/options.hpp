@@ -236,10 +236,10 @@ struct VerifyWorkerStep {
   // At most this many fragments went out with their original audio (passthrough, any reason), as
   // the media service recorded them (its fragments' `state`, its `output_stats.fragments_passthrough`).
   std::optional<int> max_passthrough;
+  // US1-5: every fragment pushed to the output (RTMP) at most this long after its audio was final
+  // (dubbed audio back, or passthrough decided), as the media service measured it (`output_delay_ms`).
+  std::optional<Duration> max_output_delay;
   Duration timeout{std::chrono::seconds(60)};  // for the worker to finish
 };
 
 }  // namespace dubctl
-  // US1-5: every fragment pushed to the output (RTMP) at most this long after its audio was final
-  // (dubbed audio back, or passthrough decided), as the media service measured it (`output_delay_ms`).
-  std::optional<Duration> max_output_delay;
