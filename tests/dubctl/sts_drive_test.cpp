@@ -259,6 +259,27 @@ int free_port() {
   return acceptor.local_endpoint().port();
 }
 
+// A wrong token, and none at all: refused on connect, and the step says which token the STS wants
+// rather than suggesting the stack is down.
+void expect_tokens_refused(StsDriveStep step, const fs::path& fixture, const fs::path& root,
+                           const fs::path& artifacts) {
+  step.fragment = std::chrono::seconds(6);
+  step.concurrent = false;
+  dubctl::Properties props;
+  for (const std::string token : {"wrong-token", ""}) {
+    step.auth_token = token;
+    try {
+      dubctl::drive_sts(step, fixture, root, artifacts, props);
+      FAIL() << "token '" << token << "' was accepted";
+    } catch (const dub::Error& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("(CONNECT_ERROR): UNAUTHORIZED"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("set the step's `token:`"), std::string::npos) << msg;
+      EXPECT_EQ(msg.find("up: sts"), std::string::npos) << msg;
+    }
+  }
+}
+
 // The whole step against the real STS service (from source) in echo mode: the dubbed audio is
 // the input, so the reassembled WAV must be the fixture's audio sample for sample.
 TEST(StsDrive, DrivesTheRealServiceInEchoMode) {
@@ -319,22 +340,7 @@ TEST(StsDrive, DrivesTheRealServiceInEchoMode) {
         << e.what();
   }
 
-  // A wrong token, and none at all: refused on connect, and the step says which token the STS
-  // wants rather than suggesting the stack is down.
-  step.fragment = std::chrono::seconds(6);
-  step.concurrent = false;
-  for (const std::string token : {"wrong-token", ""}) {
-    step.auth_token = token;
-    try {
-      dubctl::drive_sts(step, fixture, root, artifacts, props);
-      FAIL() << "token '" << token << "' was accepted";
-    } catch (const dub::Error& e) {
-      const std::string msg = e.what();
-      EXPECT_NE(msg.find("(CONNECT_ERROR): UNAUTHORIZED"), std::string::npos) << msg;
-      EXPECT_NE(msg.find("set the step's `token:`"), std::string::npos) << msg;
-      EXPECT_EQ(msg.find("up: sts"), std::string::npos) << msg;
-    }
-  }
+  expect_tokens_refused(step, fixture, root, artifacts);
 
   // A dead service: a clear error naming the URL and what to do.
   step.url = "http://127.0.0.1:" + std::to_string(free_port());
