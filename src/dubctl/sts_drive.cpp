@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string_view>
 
 #include "dub/media/decode.hpp"
@@ -142,9 +143,12 @@ std::vector<std::string> protocol_problems(const StsExchange& x) {
     const auto received = c.value("fragments_received", -1LL);
     const auto processed = c.value("fragments_processed", -1LL);
     const auto rejected = c.value("fragments_rejected", -1LL);
-    if (received != n || processed != n || rejected != 0) {
-      problems.push_back(fmt::format("stream:complete counts {} received, {} processed, {} rejected ({} were sent)",
-                                     received, processed, rejected, n));
+    const auto refused = static_cast<long long>(x.backpressure.size());
+    if (received != n || processed != n || rejected != refused) {
+      problems.push_back(
+          fmt::format("stream:complete counts {} received, {} processed, {} rejected ({} were sent, {} refused with "
+                      "BACKPRESSURE)",
+                      received, processed, rejected, n, refused));
     }
   }
   return problems;
@@ -158,6 +162,28 @@ std::vector<std::int16_t> reassemble(const StsExchange& x) {
   }
   return out;
 }
+
+namespace {
+
+// In flight and BACKPRESSURE: the figures, and `min_inflight` / `min_backpressure` against them.
+void flow_control_problems(const StsDriveStep::Expect& expect, const StsExchange& x, Properties& properties,
+                           std::vector<std::string>& problems) {
+  properties.emplace_back("sts_peak_inflight", std::to_string(x.peak_inflight));
+  properties.emplace_back("sts_max_inflight", std::to_string(x.max_inflight));
+  properties.emplace_back("sts_backpressure", std::to_string(x.backpressure.size()));
+  if (expect.min_inflight && static_cast<int>(x.peak_inflight) < *expect.min_inflight) {
+    problems.push_back(fmt::format("STS acknowledged at most {} fragment(s) in flight at once, expected {}",
+                                   x.peak_inflight, *expect.min_inflight));
+  }
+  if (expect.min_backpressure && static_cast<int>(x.backpressure.size()) < *expect.min_backpressure) {
+    problems.push_back(fmt::format(
+        "STS refused {} fragment(s) with BACKPRESSURE, expected at least {} (limits.max_inflight {}, peak in flight "
+        "{}): the load never reached the limit",
+        x.backpressure.size(), *expect.min_backpressure, x.max_inflight, x.peak_inflight));
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> expectation_problems(const StsDriveStep::Expect& expect, const StsExchange& x,
                                               const nlohmann::json& sidecar, Properties& properties) {
@@ -209,7 +235,7 @@ std::vector<std::string> expectation_problems(const StsDriveStep::Expect& expect
   properties.emplace_back("sts_roundtrip_median_ms", fmt::format("{:.0f}", median(x.round_trip_ms)));
   properties.emplace_back("sts_roundtrip_max_ms", fmt::format("{:.0f}", max_of(x.round_trip_ms)));
   properties.emplace_back("sts_max_processing_ms", fmt::format("{:.0f}", max_processing_ms));
-  properties.emplace_back("sts_peak_inflight", std::to_string(x.peak_inflight));
+  flow_control_problems(expect, x, properties, problems);
   const double peak_dbfs = peak == 0 ? -std::numeric_limits<double>::infinity() : 20 * std::log10(peak / 32768.0);
   properties.emplace_back("sts_dubbed_peak_dbfs", fmt::format("{:.1f}", peak_dbfs));
   properties.emplace_back("sts_transcript", transcript);
@@ -228,10 +254,6 @@ std::vector<std::string> expectation_problems(const StsDriveStep::Expect& expect
       problems.push_back(fmt::format("the translations lack \"{}\" (got {})", phrase, quoted_or_nothing(translation)));
     }
   }
-  if (expect.min_inflight && static_cast<int>(x.peak_inflight) < *expect.min_inflight) {
-    problems.push_back(fmt::format("STS acknowledged at most {} fragment(s) in flight at once, expected {}",
-                                   x.peak_inflight, *expect.min_inflight));
-  }
   if (sidecar.is_object()) {
     check_against_sidecar(sidecar, transcript, translation, expect.max_wer, expect.min_translation_coverage, properties,
                           problems);
@@ -249,6 +271,10 @@ struct Shared {
   std::map<std::uint64_t, Clock::time_point> sent_at;
   std::map<std::uint64_t, bool> settled;  // answered or refused
   bool broken = false;                    // connection lost or a stream-level error
+  // Paced: BACKPRESSURE is no failure but "send it again after the next answer" (docs/protocol.md 4.3).
+  bool resend_on_backpressure = false;
+  std::set<std::uint64_t> acked;                 // fragment:ack seen
+  std::map<std::uint64_t, std::size_t> refused;  // refused with BACKPRESSURE -> answers seen by then
 };
 
 dub::sts::StsClient::Handlers handlers_for(Shared& s) {
@@ -265,6 +291,12 @@ dub::sts::StsClient::Handlers handlers_for(Shared& s) {
   };
   h.on_error = [&s](dub::sts::StsError e) {
     const std::lock_guard lock(s.mutex);
+    if (s.resend_on_backpressure && e.code == protocol::code::kBackpressure && e.sequence_number) {
+      s.refused[*e.sequence_number] = s.x->results.size();
+      s.x->backpressure.push_back(*e.sequence_number);
+      s.cv.notify_all();
+      return;
+    }
     if (e.sequence_number) {
       s.settled[*e.sequence_number] = true;
     } else {
@@ -276,6 +308,8 @@ dub::sts::StsClient::Handlers handlers_for(Shared& s) {
   h.on_ack = [&s](const dub::sts::StsAck& a) {
     const std::lock_guard lock(s.mutex);
     s.x->peak_inflight = std::max(s.x->peak_inflight, a.inflight);
+    s.acked.insert(a.sequence_number);
+    s.cv.notify_all();
   };
   h.on_disconnect = [&s](const std::string& reason) {
     const std::lock_guard lock(s.mutex);
@@ -305,7 +339,9 @@ void prepare(const StsDriveStep& step, const fs::path& fixture, StsExchange& x) 
   const auto info = dub::media::probe(fixture.string());
   const auto* track = info.first(dub::media::StreamType::Audio);
   if (track == nullptr) throw dub::Error(fmt::format("{} has no audio track to send to STS", fixture.string()));
-  const auto pcm = dub::media::decode_audio(fixture.string(), step.sample_rate, step.channels, track->duration_s);
+  auto pcm = dub::media::decode_audio(fixture.string(), step.sample_rate, step.channels, track->duration_s);
+  const auto once = pcm.samples;
+  for (int i = 1; i < step.repeat; ++i) pcm.samples.insert(pcm.samples.end(), once.begin(), once.end());
   const auto fragment_frames =
       static_cast<std::size_t>(static_cast<long long>(step.sample_rate) * step.fragment.count() / 1000);
   const auto ch = static_cast<std::size_t>(step.channels);
@@ -341,7 +377,7 @@ void open_stream(const StsDriveStep& step, dub::sts::SocketIoStsClient& client, 
   x.mode = ready.mode;
   x.max_inflight = ready.max_inflight;
   properties.emplace_back("sts_mode", ready.mode);
-  if (step.concurrent && ready.max_inflight > 0 && ready.max_inflight < x.sent.size()) {
+  if (step.concurrent && !step.pace && ready.max_inflight > 0 && ready.max_inflight < x.sent.size()) {
     throw dub::Error(fmt::format(
         "`concurrent: true` sends all {} fragments at once, but STS allows {} in flight (limits.max_inflight): "
         "set MAX_INFLIGHT of the sts stack to at least {} (stacks: {{sts: {{env: {{MAX_INFLIGHT: \"{}\"}}}}}}) or "
@@ -350,15 +386,56 @@ void open_stream(const StsDriveStep& step, dub::sts::SocketIoStsClient& client, 
   }
 }
 
-// Sends every fragment (all at once, or each after the previous answer) and waits for the answers
-// and stream:complete, at most step.timeout; then closes the client.
+using SendFn = std::function<void(const dub::sts::StsFragment&)>;
+// Waits until a condition holds (under the lock), looking at it again at the given time at the latest.
+using WaitFn = std::function<bool(const std::function<bool()>&, Clock::time_point)>;
+
+// `pace`: fragment i goes out i * fragment / pace after the first (late ones at once), each after
+// the previous one was acknowledged or refused; one refused with BACKPRESSURE goes again after the
+// next fragment:processed, before any later one (docs/protocol.md 4.3). Returns whether every
+// fragment was accepted before the exchange broke or timed out.
+bool send_paced(const StsDriveStep& step, Shared& shared, const SendFn& send, const WaitFn& wait_until) {
+  const auto& sent = shared.x->sent;
+  const auto start = Clock::now();
+  const auto interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double, std::milli>(step.fragment) / step.pace.value_or(1.0));
+  const auto later = Clock::time_point::max();
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const auto& f = sent[i];
+    const auto seq = f.sequence_number;
+    const auto due = start + interval * static_cast<Clock::rep>(i);
+    if (!wait_until([&] { return Clock::now() >= due; }, due)) return false;
+    // Acknowledged, refused with BACKPRESSURE, or settled by another error (a protocol problem).
+    const auto heard = [&] {
+      return shared.acked.contains(seq) || shared.refused.contains(seq) || shared.settled.contains(seq);
+    };
+    for (;;) {
+      send(f);
+      if (!wait_until(heard, later)) return false;
+      std::size_t answers = 0;
+      {
+        const std::lock_guard lock(shared.mutex);
+        const auto it = shared.refused.find(seq);
+        if (it == shared.refused.end()) break;  // accepted (or refused for good)
+        answers = it->second;
+        shared.refused.erase(it);
+      }
+      if (!wait_until([&] { return shared.x->results.size() > answers; }, later)) return false;
+    }
+  }
+  return true;
+}
+
+// Sends every fragment (all at once, each after the previous answer, or at a pace) and waits for the
+// answers and stream:complete, at most step.timeout; then closes the client.
 void exchange(const StsDriveStep& step, dub::sts::SocketIoStsClient& client, Shared& shared,
               const std::function<void()>& poll) {
   auto& x = *shared.x;
   const auto deadline = Clock::now() + step.timeout;
-  Progress progress(fmt::format("driving STS at {} with {} fragment(s){}", step.url, x.sent.size(),
-                                step.concurrent ? " at once" : ", one at a time"),
-                    step.timeout);
+  const auto how = step.pace         ? fmt::format(" at {:g}x real time", *step.pace)
+                   : step.concurrent ? std::string(" at once")
+                                     : std::string(", one at a time");
+  Progress progress(fmt::format("driving STS at {} with {} fragment(s){}", step.url, x.sent.size(), how), step.timeout);
   auto send = [&](const dub::sts::StsFragment& f) {
     {
       const std::lock_guard lock(shared.mutex);
@@ -366,21 +443,27 @@ void exchange(const StsDriveStep& step, dub::sts::SocketIoStsClient& client, Sha
     }
     client.send(f);
   };
-  // Waits until `done()` holds (under the lock), the exchange breaks, or the deadline passes.
-  auto wait_until = [&](const std::function<bool()>& done) {
+  // Waits until `done()` holds (under the lock), the exchange breaks, or the deadline passes;
+  // looks again at `wake` at the latest (a paced fragment's time).
+  auto wait_until = [&](const std::function<bool()>& done, Clock::time_point wake = Clock::time_point::max()) {
     std::unique_lock lock(shared.mutex);
     while (!done() && !shared.broken && Clock::now() < deadline) {
-      shared.cv.wait_for(lock, std::chrono::milliseconds(250));
+      shared.cv.wait_until(lock, std::min(wake, Clock::now() + std::chrono::milliseconds(250)));
       const auto answered = shared.settled.size();
+      const auto refused = x.backpressure.size();
       lock.unlock();
       if (poll) poll();
-      progress.tick(fmt::format("{}/{} answered", answered, x.sent.size()));
+      progress.tick(fmt::format("{}/{} answered{}", answered, x.sent.size(),
+                                refused > 0 ? fmt::format(", {} BACKPRESSURE", refused) : ""));
       lock.lock();
     }
     return done();
   };
   bool all_settled = true;
-  if (step.concurrent) {
+  if (step.pace) {
+    all_settled = send_paced(step, shared, send, wait_until) &&
+                  wait_until([&] { return shared.settled.size() == x.sent.size(); });
+  } else if (step.concurrent) {
     for (const auto& f : x.sent) send(f);
     all_settled = wait_until([&] { return shared.settled.size() == x.sent.size(); });
   } else {
@@ -430,6 +513,7 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
   prepare(step, fixture, x);
   Shared shared;
   shared.x = &x;
+  shared.resend_on_backpressure = step.pace.has_value();
   dub::sts::SocketIoOptions options;
   options.url = step.url;
   options.auth_token = step.auth_token;
@@ -444,10 +528,13 @@ std::string drive_sts(const StsDriveStep& step, const fs::path& fixture, const f
   if (!problems.empty()) {
     throw dub::Error(fmt::format("STS answers do not match{}:\n  - {}", saved, fmt::join(problems, "\n  - ")));
   }
+  const auto refused = x.backpressure.empty()
+                           ? std::string()
+                           : fmt::format(" ({} BACKPRESSURE refusal(s), each sent again)", x.backpressure.size());
   return fmt::format(
-      "{} fragment(s) of {:.1f}s answered in order, round trip median {:.0f} ms / max {:.0f} ms, "
+      "{} fragment(s) of {:.1f}s answered in order{}, round trip median {:.0f} ms / max {:.0f} ms, "
       "heard {}{}",
-      x.results.size(), std::chrono::duration<double>(step.fragment).count(), median(x.round_trip_ms),
+      x.results.size(), std::chrono::duration<double>(step.fragment).count(), refused, median(x.round_trip_ms),
       max_of(x.round_trip_ms), quoted_or_nothing(joined(in_sequence(x), &dub::sts::StsResult::transcript)), saved);
 }
 

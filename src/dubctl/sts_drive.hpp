@@ -2,8 +2,9 @@
 // The `sts:` scenario step: drives the STS service directly over Socket.IO with libdub's client
 // (dub::sts::SocketIoStsClient), no media service involved ("STS alone", spec user story 3).
 // The fixture's audio (as long as its container says: encoder padding dropped) is decoded with
-// libav into PCM in the stream's format, cut into consecutive fragments and sent one at a time
-// (each after the previous answer) or all at once. Every answer is checked against the protocol
+// libav into PCM in the stream's format (`repeat` times over), cut into consecutive fragments and
+// sent one at a time (each after the previous answer), all at once, or at a pace faster than real
+// time, sending again what BACKPRESSURE refused. Every answer is checked against the protocol
 // (docs/protocol.md: one per fragment, in sequence order, ids copied, dubbed audio of the same
 // format and length, stream:complete counts) and against the step's expectations; the dubbed
 // fragments, put back together in sequence order, are saved as <artifacts>/<stream>-dubbed.wav.
@@ -44,13 +45,15 @@ struct StsExchange {
   std::vector<double> round_trip_ms;         // per result: its fragment:data sent -> it arrived
   std::vector<dub::sts::StsError> errors;    // `error` events
   std::size_t peak_inflight = 0;             // the largest `inflight` a fragment:ack reported
+  std::vector<std::uint64_t> backpressure;   // each BACKPRESSURE refusal (paced), its sequence number
   std::optional<nlohmann::json> complete;    // stream:complete
   std::string lost;                          // why the exchange stopped early (connection, timeout)
 };
 
 // What breaks the protocol's promises: every fragment answered exactly once, in sequence order,
 // ids/pts/duration copied, dubbed audio in the stream's format with as many frames as the input,
-// no `error`, stream:complete counting them all. Empty when all is well.
+// no `error` (a paced exchange's BACKPRESSURE refusals apart: stream:complete counts them as
+// rejected), stream:complete counting them all. Empty when all is well.
 std::vector<std::string> protocol_problems(const StsExchange& x);
 
 // The answers' dubbed audio in sequence order, one after the other (s16le samples).

@@ -58,7 +58,7 @@ TEST(StepRegistry, EveryVerbHasItsKinds) {
                                                {"record", 1},
                                                {"monitor", 1},
                                                {"wait", 4},
-                                               {"verify", 5},
+                                               {"verify", 6},
                                                {"sts", 1},
                                                {"fault", 1}}));
 }

@@ -165,6 +165,11 @@ struct StsDriveStep {
   std::string fixture;  // a name under fixtures/test_streams/, or a path relative to the project root
   Duration fragment{std::chrono::seconds(6)};  // fragment length (the last one may be shorter)
   bool concurrent = false;                     // all fragments in flight together (else one at a time)
+  // `pace: 10x` (with `concurrent`): fragment i goes out i * fragment / pace after the first rather
+  // than all at once, a live source faster than real time; one refused with BACKPRESSURE goes again
+  // after the next answer, before any later one (docs/protocol.md 4.3).
+  std::optional<double> pace;
+  int repeat = 1;  // the fixture's audio this many times over, in one stream
   int sample_rate = 48000;
   int channels = 1;
   std::string source_language = "en";
@@ -186,6 +191,7 @@ struct StsDriveStep {
     bool dubbed = true;                      // every fragment's dubbed audio differs from its input
     bool no_speech = false;                  // every transcript and translation empty, dubbed audio silent
     std::optional<int> min_inflight;         // STS acknowledged this many fragments in flight at once
+    std::optional<int> min_backpressure;     // with `pace`: at least this many BACKPRESSURE refusals
     std::optional<Duration> max_processing;  // processing_time_ms of every fragment
   } expect;
 };

@@ -133,6 +133,16 @@ inline bool known_status(const std::string& status) {
                                       status) != dub::sts::protocol::kStatuses.end();
 }
 
+// The compose environment stack `name` runs with in this scenario: the run's --env, the stack's
+// `env:` over it (what the compose tool needs to find the project's containers).
+inline EnvMap stack_env(const StepContext& ctx, const std::string& name) {
+  EnvMap env = ctx.env;
+  if (const auto use = ctx.scenario.stacks.find(name); use != ctx.scenario.stacks.end()) {
+    for (const auto& [k, v] : use->second.env) env[k] = v;
+  }
+  return env;
+}
+
 // How a scenario file says a kind: its step key (`verb`) and, for verbs with several kinds (wait,
 // verify), the keys that choose it (none: the verb's default kind).
 struct StepType {

@@ -1,7 +1,8 @@
-// `sts: {fixture: NAME, fragment: 6s, concurrent: true, expect: {...}}`: drives the STS service
-// directly over Socket.IO, no media service (sts_drive.hpp).
+// `sts: {fixture: NAME, fragment: 6s, concurrent: true, pace: 10x, repeat: 10, expect: {...}}`:
+// drives the STS service directly over Socket.IO, no media service (sts_drive.hpp).
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "eventually.hpp"
@@ -23,9 +24,12 @@ class Sts final : public StepOf<StsDriveStep, Sts> {
     expand_each(vars, options.url, options.fixture, options.stream, options.auth_token, options.expect.reference);
   }
   [[nodiscard]] std::string describe() const override {
-    return fmt::format("drive STS at {} with {} ({:g}s fragments{})", options.url, options.fixture,
-                       std::chrono::duration<double>(options.fragment).count(),
-                       options.concurrent ? ", all at once" : "");
+    const auto sending = options.pace         ? fmt::format(", {:g}x real time", *options.pace)
+                         : options.concurrent ? std::string(", all at once")
+                                              : std::string();
+    return fmt::format("drive STS at {} with {}{} ({:g}s fragments{})", options.url, options.fixture,
+                       options.repeat > 1 ? fmt::format(" x{}", options.repeat) : "",
+                       std::chrono::duration<double>(options.fragment).count(), sending);
   }
   [[nodiscard]] std::string fixture() const override { return options.fixture; }
   void run(StepContext& ctx, StepResult& result) const override {
@@ -54,6 +58,7 @@ void parse_expect(Reader& r, const fs::path& file, StsDriveStep& sts) {
   if (e.has("dubbed")) x.dubbed = e.boolean("dubbed", e.get("dubbed"));
   if (e.has("no_speech")) x.no_speech = e.boolean("no_speech", e.get("no_speech"));
   if (e.has("min_inflight")) x.min_inflight = e.integer("min_inflight", 0, 1, 64);
+  if (e.has("min_backpressure")) x.min_backpressure = e.integer("min_backpressure", 0, 1, 100000);
   if (e.has("max_processing")) x.max_processing = e.duration("max_processing", Duration{0});
   e.finish();
   if ((x.max_wer || x.min_translation_coverage > 0) && x.reference.empty()) {
@@ -70,6 +75,38 @@ void parse_expect(Reader& r, const fs::path& file, StsDriveStep& sts) {
     e.report(e.get("min_inflight"), e.key_path("min_inflight"),
              "one fragment at a time never has more than 1 in flight: set `concurrent: true`");
   }
+  if (x.min_backpressure && !sts.pace) {
+    e.report(e.get("min_backpressure"), e.key_path("min_backpressure"),
+             "only a paced client resends what BACKPRESSURE refused: set `pace:` (and `concurrent: true`)");
+  }
+  if (sts.repeat > 1 && !x.reference.empty()) {
+    e.report(
+        e.get("reference"), e.key_path("reference"),
+        fmt::format("the sidecar holds the fixture's text once, the stream holds it {} times (`repeat:`)", sts.repeat));
+  }
+}
+
+// `pace: 10x` (or 10): how many times faster than real time the fragments go out, more than 0 and
+// at most 100; `repeat: N`: the fixture's audio N times over.
+void parse_load(Reader& r, StsDriveStep& sts) {
+  if (r.has("pace")) {
+    auto text = r.scalar(r.get("pace"), r.key_path("pace"));
+    if (text.ends_with('x')) text.pop_back();
+    char* end = nullptr;
+    const double pace = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(pace > 0 && pace <= 100)) {
+      r.report(r.get("pace"), r.key_path("pace"),
+               fmt::format("'{}' is not a pace: times real time, above 0 and at most 100 (e.g. 10x)",
+                           r.get("pace").Scalar()));
+    } else {
+      sts.pace = pace;
+    }
+    if (!sts.concurrent) {
+      r.report(r.get("pace"), r.key_path("pace"),
+               "paces the fragments of `concurrent: true` (one at a time waits for each answer): add it");
+    }
+  }
+  sts.repeat = r.integer("repeat", sts.repeat, 1, 100);
 }
 
 std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path, const fs::path& file) {
@@ -83,6 +120,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
     r.report(r.get("fragment"), r.key_path("fragment"), "must be between 100ms and 30s (the STS limit)");
   }
   if (r.has("concurrent")) sts.concurrent = r.boolean("concurrent", r.get("concurrent"));
+  parse_load(r, sts);
   sts.sample_rate = r.integer("sample_rate", sts.sample_rate, 8000, 48000);
   static const std::set<int> kRates = {8000, 16000, 22050, 24000, 32000, 44100, 48000};
   if (!kRates.contains(sts.sample_rate)) {

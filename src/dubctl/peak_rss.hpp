@@ -1,0 +1,40 @@
+#pragma once
+// Peak resident memory of a container's main process, measured as scripts/bench does
+// (benchkit/sampling.py): VmHWM of /proc/<pid>/status, <pid> the one Docker reports (.State.Pid),
+// read on this host. VmHWM is the process's high-water mark since it started, so a figure read
+// after a run bounds all of it (and what the process did before, when a stack was reused).
+#include <optional>
+#include <string>
+
+namespace dubctl {
+
+// `verify: {rss: {stack: sts, service: sts-service, max_mb: 800}}` (steps/verify_rss.cpp).
+struct VerifyRssStep {
+  std::string stack;    // media or sts
+  std::string service;  // a compose service of that stack
+  double max_mb = 0;    // the bound on its peak RSS, MB (1024 kB)
+};
+
+struct ProcessMemory {
+  long long peak_kb = 0;  // VmHWM
+  long long now_kb = 0;   // VmRSS
+};
+
+// MB as the benchmarks report them: kB / 1024.
+inline double to_mb(long long kb) {
+  return static_cast<double>(kb) / 1024.0;
+}
+
+// VmHWM and VmRSS of a /proc/<pid>/status text. Throws dub::Error naming a line that is missing.
+ProcessMemory parse_proc_status(const std::string& status);
+
+// The memory of the main process of the running container `container` (a name or an id). Throws
+// dub::Error when Docker does not say its pid, or this host cannot read its /proc entry (a Docker
+// engine on another host).
+ProcessMemory container_memory(const std::string& container);
+
+// "sts-service: peak RSS 912.4 MB (VmHWM of its main process) is over the 800 MB bound"; nullopt
+// when within it.
+std::optional<std::string> rss_problem(const std::string& service, const ProcessMemory& memory, double max_mb);
+
+}  // namespace dubctl

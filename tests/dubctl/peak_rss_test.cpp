@@ -1,0 +1,107 @@
+// Peak RSS of a service (peak_rss.hpp) and `verify: {rss: ...}` as parsed: VmHWM read from a
+// /proc/<pid>/status text, the bound, and the step's keys.
+#include "peak_rss.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "dub/util/error.hpp"
+#include "scenario.hpp"
+#include "scenario_reject.hpp"
+#include "steps/step.hpp"
+
+namespace {
+
+const char* const kStatus =
+    "Name:\tpython\nVmPeak:\t 2345678 kB\nVmSize:\t 2300000 kB\nVmHWM:\t  524288 kB\nVmRSS:\t  409600 kB\n"
+    "Threads:\t12\n";
+
+TEST(PeakRss, ReadsVmHwmAndVmRss) {
+  const auto m = dubctl::parse_proc_status(kStatus);
+  EXPECT_EQ(m.peak_kb, 524288);
+  EXPECT_EQ(m.now_kb, 409600);
+  EXPECT_DOUBLE_EQ(dubctl::to_mb(m.peak_kb), 512.0);
+}
+
+TEST(PeakRss, ReadsThisProcess) {
+  std::ifstream in("/proc/self/status");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto m = dubctl::parse_proc_status(text.str());
+  EXPECT_GT(m.peak_kb, 0);
+  EXPECT_GE(m.peak_kb, m.now_kb);  // a high-water mark is never below the current figure
+}
+
+TEST(PeakRss, MissingOrOddLinesAreNamed) {
+  try {
+    dubctl::parse_proc_status("Name:\tx\nVmRSS:\t 1 kB\n");
+    FAIL() << "no VmHWM was accepted";
+  } catch (const dub::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("has no VmHWM line"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(dubctl::parse_proc_status("VmHWM:\t 1 kB\n"), dub::Error);  // no VmRSS
+  try {
+    dubctl::parse_proc_status("VmHWM:\t 12 MB\nVmRSS:\t 1 kB\n");
+    FAIL() << "a unit other than kB was accepted";
+  } catch (const dub::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expected \"<number> kB\""), std::string::npos) << e.what();
+  }
+}
+
+TEST(PeakRss, OverTheBoundIsAProblem) {
+  const dubctl::ProcessMemory m{524288, 409600};  // 512 MB peak
+  EXPECT_FALSE(dubctl::rss_problem("sts-service", m, 512));
+  EXPECT_FALSE(dubctl::rss_problem("sts-service", m, 800));
+  EXPECT_EQ(dubctl::rss_problem("sts-service", m, 500),
+            "sts-service: peak RSS 512.0 MB (VmHWM of its main process) is over the 500 MB bound");
+}
+
+// The check against a figure really measured (this process): a bound just below it fails, one at it passes.
+TEST(PeakRss, ABoundBelowTheMeasuredPeakFails) {
+  std::ifstream in("/proc/self/status");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto m = dubctl::parse_proc_status(text.str());
+  const double peak_mb = dubctl::to_mb(m.peak_kb);
+  EXPECT_FALSE(dubctl::rss_problem("dubctl_tests", m, peak_mb));
+  const auto problem = dubctl::rss_problem("dubctl_tests", m, peak_mb - 1);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("dubctl_tests: peak RSS "), std::string::npos) << *problem;
+  EXPECT_NE(problem->find("is over the"), std::string::npos) << *problem;
+}
+
+TEST(PeakRss, StepIsParsed) {
+  const auto s = dubctl::parse_scenario(R"(name: t
+description: rss
+stacks: {media: {}, sts: {}}
+steps:
+  - verify: {rss: {stack: sts, service: sts-service, max_mb: 800}}
+  - verify: {rss: {stack: media, service: media-service, max_mb: 95.5}}
+)",
+                                        "scenarios/t.yaml");
+  ASSERT_EQ(s.steps.size(), 2U);
+  const auto& sts = dubctl::step_as<dubctl::VerifyRssStep>(s.steps[0]);
+  EXPECT_EQ(sts.stack, "sts");
+  EXPECT_EQ(sts.service, "sts-service");
+  EXPECT_EQ(sts.max_mb, 800);
+  EXPECT_EQ(dubctl::step_as<dubctl::VerifyRssStep>(s.steps[1]).max_mb, 95.5);
+  EXPECT_EQ(s.steps[0].action->describe(), "verify the peak RSS of sts-service (sts stack) is at most 800 MB");
+  EXPECT_EQ(s.steps[0].action->stacks(), std::vector<std::string>{"sts"});
+}
+
+TEST(PeakRss, BadStepsAreRefused) {
+  const std::string head = "name: t\ndescription: rss\nstacks: {media: {}}\nsteps:\n  - ";
+  expect_rejected(head + "verify: {rss: {stack: media, service: media-service}}\n", 5, "max_mb: is required");
+  expect_rejected(head + "verify: {rss: {stack: media, service: media-service, max_mb: 0}}\n", 5,
+                  "must be a size in MB above 0");
+  expect_rejected(head + "verify: {rss: {stack: media, service: media-service, max_mb: lots}}\n", 5,
+                  "'lots' is not a number");
+  expect_rejected(head + "verify: {rss: {stack: db, service: media-service, max_mb: 100}}\n", 5, "unknown stack 'db'");
+  expect_rejected(head + "verify: {rss: {stack: media, max_mb: 100}}\n", 5, "service: is required");
+  expect_rejected(head + "verify: {rss: {stack: media, service: media-service, max_mb: 100, mb: 1}}\n", 5,
+                  "unknown key");
+}
+
+}  // namespace
