@@ -27,9 +27,42 @@ std::optional<ContainerStatus> service_status(const Stack& stack, const EnvMap& 
   return std::nullopt;
 }
 
+// pause: polls until the service's container is paused; unpause: until it runs again.
+std::string await_pause(const FaultStep& step, const Stack& stack, const EnvMap& env, const std::atomic<bool>* cancel,
+                        Clock::time_point started) {
+  const bool pause = step.action == "pause";
+  std::string last = "no container";
+  const Wait wait{{},
+                  std::chrono::duration_cast<Duration>(started + step.timeout - Clock::now()),
+                  std::chrono::milliseconds(250),
+                  cancel};
+  try {
+    const auto done = eventually(
+        wait,
+        [&](std::string& seen) -> std::optional<std::string> {
+          const auto c = service_status(stack, env, step.service);
+          if (!c) return std::nullopt;
+          if (pause ? c->state == "paused" : c->running()) return c->state;
+          seen = c->state;
+          return std::nullopt;
+        },
+        last);
+    if (!done) {
+      throw dub::Error(fmt::format("{} {} (compose project {}): not {} within {} (last: {})", step.action, step.service,
+                                   stack.project, pause ? "paused" : "running", seconds(step.timeout), last));
+    }
+  } catch (const Cancelled&) {
+    throw dub::Error(fmt::format("{} {}: cancelled", step.action, step.service));
+  }
+  return pause ? fmt::format("{} (compose project {}) is paused: its processes are frozen, its connections stay open",
+                             step.service, stack.project)
+               : fmt::format("{} (compose project {}) runs again", step.service, stack.project);
+}
+
 // Polls until the service's container is up (start, restart) or no longer running (kill, stop).
 std::string await_effect(const FaultStep& step, const Stack& stack, const EnvMap& env, const std::atomic<bool>* cancel,
                          Clock::time_point started) {
+  if (step.action == "pause" || step.action == "unpause") return await_pause(step, stack, env, cancel, started);
   const bool want_up = step.action == "start" || step.action == "restart";
   std::string last = "no container";
   std::string stopped;  // kill, stop: why the container no longer runs
@@ -71,7 +104,9 @@ std::vector<std::string> fault_args(const std::string& action, const std::string
   if (action == "stop") return {"stop", "-t", "10", service};
   if (action == "start") return {"start", service};
   if (action == "restart") return {"restart", "-t", "10", service};
-  throw dub::Error(fmt::format("unknown fault action '{}' (use kill, stop, start or restart)", action));
+  if (action == "pause") return {"pause", service};
+  if (action == "unpause") return {"unpause", service};
+  throw dub::Error(fmt::format("unknown fault action '{}' (use kill, stop, start, restart, pause or unpause)", action));
 }
 
 std::string inject_fault(const FaultStep& step, const Stack& stack, const EnvMap& env,

@@ -18,6 +18,24 @@ std::string trim_slash(std::string s) {
   return s;
 }
 
+// The RTMP output's settings: pacing, lead-in, how long it may wait for a fragment.
+void read_output_settings(ServiceConfig& c) {
+  c.output_pacing = env::get_bool("OUTPUT_PACING", c.output_pacing);
+  c.rtmp_leadin = env::get_duration("RTMP_LEADIN", c.rtmp_leadin);
+  if (c.rtmp_leadin > std::chrono::seconds(10)) {
+    throw Error(fmt::format(
+        "RTMP_LEADIN={} ms is more than 10 s: it only needs to cover the RTMP server's track probe (2 s for MediaMTX)",
+        c.rtmp_leadin.count()));
+  }
+  c.output_max_stall = env::get_duration("OUTPUT_MAX_STALL", c.output_max_stall);
+  if (c.output_max_stall < std::chrono::milliseconds(100) || c.output_max_stall > std::chrono::seconds(60)) {
+    throw Error(fmt::format(
+        "OUTPUT_MAX_STALL={} ms is outside 100 ms..60 s (keep it under the RTMP server's read timeout: 10 s for "
+        "MediaMTX)",
+        c.output_max_stall.count()));
+  }
+}
+
 }  // namespace
 
 ServiceConfig ServiceConfig::from_env() {
@@ -81,13 +99,7 @@ ServiceConfig ServiceConfig::from_env() {
   }
   c.audio_jitter_tolerance = env::get_duration("AUDIO_JITTER_TOLERANCE", c.audio_jitter_tolerance);
   c.audio_discont_wait = env::get_duration("AUDIO_DISCONT_WAIT", c.audio_discont_wait);
-  c.output_pacing = env::get_bool("OUTPUT_PACING", c.output_pacing);
-  c.rtmp_leadin = env::get_duration("RTMP_LEADIN", c.rtmp_leadin);
-  if (c.rtmp_leadin > std::chrono::seconds(10)) {
-    throw Error(fmt::format(
-        "RTMP_LEADIN={} ms is more than 10 s: it only needs to cover the RTMP server's track probe (2 s for MediaMTX)",
-        c.rtmp_leadin.count()));
-  }
+  read_output_settings(c);
   c.max_finished_workers = static_cast<std::size_t>(
       env::get_int("MAX_FINISHED_WORKERS", static_cast<long>(c.max_finished_workers), 0, 10000));
   c.shutdown_timeout = env::get_duration("SHUTDOWN_TIMEOUT", c.shutdown_timeout);
@@ -134,6 +146,7 @@ nlohmann::json ServiceConfig::to_json() const {
           {"audio_discont_wait_ms", audio_discont_wait.count()},
           {"output_pacing", output_pacing},
           {"rtmp_leadin_ms", rtmp_leadin.count()},
+          {"output_max_stall_ms", output_max_stall.count()},
           {"faults", faults.to_json()}};
 }
 

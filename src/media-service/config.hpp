@@ -46,6 +46,10 @@ struct ServiceConfig {
   bool output_pacing = true;  // render RTMP output at the clock
   // Silence before the program on an RTMP output, covering the server's track-probe window (leadin.hpp).
   std::chrono::milliseconds rtmp_leadin{2000};
+  // How long the paced output, once it has played everything before the next fragment, waits for
+  // that fragment's dub before sending its original audio: under the RTMP server's read timeout
+  // (MediaMTX: 10 s), which closes a publisher that sends nothing for that long.
+  std::chrono::milliseconds output_max_stall{3000};
   std::size_t max_finished_workers = 50;
   std::chrono::milliseconds shutdown_timeout{8000};
   Faults faults;  // test-only fault injection, off unless MEDIA_FAULTS_ENABLED=1 (faults.hpp)

@@ -313,6 +313,18 @@ void DubSession::send(std::vector<sts::StsFragment>& to_send) {
   }
 }
 
+std::vector<ReadyFragment> DubSession::pass_head_through(std::chrono::milliseconds waited, Clock::time_point now) {
+  const std::lock_guard lock(mutex_);
+  const auto seq = tracker_.expire_head(
+      PassthroughReason::OutputStall,
+      fmt::format("not back after the output had waited {} ms for it (OUTPUT_MAX_STALL)", waited.count()), now);
+  if (seq) {
+    dub::log::warn("output stalled: the fragment keeps its original audio",
+                   fields({{"sequence_number", *seq}, {"stage", "output"}, {"waited_ms", waited.count()}}));
+  }
+  return tracker_.pop_ready();
+}
+
 std::vector<ReadyFragment> DubSession::give_up(PassthroughReason reason, const std::string& message) {
   const std::lock_guard lock(mutex_);
   tracker_.fail_all_pending(reason, message, Clock::now());

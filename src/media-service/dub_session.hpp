@@ -58,6 +58,9 @@ class DubSession {
   std::vector<ReadyFragment> pump(Clock::time_point now);
   // A fragment pump() returned went out (FragmentTracker::went_out: its output delay, US1-5).
   void went_out(const ReadyFragment& fragment, Clock::time_point pushed_at, Clock::time_point on_air_at);
+  // The output has waited `waited` for the next fragment: when it is not back yet, it keeps its
+  // original audio (output_stall); returns the ready ones.
+  std::vector<ReadyFragment> pass_head_through(std::chrono::milliseconds waited, Clock::time_point now);
   // Every fragment not answered yet keeps its original audio; returns the ready ones.
   std::vector<ReadyFragment> give_up(PassthroughReason reason, const std::string& message);
   // A fast stop: nothing more is sent, everything pending passes through.

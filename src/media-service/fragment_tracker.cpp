@@ -18,9 +18,10 @@ const char* to_string(FragmentState state) {
 }
 
 const char* to_string(PassthroughReason reason) {
-  static constexpr std::array<const char*, 9> kNames = {
-      "", "timeout", "failed", "rejected", "disconnected", "bad_audio", "no_sts", "sts_unavailable", "protocol_error"};
-  static_assert(kNames.size() == static_cast<std::size_t>(PassthroughReason::ProtocolError) + 1);
+  static constexpr std::array<const char*, 10> kNames = {
+      "",          "timeout", "failed",          "rejected",       "disconnected",
+      "bad_audio", "no_sts",  "sts_unavailable", "protocol_error", "output_stall"};
+  static_assert(kNames.size() == static_cast<std::size_t>(PassthroughReason::OutputStall) + 1);
   return enum_name(reason, kNames);
 }
 
@@ -245,6 +246,16 @@ std::vector<std::uint64_t> FragmentTracker::expire(Clock::time_point now) {
     }
   }
   return out;
+}
+
+std::optional<std::uint64_t> FragmentTracker::expire_head(PassthroughReason reason, const std::string& message,
+                                                          Clock::time_point now) {
+  if (entries_.empty()) return std::nullopt;
+  const auto seq = entries_.begin()->first;
+  const auto state = rec(seq).state;
+  if (state != FragmentState::InFlight && state != FragmentState::Queued) return std::nullopt;
+  finish_passthrough(seq, reason, message, now);
+  return seq;
 }
 
 std::optional<FragmentTracker::Clock::time_point> FragmentTracker::next_deadline() const {

@@ -24,7 +24,8 @@ enum class FragmentState { Queued, InFlight, Dubbed, Partial, Passthrough };
 // Why a fragment kept its original audio: no result in time, the service said `failed`, refused it,
 // lost the connection while it was in flight, sent unusable audio, was not there at all (the worker
 // stopping or failing), was unavailable (reconnecting) when the fragment was ready to go, or answered
-// with a result that breaks the protocol (FR-022: e.g. no transcript).
+// with a result that breaks the protocol (FR-022: e.g. no transcript), or was still not back when
+// the paced output had played everything before it and waited OUTPUT_MAX_STALL (the program stays on air).
 enum class PassthroughReason {
   None,
   Timeout,
@@ -34,7 +35,8 @@ enum class PassthroughReason {
   BadAudio,
   NoSts,
   StsUnavailable,
-  ProtocolError
+  ProtocolError,
+  OutputStall
 };
 
 const char* to_string(FragmentState state);
@@ -112,6 +114,9 @@ class FragmentTracker {
                                               Clock::time_point now);
   // In-flight fragments whose deadline has passed become passthrough; returns their sequences.
   std::vector<std::uint64_t> expire(Clock::time_point now);
+  // The next fragment in sequence, when it is still queued or in flight, becomes passthrough with
+  // `reason` (the output cannot wait for it any longer); returns its sequence.
+  std::optional<std::uint64_t> expire_head(PassthroughReason reason, const std::string& message, Clock::time_point now);
   // The earliest deadline among fragments in flight (and the end of a hold).
   [[nodiscard]] std::optional<Clock::time_point> next_deadline() const;
 

@@ -52,6 +52,8 @@ struct Worker::Impl {
   std::deque<ReadyFragment> ready;
   AvDrift drift;
   std::optional<std::int64_t> first_video_decode_ns;
+  // When the paced output will have played all it was given (its clock; none for an unpaced one).
+  std::optional<Clock::time_point> output_dry_at;
   bool streams_known = false;
   bool got_data = false;
   bool source_done = false;
@@ -222,6 +224,10 @@ struct Worker::Impl {
         leaves_at(render_base, o.config.faults.audio_ts(output.timeline().out_ts(a.pts_ns)), pushed_at);
     session.went_out(r, pushed_at, on_air_at);
     const double delay_ms = std::chrono::duration<double, std::milli>(pushed_at - r.final_at).count();
+    if (render_base) {
+      output_dry_at = Clock::time_point(
+          std::chrono::nanoseconds(*render_base + static_cast<std::int64_t>(output.timeline().out_ts(a.end_pts_ns()))));
+    }
     p.drift_last_ns = drift.last_ns();
     p.drift_max_ns = drift.max_abs_ns();
     p.published_until_ns = static_cast<std::int64_t>(output.timeline().program_ts(a.end_pts_ns()));
@@ -273,15 +279,32 @@ struct Worker::Impl {
 
   // ---- main loop -----------------------------------------------------------------------------
 
+  // The program stays on air: once the paced output has played everything it was given and has
+  // waited OUTPUT_MAX_STALL for the next fragment, that fragment goes out with its original audio
+  // (an RTMP server closes a publisher that sends nothing for its read timeout: MediaMTX's 10 s).
+  // Returns when to look again.
+  std::optional<Clock::time_point> keep_output_fed(Clock::time_point now) {
+    if (!output_dry_at || session.idle() || !ready.empty()) return std::nullopt;
+    const auto give_up_at = *output_dry_at + o.config.output_max_stall;
+    if (now < give_up_at) return give_up_at;
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - *output_dry_at);
+    for (auto& r : session.pass_head_through(waited, now)) ready.push_back(std::move(r));
+    publish_due(now);
+    return std::nullopt;
+  }
+
   void loop() {
+    std::optional<Clock::time_point> stall_check;
     while (true) {
       auto wake = Clock::now() + std::chrono::milliseconds(250);
+      if (stall_check && *stall_check < wake) wake = *stall_check;
       if (const auto d = session.next_deadline(); d && *d < wake) wake = *d;
       if (const auto d = output.deadline(); d && *d < wake) wake = *d;
       if (!ready.empty()) wake = std::min(wake, ready.front().final_at + o.config.faults.output_hold);
       for (auto& ev : events.take(wake)) handle(ev);
       for (auto& r : session.pump(Clock::now())) ready.push_back(std::move(r));
       publish_due(Clock::now());
+      stall_check = keep_output_fed(Clock::now());
       if (!source_done) continue;
       if (session.idle() && ready.empty()) close_output();
       if (output.done()) return;

@@ -45,8 +45,8 @@ TEST(ScenarioFault, MalformedIsRejectedWithLineAndKey) {
   expect_rejected(with_steps("  - fault: {stack: db, service: x, action: kill}\n"), 5, "steps[0].fault.stack");
   expect_rejected(with_steps("  - up: sts\n  - fault: {stack: sts, service: sts, action: kill}\n"), 6,
                   "the sts stack has no service 'sts' (it has: sts-service)");
-  expect_rejected(with_steps("  - fault: {stack: media, service: mediamtx, action: pause}\n"), 5,
-                  "unknown action 'pause'");
+  expect_rejected(with_steps("  - fault: {stack: media, service: mediamtx, action: freeze}\n"), 5,
+                  "unknown action 'freeze' (use kill, stop, start, restart, pause or unpause)");
   expect_rejected(with_steps("  - fault: {stack: media, service: mediamtx, action: kill, after: soon}\n"), 5,
                   "steps[0].fault.after");
   expect_rejected(with_steps("  - fault:\n      stack: media\n      service: mediamtx\n      action: kill\n"
@@ -269,7 +269,9 @@ TEST(Fault, ComposeArguments) {
   EXPECT_EQ(dubctl::fault_args("stop", "sts-service"), (V{"stop", "-t", "10", "sts-service"}));
   EXPECT_EQ(dubctl::fault_args("start", "mediamtx"), (V{"start", "mediamtx"}));
   EXPECT_EQ(dubctl::fault_args("restart", "mediamtx"), (V{"restart", "-t", "10", "mediamtx"}));
-  EXPECT_THROW(dubctl::fault_args("pause", "sts-service"), dub::Error);
+  EXPECT_EQ(dubctl::fault_args("pause", "sts-service"), (V{"pause", "sts-service"}));
+  EXPECT_EQ(dubctl::fault_args("unpause", "sts-service"), (V{"unpause", "sts-service"}));
+  EXPECT_THROW(dubctl::fault_args("freeze", "sts-service"), dub::Error);
 }
 
 }  // namespace

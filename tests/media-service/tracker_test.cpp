@@ -114,6 +114,35 @@ TEST(Tracker, TimeoutBecomesPassthroughWithOriginalAudio) {
   EXPECT_EQ(t.on_result(unknown, t0), ResultOutcome::Unknown);
 }
 
+// The output cannot wait any longer for the next fragment (OUTPUT_MAX_STALL): only that one, the
+// head of the sequence, keeps its original audio, long before its FRAGMENT_TIMEOUT; the ones after
+// it stay in flight, and its late answer changes nothing.
+TEST(Tracker, TheHeadPassesThroughWhenTheOutputCannotWait) {
+  FragmentTracker t("s", 3, milliseconds(30000));
+  const auto t0 = Clock::time_point{} + std::chrono::hours(1);
+  t.add(fragment(0, 11));
+  t.add(fragment(1, 22));
+  auto sent = t.take_sendable(t0);
+  ASSERT_EQ(sent.size(), 2U);
+  EXPECT_EQ(t.expire_head(PassthroughReason::OutputStall, "waited 3000 ms", t0 + milliseconds(3000)),
+            std::optional<std::uint64_t>(0));
+  auto ready = t.pop_ready();
+  ASSERT_EQ(ready.size(), 1U);
+  EXPECT_FALSE(ready[0].dubbed);
+  EXPECT_EQ(ready[0].audio.samples[0], 11);
+  EXPECT_EQ(ready[0].record.reason, PassthroughReason::OutputStall);
+  EXPECT_EQ(ready[0].record.to_json()["passthrough_reason"], "output_stall");
+  EXPECT_EQ(ready[0].record.error, "waited 3000 ms");
+  EXPECT_EQ(t.in_flight(), 1U);  // fragment 1 is still awaited
+  EXPECT_EQ(t.on_result(answer(sent[0], "success", 1), t0 + milliseconds(5000)), ResultOutcome::Late);
+  (void)t.on_result(answer(sent[1], "success", 99), t0 + milliseconds(5000));
+  ready = t.pop_ready();
+  ASSERT_EQ(ready.size(), 1U);
+  EXPECT_TRUE(ready[0].dubbed);
+  // Nothing in flight or queued at the head: nothing to pass through.
+  EXPECT_EQ(t.expire_head(PassthroughReason::OutputStall, "x", t0 + milliseconds(6000)), std::nullopt);
+}
+
 TEST(Tracker, FailedAndBadAudioArePassthroughPartialIsDubbed) {
   FragmentTracker t("s", 4, milliseconds(30000));
   const auto t0 = Clock::time_point{} + std::chrono::hours(1);

@@ -1,5 +1,5 @@
 // `fault: {stack: sts, service: sts-service, action: kill, after: 12s, timeout: 2m}`: kills, stops,
-// starts or restarts a service of a running stack, now or in the background (fault.hpp).
+// starts, restarts, pauses or unpauses a service of a running stack, now or in the background (fault.hpp).
 #include <fmt/format.h>
 
 #include <map>
@@ -20,7 +20,7 @@ using scenario_detail::Reader;
 // The services of each compose project (compose/*/docker-compose.e2e.yml).
 const std::map<std::string, std::set<std::string>> kServices = {{"media", {"mediamtx", "media-service"}},
                                                                 {"sts", {"sts-service"}}};
-const std::set<std::string> kActions = {"kill", "stop", "start", "restart"};
+const std::set<std::string> kActions = {"kill", "stop", "start", "restart", "pause", "unpause"};
 
 class Fault final : public StepOf<FaultStep, Fault> {
  public:
@@ -58,7 +58,7 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   fault.action = r.string("action");
   if (!kActions.contains(fault.action)) {
     r.report(r.get("action"), r.key_path("action"),
-             fmt::format("unknown action '{}'{} (use kill, stop, start or restart)", fault.action,
+             fmt::format("unknown action '{}'{} (use kill, stop, start, restart, pause or unpause)", fault.action,
                          did_you_mean(fault.action, {kActions.begin(), kActions.end()})));
   }
   fault.after = r.duration("after", fault.after);
