@@ -27,10 +27,39 @@ std::optional<ContainerStatus> service_status(const Stack& stack, const EnvMap& 
   return std::nullopt;
 }
 
-// pause: polls until the service's container is paused; unpause: until it runs again.
-std::string await_pause(const FaultStep& step, const Stack& stack, const EnvMap& env, const std::atomic<bool>* cancel,
-                        Clock::time_point started) {
-  const bool pause = step.action == "pause";
+// What an action waits for on the service's container: the state that shows it took effect.
+struct Effect {
+  const char* wanted;  // "not <wanted> within ..."
+  bool (*reached)(const ContainerStatus&);
+};
+
+Effect effect_of(const std::string& action) {
+  if (action == "pause") return {"paused", [](const ContainerStatus& c) { return c.state == "paused"; }};
+  if (action == "unpause") return {"running", [](const ContainerStatus& c) { return c.running(); }};
+  if (action == "start" || action == "restart") {
+    return {"running and healthy", [](const ContainerStatus& c) { return c.up(); }};
+  }
+  return {"stopped", [](const ContainerStatus& c) { return !c.running(); }};  // kill, stop
+}
+
+// The step's line once the effect is seen on `c`.
+std::string effect_line(const FaultStep& step, const ContainerStatus& c, const Stack& stack, Duration took) {
+  if (step.action == "pause") {
+    return fmt::format("{} (compose project {}) is paused: its processes are frozen, its connections stay open",
+                       step.service, stack.project);
+  }
+  if (step.action == "unpause") return fmt::format("{} (compose project {}) runs again", step.service, stack.project);
+  if (step.action == "start" || step.action == "restart") {
+    return fmt::format("{} (compose project {}) is running and healthy again after {}", step.service, stack.project,
+                       seconds(took));
+  }
+  return not_running_message(c, stack.project);  // kill, stop: why the container no longer runs
+}
+
+// Polls the service's container until the action's effect shows (effect_of), within the step's timeout.
+std::string await_effect(const FaultStep& step, const Stack& stack, const EnvMap& env, const std::atomic<bool>* cancel,
+                         Clock::time_point started) {
+  const auto effect = effect_of(step.action);
   std::string last = "no container";
   const Wait wait{{},
                   std::chrono::duration_cast<Duration>(started + step.timeout - Clock::now()),
@@ -42,42 +71,9 @@ std::string await_pause(const FaultStep& step, const Stack& stack, const EnvMap&
         [&](std::string& seen) -> std::optional<std::string> {
           const auto c = service_status(stack, env, step.service);
           if (!c) return std::nullopt;
-          if (pause ? c->state == "paused" : c->running()) return c->state;
-          seen = c->state;
-          return std::nullopt;
-        },
-        last);
-    if (!done) {
-      throw dub::Error(fmt::format("{} {} (compose project {}): not {} within {} (last: {})", step.action, step.service,
-                                   stack.project, pause ? "paused" : "running", seconds(step.timeout), last));
-    }
-  } catch (const Cancelled&) {
-    throw dub::Error(fmt::format("{} {}: cancelled", step.action, step.service));
-  }
-  return pause ? fmt::format("{} (compose project {}) is paused: its processes are frozen, its connections stay open",
-                             step.service, stack.project)
-               : fmt::format("{} (compose project {}) runs again", step.service, stack.project);
-}
-
-// Polls until the service's container is up (start, restart) or no longer running (kill, stop).
-std::string await_effect(const FaultStep& step, const Stack& stack, const EnvMap& env, const std::atomic<bool>* cancel,
-                         Clock::time_point started) {
-  if (step.action == "pause" || step.action == "unpause") return await_pause(step, stack, env, cancel, started);
-  const bool want_up = step.action == "start" || step.action == "restart";
-  std::string last = "no container";
-  std::string stopped;  // kill, stop: why the container no longer runs
-  Wait wait{{},
-            std::chrono::duration_cast<Duration>(started + step.timeout - Clock::now()),
-            std::chrono::milliseconds(250),
-            cancel};
-  try {
-    const auto done = eventually(
-        wait,
-        [&](std::string& seen) -> std::optional<std::string> {
-          const auto c = service_status(stack, env, step.service);
-          if (!c) return std::nullopt;
-          if (want_up && c->up()) return "up";
-          if (!want_up && !c->running()) return stopped = not_running_message(*c, stack.project);
+          if (effect.reached(*c)) {
+            return effect_line(step, *c, stack, std::chrono::duration_cast<Duration>(Clock::now() - started));
+          }
           seen = c->running() ? fmt::format("running, {}", c->health.empty() ? "no health check" : c->health)
                               : not_running_message(*c, stack.project);
           return std::nullopt;
@@ -85,16 +81,12 @@ std::string await_effect(const FaultStep& step, const Stack& stack, const EnvMap
         last);
     if (!done) {
       throw dub::Error(fmt::format("{} {} (compose project {}): not {} within {} (last: {})", step.action, step.service,
-                                   stack.project, want_up ? "running and healthy" : "stopped", seconds(step.timeout),
-                                   last));
+                                   stack.project, effect.wanted, seconds(step.timeout), last));
     }
+    return *done;
   } catch (const Cancelled&) {
     throw dub::Error(fmt::format("{} {}: cancelled", step.action, step.service));
   }
-  if (!want_up) return stopped;
-  const auto took = std::chrono::duration_cast<Duration>(Clock::now() - started);
-  return fmt::format("{} (compose project {}) is running and healthy again after {}", step.service, stack.project,
-                     seconds(took));
 }
 
 }  // namespace

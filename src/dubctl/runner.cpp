@@ -430,7 +430,7 @@ int run_scenarios(const RunOptions& options) {
   // report.html (+ report.png), the summary table, the pass rate, failed and skipped runs, the report paths.
   finish_run(artifacts, files, run, verdict_text(verdict, options.repeat > 1 || options.min_pass_rate < 1.0),
              session.redactor());
-  if (!torn_down) fmt::print(stderr, "{}", kept_stacks_hint());
+  if (!torn_down && session.any_running()) fmt::print(stderr, "{}", kept_stacks_hint());
   fmt::print("{}\n", verdict.closing_line());  // the plain closing line CI reads
   return verdict.exit_code(interrupt_signal() != 0);
 }

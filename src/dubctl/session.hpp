@@ -24,6 +24,8 @@ class Session {
   std::optional<Duration> up(const std::string& name, const StackUse& use, Duration timeout);
   void down(const std::string& name);
   void down_all();
+  // Whether this run left any stack up (what --cleanup keeps for inspection).
+  [[nodiscard]] bool any_running() const { return !running_.empty(); }
 
   // The run's secrets (redact.hpp): whatever the run prints or writes goes through it.
   [[nodiscard]] const Redactor& redactor() const { return redactor_; }

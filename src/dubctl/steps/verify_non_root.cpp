@@ -28,13 +28,9 @@ class VerifyNonRoot final : public StepOf<VerifyNonRootStep, VerifyNonRoot> {
     std::vector<std::string> seen;
     nlohmann::json data = nlohmann::json::object();
     for (const auto& name : options.stacks) {
-      EnvMap compose_env = ctx.env;
-      if (const auto use = ctx.scenario.stacks.find(name); use != ctx.scenario.stacks.end()) {
-        for (const auto& [k, v] : use->second.env) compose_env[k] = v;
-      }
       const auto stack = stacks_for(name, ctx.root).front();
       int running = 0;
-      for (const auto& c : container_statuses(stack, compose_env)) {
+      for (const auto& c : container_statuses(stack, stack_env(ctx, name))) {
         if (!c.running()) continue;
         ++running;
         std::set<int> uids;

@@ -29,11 +29,8 @@ class WaitLog final : public StepOf<WaitLogStep, WaitLog> {
                        options.service.empty() ? options.stack : options.service);
   }
   void run(StepContext& ctx, StepResult& result) const override {
-    EnvMap compose_env = ctx.env;
-    if (const auto use = ctx.scenario.stacks.find(options.stack); use != ctx.scenario.stacks.end()) {
-      for (const auto& [k, v] : use->second.env) compose_env[k] = v;
-    }
-    auto match = wait_log(options, stacks_for(options.stack, ctx.root).front(), compose_env, ctx.started_at);
+    auto match =
+        wait_log(options, stacks_for(options.stack, ctx.root).front(), stack_env(ctx, options.stack), ctx.started_at);
     result.detail = std::move(match.detail);  // shortened for the step's line
     result.data = log_line_json(match.line);  // whole, for `vars:`
   }
