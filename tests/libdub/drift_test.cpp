@@ -1,9 +1,12 @@
 // libdub's A/V timing analysis on the fixtures (reference values for the service's own outputs).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
 #include "dub/media/drift.hpp"
+#include "dub/media/remux.hpp"
 #include "dub/util/error.hpp"
 
 namespace {
@@ -29,6 +32,24 @@ TEST(MediaDrift, FixtureMarkersLineUpWithTheWords) {
   EXPECT_EQ(m.video_markers, 30U);
   EXPECT_GE(m.pairs.size(), 25U);
   EXPECT_LT(m.max_abs_offset_s, 0.010);
+}
+
+// A reader joining 2.2 s in, mid-GOP (as the media service does when it joins a live source late):
+// the audio from there, in the word "three", the picture from the keyframe at 3 s. The markers
+// before the picture are lost, and so is the onset cut in half; what pairs is still in sync.
+TEST(MediaDrift, AMidGopJoinLosesMarkersNotSync) {
+  const auto dir = std::filesystem::temp_directory_path() / ("dub-drift-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto out = (dir / "joined-late.mp4").string();
+  dub::media::RemuxOptions options;
+  options.join_at_s = 2.2;
+  dub::media::remux({fixture("30s-english-speech.mp4")}, out, options);
+  const auto m = dub::media::analyze_marker_sync(out);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(m.video_markers, 27U);  // 3.12 s ... 29.12 s
+  EXPECT_GE(m.pairs.size(), 25U);
+  EXPECT_LT(m.max_abs_offset_s, 0.010);
+  for (const auto& p : m.pairs) EXPECT_GT(p.video_s, 3.0);
 }
 
 TEST(MediaDrift, VideoOnlyAndMissingSources) {

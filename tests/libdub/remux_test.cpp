@@ -82,6 +82,30 @@ TEST_F(RemuxTest, MaxDurationCutsTheCopy) {
   EXPECT_NEAR(dub::media::probe(out).span_s(), 10.0, 0.1);
 }
 
+TEST_F(RemuxTest, JoinAtStartsWhereAReaderJoiningMidGopWould) {
+  // 2.2 s in: mid-GOP (keyframes every second). The audio from there, the picture from 3 s.
+  const auto out = (dir_ / "late.mp4").string();
+  dub::media::RemuxOptions options;
+  options.join_at_s = 2.2;
+  dub::media::remux({kSpeech}, out, options);
+  const auto packets = dub::media::list_packets(out);
+  const dub::media::PacketInfo* first_video = nullptr;
+  const dub::media::PacketInfo* first_audio = nullptr;
+  std::size_t video = 0;
+  for (const auto& p : packets) {
+    if (p.video && first_video == nullptr) first_video = &p;
+    if (!p.video && first_audio == nullptr) first_audio = &p;
+    video += p.video ? 1 : 0;
+  }
+  ASSERT_NE(first_video, nullptr);
+  ASSERT_NE(first_audio, nullptr);
+  EXPECT_TRUE(first_video->keyframe);
+  EXPECT_NEAR(first_video->pts_s, 3.0, 0.001);
+  EXPECT_EQ(video, 750U - 75U);
+  EXPECT_GE(first_audio->pts_s, 2.2 - 0.001);
+  EXPECT_LT(first_audio->pts_s, 2.2 + 1024.0 / 48000.0);
+}
+
 TEST_F(RemuxTest, JoinsSegmentsOneAfterTheOther) {
   const auto out = (dir_ / "joined.mp4").string();
   const auto result = dub::media::remux({kHello, kSpeech}, out);

@@ -11,6 +11,10 @@ namespace dub::media {
 struct RemuxOptions {
   bool faststart = true;      // .mp4/.mov outputs: the index (moov) before the media, for playback while loading
   double max_duration_s = 0;  // > 0: stop after this much media time (from the first packet)
+  // > 0: start as a reader joining a live stream this far in does: packets presented before it are
+  // dropped, and video packets until its first keyframe from there on (a reader that joins mid-GOP
+  // keeps the audio from the join and the picture from the next keyframe).
+  double join_at_s = 0;
 };
 
 struct RemuxResult {

@@ -140,6 +140,8 @@ struct Sink {
   Output out;
   std::string name;
   double max_duration_s = 0;                                 // > 0: stop after this much media time
+  double join_at_s = 0;                                      // > 0: drop what a reader joining there misses
+  std::vector<bool> joined;                                  // per output stream: past the join
   double first_dts_s = 0;                                    // of the first packet: where max_duration_s counts from
   double end_s = 0;                                          // latest packet end on the output timeline
   double first_show_s = std::numeric_limits<double>::max();  // earliest presentation time written
@@ -180,14 +182,29 @@ Head read_head(AVFormatContext* in, const std::vector<int>& map, std::size_t str
   return head;
 }
 
-// Writes one packet of `input`, shifted by shift_s, as output stream `out_index`. Returns false, and
-// writes nothing, once the sink holds max_duration_s of media.
+// join_at_s: true for a packet of output stream `out_index` that a reader joining there never gets
+// (presented before it; video before the first keyframe from it on).
+bool before_join(Sink& sink, const AVPacket* p, const AVStream* ist, int out_index) {
+  if (sink.join_at_s <= 0 || sink.joined[out_index]) return false;
+  const int64_t show = p->pts != AV_NOPTS_VALUE ? p->pts : packet_dts(p);
+  if (show == AV_NOPTS_VALUE || ts_seconds(show, ist->time_base) < sink.join_at_s) return true;
+  if (ist->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && (p->flags & AV_PKT_FLAG_KEY) == 0) return true;
+  sink.joined[out_index] = true;
+  return false;
+}
+
+// Writes one packet of `input`, shifted by shift_s, as output stream `out_index` (not one before
+// join_at_s: dropped). Returns false, and writes nothing, once the sink holds max_duration_s of media.
 bool write_packet(Sink& sink, AVPacket* p, const AVStream* ist, int out_index, double shift_s,
                   const std::string& input) {
   const AVStream* ost = sink.out->streams[out_index];
   const int64_t shift = av_rescale_q(std::llround(shift_s * 1e6), AVRational{1, 1000000}, ist->time_base);
   if (p->pts != AV_NOPTS_VALUE) p->pts += shift;
   if (p->dts != AV_NOPTS_VALUE) p->dts += shift;
+  if (before_join(sink, p, ist, out_index)) {
+    av_packet_unref(p);
+    return true;
+  }
   const double t_s = packet_dts(p) == AV_NOPTS_VALUE ? sink.end_s : ts_seconds(packet_dts(p), ist->time_base);
   if (!sink.any) sink.first_dts_s = t_s;
   if (sink.max_duration_s > 0 && sink.any && t_s - sink.first_dts_s >= sink.max_duration_s) return false;
@@ -259,7 +276,9 @@ RemuxResult remux(const std::vector<std::string>& inputs, const std::string& out
   }
   Sink sink{.out = open_output(output, opened.front().get(), streams.front(), options),
             .name = output,
-            .max_duration_s = options.max_duration_s};
+            .max_duration_s = options.max_duration_s,
+            .join_at_s = options.join_at_s,
+            .joined = std::vector<bool>(streams.front().size(), false)};
 
   RemuxResult result;
   result.inputs = inputs.size();
