@@ -80,8 +80,14 @@ def ordinal_words(n: int) -> str:
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(st|nd|rd|th)?(?![\w]|\.\w)")
 
 
+# Three or more numbers joined by dots ("19.20.21.22"): no decimal has two points, so Whisper is
+# writing a list it heard without pauses (seen on a counting fragment that started 0.2 s late).
+_DOTTED_LIST = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
+
+
 def spell_numbers(text: str) -> str:
     """Replace digit numbers by English words: "1, 2, 3." -> "one, two, three."."""
+    text = _DOTTED_LIST.sub(lambda m: ", ".join(m.group(0).split(".")), text)
 
     def repl(m: re.Match[str]) -> str:
         whole = int(m.group(1).replace(",", ""))

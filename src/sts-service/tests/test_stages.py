@@ -37,6 +37,9 @@ def test_spell_numbers():
     assert spell_numbers("1, 2, 3, 4, 5, 6.") == "one, two, three, four, five, six."
     assert spell_numbers("21 22 23") == "twenty-one twenty-two twenty-three"
     assert spell_numbers("3.5 and 1,234") == "three point five and one thousand two hundred thirty-four"
+    # A list Whisper wrote with dots (a counting fragment cut 0.2 s late): no decimal has two points.
+    assert spell_numbers("19.20.21.22.23.24") == "nineteen, twenty, twenty-one, twenty-two, twenty-three, twenty-four"
+    assert spell_numbers("at 1.5.") == "at one point five."
     assert spell_numbers("the 2nd and 21st") == "the second and twenty-first"
     assert spell_numbers("mp3 v2.0a") == "mp3 v2.0a"  # not standalone numbers
     assert ordinal_words(30) == "thirtieth"
