@@ -117,7 +117,7 @@ def test_json_shape(heard):
     assert set(heard) == {"model", "model_sha256", "threads", "beam_size", "load_s", "total_s", "windows"}
     info = json.loads((MODEL_DIR / "base" / "MODEL_INFO.json").read_text())
     assert (heard["model"], heard["model_sha256"]) == ("base", info["files"]["model.bin"])
-    assert (heard["threads"], heard["beam_size"]) == (2, 1)
+    assert (heard["threads"], heard["beam_size"]) == (2, 5)
     assert 0 < heard["load_s"] < heard["total_s"]
     ws = heard["windows"]
     # 19.5 s of audio: three 6 s windows and the 1.5 s rest
