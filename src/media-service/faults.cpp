@@ -21,13 +21,14 @@ Faults Faults::from_env() {
   }
   f.audio_codec = env::get_or("MEDIA_FAULT_AUDIO_CODEC", "");
   f.output_hold = std::chrono::milliseconds(env::get_int("MEDIA_FAULT_OUTPUT_HOLD_MS", 0, 0, 60'000));
+  f.input_delay = std::chrono::milliseconds(env::get_int("MEDIA_FAULT_INPUT_DELAY_MS", 0, 0, 60'000));
   if (!f.audio_codec.empty() && f.audio_codec != "mp3") {
     throw Error(fmt::format("MEDIA_FAULT_AUDIO_CODEC='{}': the only wrong codec on offer is mp3", f.audio_codec));
   }
   if (f.any() && !f.enabled) {
     std::vector<std::string> set;
     for (const char* name : {"MEDIA_FAULT_AUDIO_SHIFT_MS", "MEDIA_FAULT_OUTPUT_LIMIT_MS", "MEDIA_FAULT_DROP_FRAGMENT",
-                             "MEDIA_FAULT_AUDIO_CODEC", "MEDIA_FAULT_OUTPUT_HOLD_MS"}) {
+                             "MEDIA_FAULT_AUDIO_CODEC", "MEDIA_FAULT_OUTPUT_HOLD_MS", "MEDIA_FAULT_INPUT_DELAY_MS"}) {
       if (const auto value = env::get(name)) set.push_back(fmt::format("{}={}", name, *value));
     }
     throw Error(
@@ -40,7 +41,7 @@ Faults Faults::from_env() {
 
 bool Faults::any() const {
   return audio_shift.count() > 0 || output_limit.count() > 0 || drop_fragment.has_value() || !audio_codec.empty() ||
-         output_hold.count() > 0;
+         output_hold.count() > 0 || input_delay.count() > 0;
 }
 
 nlohmann::json Faults::to_json() const {
@@ -50,6 +51,7 @@ nlohmann::json Faults::to_json() const {
   if (drop_fragment) j["drop_fragment"] = *drop_fragment;
   if (!audio_codec.empty()) j["audio_codec"] = audio_codec;
   if (output_hold.count() > 0) j["output_hold_ms"] = output_hold.count();
+  if (input_delay.count() > 0) j["input_delay_ms"] = input_delay.count();
   return j;
 }
 

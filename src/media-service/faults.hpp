@@ -13,6 +13,8 @@
 //   MEDIA_FAULT_OUTPUT_HOLD_MS   each fragment is pushed to the output this long after its audio
 //                                is final (dubbed audio back, or passthrough decided): output
 //                                available late (US1-5)
+//   MEDIA_FAULT_INPUT_DELAY_MS   a new worker waits this long before it opens its source: it joins
+//                                the live stream late (ingest, US1-1)
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -30,6 +32,7 @@ struct Faults {
   std::optional<std::uint64_t> drop_fragment;  // MEDIA_FAULT_DROP_FRAGMENT
   std::string audio_codec;                     // MEDIA_FAULT_AUDIO_CODEC: "" (AAC as configured) or mp3
   std::chrono::milliseconds output_hold{0};    // MEDIA_FAULT_OUTPUT_HOLD_MS, 0..60 s
+  std::chrono::milliseconds input_delay{0};    // MEDIA_FAULT_INPUT_DELAY_MS, 0..60 s
 
   // Reads the environment. Throws dub::Error naming the variable on a malformed value, and naming
   // every fault set when MEDIA_FAULTS_ENABLED is not 1.

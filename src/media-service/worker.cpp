@@ -81,18 +81,22 @@ struct Worker::Impl {
 
   void on_event(AudioChunk& c) {
     if (source_done) return;
+    if (!got_data) status.input_read();
     got_data = true;
+    if (c.pts_ns) status.input_started(false, *c.pts_ns);
     session.push_audio(c.pts_ns, c.samples, c.rate, c.channels);
   }
 
   void on_event(VideoChunk& c) {
     if (source_done) return;
+    if (!got_data) status.input_read();
     got_data = true;
     if (!first_video_decode_ns) first_video_decode_ns = c.unit.decode_ns();
     if (!session.started() && c.unit.decode_ns() - *first_video_decode_ns > kNoAudioAfterVideoNs) {
       // Seconds of video and not even an audio stream: the source has none.
       if (!status.streams().audio) throw Error("audio track required for dubbing");
     }
+    const auto pts_ns = c.unit.pts_ns;
     if (!video.push(std::move(c.unit))) {
       if (video.dropped_before_keyframe() == 1) {
         dub::log::warn("joined the source mid-GOP: video before its first keyframe is dropped",
@@ -100,6 +104,7 @@ struct Worker::Impl {
       }
       return;
     }
+    status.input_started(true, pts_ns);
     status.video_received(video.buffered_ns());
   }
 
@@ -351,6 +356,10 @@ struct Worker::Impl {
                                              {"target_language", o.config.target_language}}));
     std::string failure;
     try {
+      if (const auto delay = o.config.faults.input_delay; delay.count() > 0) {
+        dub::log::warn("fault: opening the source late", fields({{"input_delay_ms", delay.count()}}));
+        std::this_thread::sleep_for(delay);  // MEDIA_FAULT_INPUT_DELAY_MS (faults.hpp)
+      }
       input.start();
       status.running();
       loop();

@@ -100,6 +100,17 @@ void WorkerStatus::set_encoder(const std::string& name) {
   encoder_ = name;
 }
 
+void WorkerStatus::input_read() {
+  const std::lock_guard lock(mutex_);
+  if (!input_at_) input_at_ = std::chrono::system_clock::now();
+}
+
+void WorkerStatus::input_started(bool video, std::int64_t pts_ns) {
+  const std::lock_guard lock(mutex_);
+  auto& first = video ? video_start_ns_ : audio_start_ns_;
+  if (!first) first = pts_ns;
+}
+
 void WorkerStatus::video_received(std::int64_t buffered_ns) {
   metrics_->video_buffered.labels({stream_}).set(static_cast<double>(buffered_ns) / 1e9);
   const std::lock_guard lock(mutex_);
@@ -154,6 +165,11 @@ nlohmann::json WorkerStatus::to_json() const {
   j["error"] = text_or_null(error_);
   j["end_reason"] = text_or_null(end_reason_);
   j["started_at"] = iso_time(started_at_);
+  j["input_at"] = input_at_ ? nlohmann::json(iso_time(*input_at_)) : nlohmann::json(nullptr);
+  const auto seconds = [](const std::optional<std::int64_t>& ns) {
+    return ns ? nlohmann::json(static_cast<double>(*ns) / 1e9) : nlohmann::json(nullptr);
+  };
+  j["input_start"] = {{"audio_s", seconds(audio_start_ns_)}, {"video_s", seconds(video_start_ns_)}};
   j["ended_at"] = ended_at_ ? nlohmann::json(iso_time(*ended_at_)) : nlohmann::json(nullptr);
   j["audio"] = {{"present", streams_.audio}, {"source_caps", streams_.audio_caps}, {"encoder", encoder_}};
   j["video"] = {{"present", streams_.video},

@@ -53,6 +53,12 @@ class WorkerStatus {
   [[nodiscard]] Streams streams() const;
   void set_encoder(const std::string& name);
 
+  // The first media packet read from the source (once; later calls keep the first): when the worker
+  // was really ingesting, against which a publisher's first packet measures the join (US1-1).
+  void input_read();
+  // The source timestamp of the first audio sample and of the first video unit kept (a keyframe):
+  // a worker that joins a live stream mid-GOP gets its picture later than its sound. Firsts only.
+  void input_started(bool video, std::int64_t pts_ns);
   void video_received(std::int64_t buffered_ns);
   void video_published(std::size_t units);
   void observe_lag(double lag_s);
@@ -60,7 +66,7 @@ class WorkerStatus {
 
   // For the end-of-worker log line.
   [[nodiscard]] nlohmann::json summary() const;
-  // state, error, end_reason, started_at, ended_at, audio, video, output_stats.
+  // state, error, end_reason, started_at, input_at, input_start, ended_at, audio, video, output_stats.
   [[nodiscard]] nlohmann::json to_json() const;
 
  private:
@@ -72,6 +78,9 @@ class WorkerStatus {
   std::string end_reason_;
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
   std::optional<std::chrono::system_clock::time_point> ended_at_;
+  std::optional<std::chrono::system_clock::time_point> input_at_;
+  std::optional<std::int64_t> audio_start_ns_;
+  std::optional<std::int64_t> video_start_ns_;
   Streams streams_;
   std::string encoder_;
   std::uint64_t video_units_received_ = 0;

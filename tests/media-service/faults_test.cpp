@@ -20,9 +20,9 @@ using dub::media_service::PcmFragment;
 using dub::media_service::ServiceConfig;
 using namespace std::chrono_literals;
 
-const std::vector<const char*> kVariables = {"MEDIA_FAULTS_ENABLED",        "MEDIA_FAULT_AUDIO_SHIFT_MS",
-                                             "MEDIA_FAULT_OUTPUT_LIMIT_MS", "MEDIA_FAULT_DROP_FRAGMENT",
-                                             "MEDIA_FAULT_AUDIO_CODEC",     "MEDIA_FAULT_OUTPUT_HOLD_MS"};
+const std::vector<const char*> kVariables = {
+    "MEDIA_FAULTS_ENABLED",    "MEDIA_FAULT_AUDIO_SHIFT_MS", "MEDIA_FAULT_OUTPUT_LIMIT_MS", "MEDIA_FAULT_DROP_FRAGMENT",
+    "MEDIA_FAULT_AUDIO_CODEC", "MEDIA_FAULT_OUTPUT_HOLD_MS", "MEDIA_FAULT_INPUT_DELAY_MS"};
 
 // Every fault variable unset for the test, and again afterwards.
 class FaultsEnv : public ::testing::Test {
@@ -60,11 +60,10 @@ TEST_F(FaultsEnv, EnabledAloneBreaksNothing) {
 }
 
 TEST_F(FaultsEnv, EachFaultIsRefusedWithoutTheEnablingSwitch) {
-  const std::vector<std::pair<const char*, const char*>> faults = {{"MEDIA_FAULT_AUDIO_SHIFT_MS", "200"},
-                                                                   {"MEDIA_FAULT_OUTPUT_LIMIT_MS", "3000"},
-                                                                   {"MEDIA_FAULT_DROP_FRAGMENT", "0"},
-                                                                   {"MEDIA_FAULT_AUDIO_CODEC", "mp3"},
-                                                                   {"MEDIA_FAULT_OUTPUT_HOLD_MS", "2000"}};
+  const std::vector<std::pair<const char*, const char*>> faults = {
+      {"MEDIA_FAULT_AUDIO_SHIFT_MS", "200"},  {"MEDIA_FAULT_OUTPUT_LIMIT_MS", "3000"},
+      {"MEDIA_FAULT_DROP_FRAGMENT", "0"},     {"MEDIA_FAULT_AUDIO_CODEC", "mp3"},
+      {"MEDIA_FAULT_OUTPUT_HOLD_MS", "2000"}, {"MEDIA_FAULT_INPUT_DELAY_MS", "7000"}};
   for (const auto& [name, value] : faults) {
     clear();
     set(name, value);
@@ -92,6 +91,7 @@ TEST_F(FaultsEnv, EnabledFaultsAreRead) {
   set("MEDIA_FAULT_DROP_FRAGMENT", "2");
   set("MEDIA_FAULT_AUDIO_CODEC", "mp3");
   set("MEDIA_FAULT_OUTPUT_HOLD_MS", "2000");
+  set("MEDIA_FAULT_INPUT_DELAY_MS", "7000");
   const auto f = ServiceConfig::from_env().faults;
   EXPECT_TRUE(f.any());
   EXPECT_EQ(f.audio_shift, 200ms);
@@ -100,11 +100,13 @@ TEST_F(FaultsEnv, EnabledFaultsAreRead) {
   EXPECT_EQ(*f.drop_fragment, 2U);
   EXPECT_EQ(f.audio_codec, "mp3");
   EXPECT_EQ(f.output_hold, 2000ms);
+  EXPECT_EQ(f.input_delay, 7000ms);
   EXPECT_EQ(f.to_json(), (nlohmann::json{{"audio_shift_ms", 200},
                                          {"output_limit_ms", 3000},
                                          {"drop_fragment", 2},
                                          {"audio_codec", "mp3"},
-                                         {"output_hold_ms", 2000}}));
+                                         {"output_hold_ms", 2000},
+                                         {"input_delay_ms", 7000}}));
 }
 
 TEST_F(FaultsEnv, MalformedValuesNameTheVariable) {
@@ -112,7 +114,8 @@ TEST_F(FaultsEnv, MalformedValuesNameTheVariable) {
   const std::vector<std::pair<const char*, const char*>> bad = {
       {"MEDIA_FAULT_AUDIO_SHIFT_MS", "-5"},    {"MEDIA_FAULT_AUDIO_SHIFT_MS", "200ms"},
       {"MEDIA_FAULT_OUTPUT_LIMIT_MS", "soon"}, {"MEDIA_FAULT_DROP_FRAGMENT", "-1"},
-      {"MEDIA_FAULT_AUDIO_CODEC", "opus"},     {"MEDIA_FAULT_OUTPUT_HOLD_MS", "61000"}};
+      {"MEDIA_FAULT_AUDIO_CODEC", "opus"},     {"MEDIA_FAULT_OUTPUT_HOLD_MS", "61000"},
+      {"MEDIA_FAULT_INPUT_DELAY_MS", "-1"}};
   for (const auto& [name, value] : bad) {
     for (const char* n : kVariables) {
       if (std::string(n) != "MEDIA_FAULTS_ENABLED") unsetenv(n);

@@ -89,6 +89,17 @@ TEST_F(MediaService, StreamLifecycleThroughTheApi) {
     EXPECT_TRUE(f.contains("sequence_number"));
   }
   EXPECT_TRUE(fs::exists(out));
+  // When the worker read its first packet (US1-1): ISO 8601 UTC, same format as started_at, between
+  // its start and its end.
+  ASSERT_TRUE(j["input_at"].is_string()) << j.dump(2);
+  const auto input_at = j["input_at"].get<std::string>();
+  EXPECT_EQ(input_at.size(), j["started_at"].get<std::string>().size());
+  EXPECT_GE(input_at, j["started_at"].get<std::string>());
+  EXPECT_LE(input_at, j["ended_at"].get<std::string>());
+  // Where its sound and its picture started in the source's time: together, for a file read whole.
+  ASSERT_TRUE(j["input_start"]["audio_s"].is_number()) << j.dump(2);
+  ASSERT_TRUE(j["input_start"]["video_s"].is_number()) << j.dump(2);
+  EXPECT_NEAR(j["input_start"]["audio_s"].get<double>(), j["input_start"]["video_s"].get<double>(), 0.05);
   // Listing, metrics.
   const auto list = dub::http::get(base_ + "/v1/streams").json();
   ASSERT_EQ(list["streams"].size(), 1U);
