@@ -238,7 +238,9 @@ void output_drift(const ScenarioEvidence& ev, bool verified, Media& m, report::S
   if (ev.drift && verified) drift = ev.drift;
   if (!drift && !m.dubbed.empty()) {
     try {
-      drift = dub::media::analyze_drift(m.dubbed.string());
+      dub::media::DriftOptions options;  // a mid-GOP join's late picture is not drift (verify_media.cpp)
+      options.source_start_offset_s = ev.source_start_offset_s.value_or(0.0);
+      drift = dub::media::analyze_drift(m.dubbed.string(), options);
     } catch (const std::exception& e) {
       r.notes.push_back(fmt::format("A/V drift of dubbed.mp4 could not be measured: {}", e.what()));
     }

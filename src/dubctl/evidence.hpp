@@ -3,6 +3,7 @@
 // they run), the media service's record of the stream, and the artifacts made from them after the
 // scenario: dubbed.mp4 (MediaMTX's recording of live/<stream>/out, all segments joined, remuxed),
 // original.mp4 (the fixture as published, remuxed) and the data of report.html.
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -22,9 +23,17 @@
 namespace dubctl {
 
 struct ScenarioEvidence {
-  std::string stream;                            // the scenario's ${stream}
-  std::filesystem::path fixture;                 // what a publish step sent (resolved path)
-  double publish_stop_after_s = 0;               // the publish step stopped after this much media (0: whole fixture)
+  std::string stream;               // the scenario's ${stream}
+  std::filesystem::path fixture;    // what a publish step sent (resolved path)
+  double publish_stop_after_s = 0;  // the publish step stopped after this much media (0: whole fixture)
+  // When the publish step sent its first packet (after wait_reader, if any): what the worker's
+  // ingest (US1-1) is measured from. And whether it waited for the worker to read first.
+  std::optional<std::chrono::system_clock::time_point> published_at;
+  bool publish_waited_for_reader = false;
+  // Without wait_reader, the worker joins the live stream as it runs, mid-GOP: its picture starts at
+  // the next keyframe, after its sound. Audio start - video start of its input, as the media service
+  // read it (`input_start`, taken by a verify worker step): what the drift check does not count.
+  std::optional<double> source_start_offset_s;
   bool monitored = false;                        // a monitor step watched STS
   std::optional<dub::media::DriftReport> drift;  // from a verify media step (its source says of what)
   std::optional<double> media_span_s;            // what a verify media step probed: its length

@@ -9,6 +9,7 @@
 #include "dub/http/client.hpp"
 #include "dub/util/error.hpp"
 #include "eventually.hpp"
+#include "log_wait.hpp"
 
 namespace dubctl {
 
@@ -133,8 +134,41 @@ std::optional<std::string> phases_problem(const std::vector<FragmentPhase>& phas
                      fmt::join(expected, ", "));
 }
 
-std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlohmann::json& worker) {
+std::optional<double> ingest_s(const nlohmann::json& worker, std::chrono::system_clock::time_point published_at) {
+  const auto input_at = parse_rfc3339(text_of(worker, "input_at"));
+  if (!input_at) return std::nullopt;
+  return std::chrono::duration<double>(*input_at - published_at).count();
+}
+
+std::optional<double> input_start_offset_s(const nlohmann::json& worker) {
+  if (!worker.is_object()) return std::nullopt;  // no record (the worker never answered)
+  const auto audio = worker.value("/input_start/audio_s"_json_pointer, nlohmann::json());
+  const auto video = worker.value("/input_start/video_s"_json_pointer, nlohmann::json());
+  if (!audio.is_number() || !video.is_number()) return std::nullopt;
+  return audio.get<double>() - video.get<double>();
+}
+
+std::optional<std::string> ingest_problem(Duration bound, const nlohmann::json& worker,
+                                          std::chrono::system_clock::time_point published_at) {
+  const double bound_s = std::chrono::duration<double>(bound).count();
+  const auto took = ingest_s(worker, published_at);
+  if (!took) {
+    return fmt::format("ingest: the worker never read a packet of its input (input_at: {}), bound {:g} s",
+                       worker.value("input_at", nlohmann::json()).dump(), bound_s);
+  }
+  if (*took <= bound_s) return std::nullopt;
+  return fmt::format(
+      "ingest: the worker read its first packet {:.2f} s after the publisher sent its first (input_at {}), over the "
+      "{:g} s bound",
+      *took, text_of(worker, "input_at"), bound_s);
+}
+
+std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlohmann::json& worker,
+                                         std::optional<std::chrono::system_clock::time_point> published_at) {
   std::vector<std::string> problems;
+  if (step.max_ingest && published_at) {
+    if (auto problem = ingest_problem(*step.max_ingest, worker, *published_at)) problems.push_back(*problem);
+  }
   const auto state = text_of(worker, "state");
   const auto error = text_of(worker, "error");
   const auto end_reason = text_of(worker, "end_reason");
@@ -224,13 +258,16 @@ std::string worker_summary(const nlohmann::json& worker, std::vector<std::pair<s
   }
   auto detail = fmt::format("{}: {}", text_of(worker, "state"), fmt::join(tally, ", "));
   if (!timing.empty()) detail += fmt::format("; {}", fmt::join(timing, ", "));
+  // A failed worker's reason belongs on its line (e.g. the STS refusing its token).
+  if (const auto error = text_of(worker, "error"); !error.empty()) detail += fmt::format("; error: {}", error);
   return detail;
 }
 
 }  // namespace
 
 std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<std::string, std::string>>& properties,
-                          const DeadCheck& dead, nlohmann::json* record) {
+                          const DeadCheck& dead, nlohmann::json* record,
+                          std::optional<std::chrono::system_clock::time_point> published_at) {
   const auto& stream = step.stream;
   const auto url = fmt::format("{}/v1/streams/{}", step.media_service, stream);
   nlohmann::json worker;
@@ -264,7 +301,11 @@ std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<st
   }
   if (record != nullptr) *record = worker;
   auto detail = worker_summary(worker, properties);
-  const auto problems = worker_problems(step, worker);
+  if (const auto took = published_at ? ingest_s(worker, *published_at) : std::nullopt) {
+    properties.emplace_back("worker_ingest_s", fmt::format("{:.3f}", *took));
+    detail += fmt::format("; input read {:.2f} s after the first packet published", *took);
+  }
+  const auto problems = worker_problems(step, worker, published_at);
   if (!problems.empty()) {
     throw dub::Error(fmt::format("the worker of {} does not match:\n  - {}", stream, fmt::join(problems, "\n  - ")));
   }

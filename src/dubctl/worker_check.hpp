@@ -4,7 +4,9 @@
 // and end reason, and its fragments in order as runs ("phases") of dubbed / passthrough (with a
 // reason) / any, e.g. dubbed, then at most one of any kind, then at least 3 sts_unavailable; and how
 // many went out with their original audio at most (max_passthrough); and how soon each was pushed to
-// the output once its audio was final (max_output_delay, US1-5).
+// the output once its audio was final (max_output_delay, US1-5); how soon after the publisher's first
+// packet the worker read its first (max_ingest, US1-1).
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,8 +36,24 @@ std::optional<std::string> passthrough_problem(int max, const nlohmann::json& wo
 // fragment, its delay and when it went on air.
 std::optional<std::string> output_delay_problem(Duration bound, const nlohmann::json& fragment);
 
+// How long after `published_at` (the publisher's first packet) the worker read its first (the API's
+// `input_at`): nullopt when it never read one.
+std::optional<double> ingest_s(const nlohmann::json& worker, std::chrono::system_clock::time_point published_at);
+
+// Audio start - video start of the worker's input (the API's `input_start`, source timestamps): how
+// much later its picture started than its sound (negative) when it joined a live stream mid-GOP.
+// nullopt when the record lacks either.
+std::optional<double> input_start_offset_s(const nlohmann::json& worker);
+
+// nullopt when the worker read its first packet within `bound` of the publisher's first (US1-1); else
+// a message with both times.
+std::optional<std::string> ingest_problem(Duration bound, const nlohmann::json& worker,
+                                          std::chrono::system_clock::time_point published_at);
+
 // Every way `worker` (the API's JSON) differs from what the step expects; empty when it matches.
-std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlohmann::json& worker);
+// `published_at`: when the scenario's publisher sent its first packet (for max_ingest).
+std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlohmann::json& worker,
+                                         std::optional<std::chrono::system_clock::time_point> published_at = {});
 
 // A phase as written in a scenario ("dubbed", "sts_unavailable x>=3", "any x0..1").
 std::string describe_phase(const FragmentPhase& phase);
@@ -45,6 +63,7 @@ std::string describe_phase(const FragmentPhase& phase);
 // returns a one-line summary. Adds JUnit properties; the finished worker's record goes to `record`,
 // when given.
 std::string verify_worker(const VerifyWorkerStep& step, std::vector<std::pair<std::string, std::string>>& properties,
-                          const DeadCheck& dead = {}, nlohmann::json* record = nullptr);
+                          const DeadCheck& dead = {}, nlohmann::json* record = nullptr,
+                          std::optional<std::chrono::system_clock::time_point> published_at = {});
 
 }  // namespace dubctl

@@ -45,7 +45,15 @@ TEST(MediaDrift, AMidGopJoinLosesMarkersNotSync) {
   options.join_at_s = 2.2;
   dub::media::remux({fixture("30s-english-speech.mp4")}, out, options);
   const auto m = dub::media::analyze_marker_sync(out);
+  // From timestamps: the picture starts 0.8 s after the sound, all of it drift unless the source's
+  // own start offset (as the reader got it) is given.
+  const auto as_drift = dub::media::analyze_drift(out);
+  dub::media::DriftOptions joined;
+  joined.source_start_offset_s = 2.2 - 3.0;
+  const auto drift = dub::media::analyze_drift(out, joined);
   std::filesystem::remove_all(dir);
+  EXPECT_NEAR(as_drift.max_abs_drift_s, 0.8, 0.03);
+  EXPECT_LT(drift.max_abs_drift_s, 0.03);
   EXPECT_EQ(m.video_markers, 27U);  // 3.12 s ... 29.12 s
   EXPECT_GE(m.pairs.size(), 25U);
   EXPECT_LT(m.max_abs_offset_s, 0.010);

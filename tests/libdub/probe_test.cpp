@@ -27,6 +27,10 @@ TEST(Probe, CountsThePacketsOfEachStreamWhenAsked) {
   ASSERT_EQ(info.streams.size(), 2U);
   EXPECT_EQ(info.streams[0].packets, 150);  // 6 s at 25 fps
   EXPECT_EQ(info.streams[1].packets, 283);  // 6 s of 1024-sample AAC frames at 48 kHz, and priming
+  // The packets' own span, which the length checks use: for a plain file what its header says too.
+  EXPECT_NEAR(info.packet_span_s, info.duration_s - info.start_s, 0.001);
+  EXPECT_DOUBLE_EQ(info.span_s(), info.packet_span_s);
+  EXPECT_LT(dub::media::probe(kHello).packet_span_s, 0);  // not read unless asked
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
 // frame index / nominal frame rate. Audio/video drift at video frame i is
 //   (audio start - video start) + audio offset at that content time - video offset of frame i
 // i.e. how much later (positive) the audio plays than the picture it was recorded with, assuming
-// both started together at the source (true for dubctl's fixtures and for media-service output).
+// both started together at the source (true for dubctl's fixtures and for media-service output),
+// or as far apart as DriftOptions::source_start_offset_s says (a reader that joined mid-GOP).
 // A gap in the audio timestamps (missing samples) or dropped video frames show up as drift.
 //
 // Limitation: encoder priming (e.g. AAC's 1024 samples) is not visible in packet timestamps of
@@ -55,6 +56,10 @@ struct DriftOptions {
   bool rtsp_tcp = true;
   double max_read_s = 0;  // stop after this much media time (0 = whole input)
   std::size_t max_points = 2000;
+  // Audio start - video start at the source, subtracted from every drift figure. 0: both started
+  // together (a stream read from its first packet). A reader that joins a live stream mid-GOP gets
+  // its picture from the next keyframe, later than its sound: that start is not drift.
+  double source_start_offset_s = 0;
 };
 
 // Throws dub::Error naming the source when it cannot be opened or read, or has neither stream.

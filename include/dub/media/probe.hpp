@@ -33,9 +33,14 @@ struct MediaInfo {
   std::string container;  // libav demuxer name: "mov,mp4,m4a,3gp,3g2,mj2", "flv", ...
   double duration_s = 0;  // container duration; 0 when unknown (live streams)
   double start_s = 0;     // container start time (first timestamp); 0 when unknown
+  // With ProbeOptions::count_packets: from the container's start to the latest packet's end, as
+  // read (-1: not read). A fragmented MP4 whose track starts late (MediaMTX's recording of a stream
+  // whose picture began after its sound) can say more in its header than its packets hold.
+  double packet_span_s = -1;
   // How much media the file really holds: duration minus a leading offset (a recording that
-  // starts at t=3 s and ends at 30 s holds 27 s, though its container says 30).
-  [[nodiscard]] double span_s() const { return duration_s - start_s; }
+  // starts at t=3 s and ends at 30 s holds 27 s, though its container says 30); from the packets
+  // themselves when they were read.
+  [[nodiscard]] double span_s() const { return packet_span_s >= 0 ? packet_span_s : duration_s - start_s; }
   std::vector<StreamInfo> streams;
 
   // The first stream of the given type, or nullptr.
@@ -48,8 +53,8 @@ struct ProbeOptions {
   double timeout_s = 10.0;
   // Force RTSP over TCP (what MediaMTX is configured for).
   bool rtsp_tcp = true;
-  // Read every packet to count them per stream (StreamInfo::packets): a file is read whole, a live
-  // URL until its stream ends.
+  // Read every packet to count them per stream (StreamInfo::packets) and measure their span
+  // (MediaInfo::packet_span_s): a file is read whole, a live URL until its stream ends.
   bool count_packets = false;
 };
 

@@ -245,6 +245,9 @@ struct VerifyWorkerStep {
   // US1-5: every fragment pushed to the output (RTMP) at most this long after its audio was final
   // (dubbed audio back, or passthrough decided), as the media service measured it (`output_delay_ms`).
   std::optional<Duration> max_output_delay;
+  // US1-1: the worker read its first packet (`input_at`) at most this long after the scenario's
+  // publish step sent its first (without wait_reader: the worker joining the live stream).
+  std::optional<Duration> max_ingest;
   Duration timeout{std::chrono::seconds(60)};  // for the worker to finish
 };
 

@@ -42,14 +42,17 @@ class Publish final : public StepOf<PublishStep, Publish> {
     o.stop_after_s = std::chrono::duration<double>(options.stop_after).count();
     // With wait_reader: the published path (e.g. live/<stream>/in) must have a reader before media goes out.
     const std::string reader_path = options.wait_reader.count() > 0 ? url_path(options.to) : "";
+    // When the first packet goes out (the server accepted the stream, a reader waited for if asked):
+    // set by the task before it reports started, read here after wait_started().
+    auto first_packet_at = std::make_shared<std::chrono::system_clock::time_point>();
     auto task = std::make_unique<BackgroundTask>(
-        "publish",
-        [input, url = options.to, o, reader_path, api = options.mediamtx_api, wait_for = options.wait_reader](
-            const std::atomic<bool>& cancel, const std::function<void()>& started) {
+        "publish", [input, url = options.to, o, reader_path, api = options.mediamtx_api, wait_for = options.wait_reader,
+                    first_packet_at](const std::atomic<bool>& cancel, const std::function<void()>& started) {
           auto run = o;
           run.cancel = &cancel;
           run.on_started = [&] {
             if (!reader_path.empty()) wait_reader(api, reader_path, wait_for);
+            *first_packet_at = std::chrono::system_clock::now();
             started();
           };
           const auto r = dub::media::publish(input.string(), url, run);
@@ -61,6 +64,8 @@ class Publish final : public StepOf<PublishStep, Publish> {
       result.detail = task->summary();
     }
     task->wait_started();  // the server accepted the stream; a refused connection fails this step
+    if (*first_packet_at != std::chrono::system_clock::time_point{}) ctx.evidence.published_at = *first_packet_at;
+    ctx.evidence.publish_waited_for_reader = !reader_path.empty();
     ctx.tasks.push_back(std::move(task));
     result.detail = fmt::format("publishing {} to {} in the background", input.filename().string(), options.to);
   }

@@ -140,8 +140,12 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
                     "(verify the file a record: step or MediaMTX's recording wrote, e.g. ${{recording}})",
                     source));
   }
-  const auto info = dub::media::probe(source, {.count_packets = !options.golden.empty()});
   const auto& x = options.expect;
+  // A length is measured on the packets (probe.hpp: packet_span_s), as a golden counts them; a live
+  // URL is only probed (its packets never end).
+  const bool is_file = source.find("://") == std::string::npos;
+  const bool read_packets = !options.golden.empty() || (is_file && (x.duration_s || x.duration_of_input));
+  const auto info = dub::media::probe(source, {.count_packets = read_packets});
   auto problems = probe_problems(x, info);
   auto& m = result.measurements;
   ev.media_span_s = info.span_s();
@@ -151,13 +155,23 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
     if (auto problem = duration_problem(duration_bound(x, ctx, m), info)) problems.push_back(*problem);
   }
   if (x.max_drift_ms) {
-    const auto drift = dub::media::analyze_drift(source);
+    // A worker that joined the live stream mid-GOP started its picture later than its sound: not drift.
+    dub::media::DriftOptions drift_options;
+    drift_options.source_start_offset_s = ev.source_start_offset_s.value_or(0.0);
+    const auto drift = dub::media::analyze_drift(source, drift_options);
     ev.drift = drift;
     ev.max_drift_ms = *x.max_drift_ms;
     const double max_ms = drift.max_abs_drift_s * 1000.0;
     m.emplace_back("max_av_drift_ms", fmt::format("{:.1f}", max_ms));
+    if (ev.source_start_offset_s) {
+      m.emplace_back("source_start_offset_ms", fmt::format("{:.1f}", *ev.source_start_offset_s * 1000.0));
+    }
     if (max_ms > *x.max_drift_ms) {
-      problems.push_back(fmt::format("A/V drift reaches {:.1f} ms (> {:.0f} ms)", max_ms, *x.max_drift_ms));
+      problems.push_back(fmt::format(
+          "A/V drift reaches {:.1f} ms (> {:.0f} ms){}", max_ms, *x.max_drift_ms,
+          ev.source_start_offset_s
+              ? fmt::format(" beside the input's own start offset of {:.1f} ms", *ev.source_start_offset_s * 1000.0)
+              : ""));
     }
   }
   if (x.content_sync) {

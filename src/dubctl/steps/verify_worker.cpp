@@ -1,10 +1,12 @@
-// `verify: {worker: {state: completed, phases: [...], max_passthrough: 0, max_output_delay: 1s, ...}}`:
-// what the media service recorded about the stream's worker, once it has finished (worker_check.hpp).
+// `verify: {worker: {state: completed, phases: [...], max_passthrough: 0, max_output_delay: 1s,
+// max_ingest: 5s, ...}}`: what the media service recorded about the stream's worker, once it has
+// finished (worker_check.hpp).
 #include <fmt/format.h>
 
 #include <regex>
 #include <set>
 
+#include "evidence.hpp"
 #include "scenario_reader.hpp"
 #include "session.hpp"
 #include "steps/step.hpp"
@@ -71,9 +73,26 @@ class VerifyWorker final : public StepOf<VerifyWorkerStep, VerifyWorker> {
   [[nodiscard]] std::string describe() const override { return fmt::format("verify the worker of {}", options.stream); }
   void run(StepContext& ctx, StepResult& result) const override {
     auto& session = ctx.session;
-    result.detail = verify_worker(
-        options, result.measurements, [&session](const std::string& url) { return session.not_running_behind(url); },
-        &result.data);
+    auto& ev = ctx.evidence;
+    if (options.max_ingest && !ev.published_at) {
+      throw dub::Error("max_ingest: no publish step has sent a packet before this one: nothing to measure from");
+    }
+    // Without wait_reader the worker joined the live stream as it ran: where its picture started
+    // against its sound, for the drift check (evidence.hpp); kept even when the worker fails its checks.
+    const auto note_join = [&ev, &result] {
+      if (ev.published_at && !ev.publish_waited_for_reader) {
+        ev.source_start_offset_s = input_start_offset_s(result.data);
+      }
+    };
+    try {
+      result.detail = verify_worker(
+          options, result.measurements, [&session](const std::string& url) { return session.not_running_behind(url); },
+          &result.data, ev.published_at);
+    } catch (const dub::Error&) {
+      note_join();
+      throw;
+    }
+    note_join();
   }
 };
 
@@ -109,6 +128,7 @@ VerifyWorkerStep parse_options(const YAML::Node& value, const std::string& path,
   if (r.has("max_round_trip")) v.max_round_trip = r.duration("max_round_trip", Duration{0});
   if (r.has("max_passthrough")) v.max_passthrough = r.integer("max_passthrough", 0, 0, 100000);
   if (r.has("max_output_delay")) v.max_output_delay = r.duration("max_output_delay", Duration{0});
+  if (r.has("max_ingest")) v.max_ingest = r.duration("max_ingest", Duration{0});
   v.timeout = r.duration("timeout", v.timeout);
   r.finish();
   return v;

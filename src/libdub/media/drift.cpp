@@ -161,7 +161,7 @@ void drift_series(const Timeline& tl, double start, const DriftOptions& options,
     // Audio offset at the same content time: the last decoded audio frame that starts at or before it.
     while (a + 1 < audio.size() && audio[a + 1].content_s <= content) ++a;
     const double a_offset = audio[a].pts_s - (report.audio.start_s + audio[a].content_s);
-    const double drift = report.start_offset_s + a_offset - v_offset;
+    const double drift = report.start_offset_s - options.source_start_offset_s + a_offset - v_offset;
     report.max_abs_drift_s = std::max(report.max_abs_drift_s, std::abs(drift));
     sum += std::abs(drift);
     all.push_back({video[i].pts_s - start, drift});

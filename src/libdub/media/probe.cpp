@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 
 #include "av_input.hpp"
@@ -20,15 +22,23 @@ double to_seconds(int64_t ts, AVRational base) {
   return static_cast<double>(ts) * av_q2d(base);
 }
 
-// Reads `input` to its end, counting the packets of each stream.
+// Reads `input` to its end, counting the packets of each stream and measuring the span they cover:
+// from the container's start (which knows about edit lists, e.g. AAC priming before 0) to the
+// latest packet end.
 void count_packets(AVFormatContext* input, MediaInfo& info) {
   for (auto& s : info.streams) s.packets = 0;
-  detail::for_each_packet(input, info.source, [&info](const AVPacket* pkt) {
-    if (pkt->stream_index >= 0 && pkt->stream_index < static_cast<int>(info.streams.size())) {
-      ++info.streams[static_cast<std::size_t>(pkt->stream_index)].packets;
+  double last = std::numeric_limits<double>::lowest();
+  detail::for_each_packet(input, info.source, [&](const AVPacket* pkt) {
+    if (pkt->stream_index < 0 || pkt->stream_index >= static_cast<int>(info.streams.size())) return true;
+    ++info.streams[static_cast<std::size_t>(pkt->stream_index)].packets;
+    const int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+    if (ts != AV_NOPTS_VALUE) {
+      const AVRational base = input->streams[pkt->stream_index]->time_base;
+      last = std::max(last, to_seconds(ts + pkt->duration, base));
     }
     return true;
   });
+  if (last >= info.start_s) info.packet_span_s = last - info.start_s;
 }
 
 }  // namespace
