@@ -27,12 +27,12 @@ struct ScenarioEvidence {
   std::filesystem::path fixture;    // what a publish step sent (resolved path)
   double publish_stop_after_s = 0;  // the publish step stopped after this much media (0: whole fixture)
   // When the publish step sent its first packet (after wait_reader, if any): what the worker's
-  // ingest (US1-1) is measured from. And whether it waited for the worker to read first.
+  // ingest (US1-1) is measured from.
   std::optional<std::chrono::system_clock::time_point> published_at;
-  bool publish_waited_for_reader = false;
-  // Without wait_reader, the worker joins the live stream as it runs, mid-GOP: its picture starts at
-  // the next keyframe, after its sound. Audio start - video start of its input, as the media service
-  // read it (`input_start`, taken by a verify worker step): what the drift check does not count.
+  // A worker that joins the live stream mid-GOP (without wait_reader, or its first keyframe lost)
+  // starts its picture at the next keyframe, after its sound. Audio start - video start of its input,
+  // as the media service read it (`input_start`, taken by a verify worker step): what the drift
+  // check does not count.
   std::optional<double> source_start_offset_s;
   bool monitored = false;                        // a monitor step watched STS
   std::optional<dub::media::DriftReport> drift;  // from a verify media step (its source says of what)

@@ -65,7 +65,6 @@ class Publish final : public StepOf<PublishStep, Publish> {
     }
     task->wait_started();  // the server accepted the stream; a refused connection fails this step
     if (*first_packet_at != std::chrono::system_clock::time_point{}) ctx.evidence.published_at = *first_packet_at;
-    ctx.evidence.publish_waited_for_reader = !reader_path.empty();
     ctx.tasks.push_back(std::move(task));
     result.detail = fmt::format("publishing {} to {} in the background", input.filename().string(), options.to);
   }

@@ -77,12 +77,12 @@ class VerifyWorker final : public StepOf<VerifyWorkerStep, VerifyWorker> {
     if (options.max_ingest && !ev.published_at) {
       throw dub::Error("max_ingest: no publish step has sent a packet before this one: nothing to measure from");
     }
-    // Without wait_reader the worker joined the live stream as it ran: where its picture started
-    // against its sound, for the drift check (evidence.hpp); kept even when the worker fails its checks.
+    // Where the worker's picture started against its sound, for the drift check (evidence.hpp): later
+    // when it joined the live stream mid-GOP, which happens even with wait_reader on a busy machine
+    // (its reader attached, its first keyframe lost: 942 ms counted as drift in a CI run). Kept even
+    // when the worker fails its checks.
     const auto note_join = [&ev, &result] {
-      if (ev.published_at && !ev.publish_waited_for_reader) {
-        ev.source_start_offset_s = input_start_offset_s(result.data);
-      }
+      if (ev.published_at) ev.source_start_offset_s = input_start_offset_s(result.data);
     };
     try {
       result.detail = verify_worker(
