@@ -117,12 +117,55 @@ std::map<std::string, std::string> container_health(const Stack& stack, const st
 
 }  // namespace
 
+namespace {
+
+std::vector<std::string> words_of(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+// `docker <kind> rm` of every `kind` (network | volume) labelled with the project; those still in
+// use are kept. Returns "<kind> <name>" of each one removed.
+std::vector<std::string> remove_labelled(const Stack& stack, const std::string& kind) {
+  const CommandOptions bounded{.limit = std::chrono::seconds(10), .cancellable = false};
+  const auto listed = run_command({"docker", kind, "ls", "-q", "--filter",
+                                   "label=com.docker.compose.project=" + stack.project, "--format", "{{.Name}}"},
+                                  {}, bounded);
+  std::vector<std::string> removed;
+  for (const auto& name : words_of(listed.output)) {
+    if (run_command({"docker", kind, "rm", name}, {}, bounded).exit_code == 0)
+      removed.push_back(fmt::format("{} {}", kind, name));
+  }
+  return removed;
+}
+
+}  // namespace
+
+std::vector<std::string> remove_project_leftovers(const Stack& stack, bool volumes_too) {
+  auto removed = remove_labelled(stack, "network");
+  if (volumes_too) {
+    const auto more = remove_labelled(stack, "volume");
+    removed.insert(removed.end(), more.begin(), more.end());
+  }
+  if (!removed.empty()) {
+    dub::log::warn(
+        "removed what an earlier run of the project left",
+        {{"stack", stack.name}, {"project", stack.project}, {"removed", fmt::format("{}", fmt::join(removed, ", "))}});
+  }
+  return removed;
+}
+
 std::chrono::milliseconds stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
                                    std::chrono::seconds timeout, const std::vector<std::string>& services) {
   if (!fs::exists(stack.compose_file)) {
     throw dub::Error(fmt::format("compose file for stack '{}' not found: {}", stack.name, stack.compose_file.string()));
   }
   check_ports_free(stack, env, services);  // a taken port: say which one and what to do, before compose starts
+  // A network of the project no container uses, e.g. created by the other compose tool in a run that
+  // ended uncleanly: compose v2 would refuse it ("network ... was found but has incorrect label").
+  remove_project_leftovers(stack, false);
   dub::log::info("starting stack", {{"stack", stack.name}, {"project", stack.project}});
   auto up_args = compose_args(stack, {"up", "-d"});
   up_args.insert(up_args.end(), services.begin(), services.end());
@@ -196,7 +239,12 @@ void stack_down(const Stack& stack, const std::map<std::string, std::string>& en
   // are in the image): a run leaves no container, network or volume behind.
   const auto down = run_command(compose_args(stack, {"down", "--volumes", "--remove-orphans", "--timeout", "10"}), env,
                                 {.limit = std::chrono::seconds(25), .cancellable = false});
-  if (down.exit_code == 0) return;
+  // What compose does not remove: a network or volume another compose tool created for the project
+  // (v2 leaves v1's, whose labels it does not recognise) when no container of it is left.
+  if (down.exit_code == 0) {
+    remove_project_leftovers(stack, true);
+    return;
+  }
   // Two projects on one network (the same network name, spec edge case E7): the first to leave cannot
   // remove it while the other's containers are attached; the last one to leave does.
   if (const auto network = shared_network_left(down.output)) {

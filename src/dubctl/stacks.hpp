@@ -37,6 +37,11 @@ std::vector<std::string> compose_args(const Stack& stack, const std::vector<std:
 // returns how long that took from `compose up` on (SC-006: Docker's health checks, every 5 s).
 std::chrono::milliseconds stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
                                    std::chrono::seconds timeout, const std::vector<std::string>& services = {});
+// Removes the project's networks (and volumes when `volumes_too`) that no container uses: left by
+// a run that ended uncleanly or by the other compose tool. Returns "network <name>" / "volume <name>"
+// of each one removed (and logs them).
+std::vector<std::string> remove_project_leftovers(const Stack& stack, bool volumes_too);
+
 // Stops and removes the project: its containers, networks and named volumes. A network another
 // project still uses (both named the same) is left to that project: a warning, not an error.
 void stack_down(const Stack& stack, const std::map<std::string, std::string>& env);

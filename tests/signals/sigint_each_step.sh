@@ -22,8 +22,8 @@ cancel_max=${SIGNAL_CANCEL_MAX_S:-2}
 teardown_max=${SIGNAL_TEARDOWN_MAX_S:-30}
 work=${SIGNAL_TEST_DIR:-$(mktemp -d /tmp/dubctl-signals.XXXXXX)}
 mkdir -p "$work"
-# The compose projects dubctl runs (src/dubctl/stacks.cpp: stacks_for).
-projects=(dubmedia dubsts)
+# shellcheck source=tests/support/stack_leftovers.sh
+. "$root/tests/support/stack_leftovers.sh"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -39,17 +39,6 @@ wait_for() {
     sleep 0.1
   done
   return 1
-}
-
-# What the run left: containers, networks and volumes of our compose projects, and judge containers.
-leftovers() {
-  local p
-  for p in "${projects[@]}"; do
-    docker ps -a --filter "label=com.docker.compose.project=$p" --format 'container {{.Names}}'
-    docker network ls --filter "label=com.docker.compose.project=$p" --format 'network {{.Name}}'
-    docker volume ls --filter "label=com.docker.compose.project=$p" --format 'volume {{.Name}}'
-  done
-  docker ps -a --filter "name=dubctl-judge-" --format 'container {{.Names}}'
 }
 
 has_container() { [[ -n $(docker ps -a --filter "label=com.docker.compose.project=$1" -q) ]]; }
