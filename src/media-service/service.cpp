@@ -197,8 +197,13 @@ void Service::routes() {
     if (!w) throw HttpError(404, fmt::format("no worker for stream '{}'", name));
     const bool fast = r.query.contains("fast") && r.query.at("fast") != "false";
     const bool wait = r.query.contains("wait") && r.query.at("wait") != "false";
+    const bool source_ended = r.query.contains("source_ended") && r.query.at("source_ended") != "false";
     if (!active(w->state())) return Response::json(200, w->to_json(false));
-    w->request_stop(fmt::format("stop requested through the API by {}", r.remote), fast);
+    if (source_ended && !fast) {
+      w->source_ended(fmt::format("the source ended (said through the API by {})", r.remote));
+    } else {
+      w->request_stop(fmt::format("stop requested through the API by {}", r.remote), fast);
+    }
     if (wait) {
       (void)w->wait(config_.fragment_timeout + std::chrono::seconds(20));
       return Response::json(200, w->to_json(false));

@@ -8,7 +8,8 @@
 //   POST   /v1/streams              start a worker: {"name": "test"} or {"path": "live/test/in"}
 //                                   (+ optional "source", "output", "source_language", "target_language")
 //   GET    /v1/streams/{name}       one worker, with per-fragment status
-//   DELETE /v1/streams/{name}       stop it gracefully (?fast=true: do not wait for STS, ?wait=true: answer when done)
+//   DELETE /v1/streams/{name}       stop it gracefully (?fast=true: do not wait for STS, ?wait=true: answer when done;
+//                                   ?source_ended=true: not a stop, the source ended: ends `completed`)
 //   POST   /v1/streams/{name}/stop  same as DELETE (for clients that can only POST)
 #include <atomic>
 #include <chrono>

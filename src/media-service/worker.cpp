@@ -58,6 +58,8 @@ struct Worker::Impl {
   bool got_data = false;
   bool source_done = false;
   std::string stop_reason;
+  // The source's server said the source ended: when to stop waiting for the input to see it, and why.
+  std::optional<std::pair<Clock::time_point, std::string>> source_end_due;
   std::mutex join_mutex;
   std::thread thread;
   DubSession session;  // last: its hooks post to `events`
@@ -157,6 +159,14 @@ struct Worker::Impl {
   void on_event(StsEvent& e) { session.handle(e); }
 
   void on_event(StopEvent& s) {
+    if (s.source_ended) {
+      dub::log::info("the source's server says the source ended",
+                     fields({{"reason", s.reason}, {"input_ended", source_done}}));
+      if (!source_done && !source_end_due) {
+        source_end_due.emplace(Clock::now() + kSourceEndGrace + o.config.rtsp_latency, s.reason);
+      }
+      return;
+    }
     dub::log::info("stop requested", fields({{"reason", s.reason}, {"fast", s.fast}, {"source_ended", source_done}}));
     // A stop after the source already ended (MediaMTX's runOnNotReady) does not change the outcome.
     if (!source_done) stop_reason = s.reason;
@@ -306,7 +316,11 @@ struct Worker::Impl {
       if (const auto d = session.next_deadline(); d && *d < wake) wake = *d;
       if (const auto d = output.deadline(); d && *d < wake) wake = *d;
       if (!ready.empty()) wake = std::min(wake, ready.front().final_at + o.config.faults.output_hold);
+      if (source_end_due && !source_done) wake = std::min(wake, source_end_due->first);
       for (auto& ev : events.take(wake)) handle(ev);
+      if (source_end_due && !source_done && Clock::now() >= source_end_due->first) {
+        begin_finish(source_end_due->second, false);  // the input never saw the end: finish as if it had
+      }
       for (auto& r : session.pump(Clock::now())) ready.push_back(std::move(r));
       publish_due(Clock::now());
       stall_check = keep_output_fed(Clock::now());
@@ -425,6 +439,10 @@ void Worker::start() {
 void Worker::request_stop(const std::string& reason, bool fast) {
   impl_->events.request_stop();
   impl_->events.post(StopEvent{reason, fast});
+}
+
+void Worker::source_ended(const std::string& reason) {
+  impl_->events.post(StopEvent{.reason = reason, .source_ended = true});
 }
 
 bool Worker::wait(std::chrono::milliseconds timeout) {

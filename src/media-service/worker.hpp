@@ -31,6 +31,10 @@
 
 namespace dub::media_service {
 
+// After the source's server says the source ended, how long (plus the RTSP latency) the input may
+// take to see that end itself (MediaMTX closes the reader's session a few ms after its hook runs).
+inline constexpr std::chrono::milliseconds kSourceEndGrace{2000};
+
 class Worker {
  public:
   Worker(WorkerOptions options, sts::StsClientFactory sts_factory, std::shared_ptr<MediaMetrics> metrics);
@@ -45,6 +49,10 @@ class Worker {
   // Graceful stop: stop reading, finish the fragments in flight (up to their timeout), flush and
   // close the output. `fast`: do not wait for fragments in flight (they go out as passthrough).
   void request_stop(const std::string& reason, bool fast = false);
+  // Not a stop: the source's server (MediaMTX's runOnNotReady) says the source ended. The input
+  // reads what is still on its way until it sees that end itself, at most kSourceEndGrace plus the
+  // RTSP latency; then the worker finishes as on the source's own end: `completed`.
+  void source_ended(const std::string& reason);
   // Waits for the worker thread to end; false on timeout.
   bool wait(std::chrono::milliseconds timeout);
   [[nodiscard]] bool finished() const;

@@ -40,6 +40,7 @@ struct Fatal {
 struct StopEvent {
   std::string reason;
   bool fast = false;
+  bool source_ended = false;  // not a stop: the source's server says it ended (Worker::source_ended)
 };
 using Event = std::variant<AudioChunk, VideoChunk, SourceStreams, BusEvent, Fatal, StsEvent, StopEvent>;
 

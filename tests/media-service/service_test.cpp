@@ -11,6 +11,7 @@
 #include "dub/http/server.hpp"
 #include "dub/media/drift.hpp"
 #include "echo_sts_client.hpp"
+#include "worker.hpp"
 
 namespace {
 
@@ -151,6 +152,36 @@ TEST_F(MediaService, DuplicateStopAndErrors) {
   EXPECT_EQ(dub::http::post_json(base_ + "/v1/streams", {{"name", "../etc"}}).status, 400);
   EXPECT_EQ(dub::http::post_json(base_ + "/v1/streams", {{"nom", "x"}}).status, 400);
   EXPECT_EQ(dub::http::request("POST", base_ + "/v1/streams", "{", std::chrono::seconds(2)).status, 400);
+}
+
+// MediaMTX's runOnNotReady says the source ended: not a stop. The input keeps reading what is on its
+// way (here a paced file that has not ended: until the grace runs out), and the worker ends
+// `completed`, with all of it dubbed and published (it was `stopped` when that word raced the input's
+// own end and won).
+TEST_F(MediaService, WordThatTheSourceEndedIsNotAStop) {
+  const auto out = (dir_ / "e.flv").string();
+  auto r = dub::http::post_json(
+      base_ + "/v1/streams",
+      {{"name", "e"}, {"source", fixture("30s-english-speech.mp4")}, {"output", out}, {"pace_input", true}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::uint64_t frames_at_word = 0;
+  for (int i = 0; i < 300 && frames_at_word < 96000U; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    frames_at_word = dub::http::get(base_ + "/v1/streams/e").json()["segmenter"]["frames_in"].get<std::uint64_t>();
+  }
+  const auto word_at = std::chrono::steady_clock::now();
+  r = dub::http::del(base_ + "/v1/streams/e?source_ended=true");
+  EXPECT_EQ(r.status, 202) << r.body;
+  const auto j = wait_finished("e");
+  const auto waited = std::chrono::steady_clock::now() - word_at;
+  EXPECT_EQ(j["state"], "completed") << j.dump(2);
+  EXPECT_NE(j["end_reason"].get<std::string>().find("the source ended"), std::string::npos) << j.dump(2);
+  // Finished when the grace ran out (the paced file never ends by itself here), not at the word: the
+  // input was not stopped in between.
+  EXPECT_GE(waited, dub::media_service::kSourceEndGrace);
+  ASSERT_EQ(j["fragments"].size(), 1U) << j.dump(2);
+  EXPECT_EQ(j["fragments"][0]["state"], "dubbed");
+  EXPECT_TRUE(j["fragments"][0]["published"].get<bool>()) << j.dump(2);
 }
 
 TEST_F(MediaService, NoAudioIsReportedThroughTheApi) {
