@@ -121,8 +121,11 @@ GstFlowReturn InputPipeline::on_video_sample(GstAppSink* sink, gpointer data) {
 GstElement* InputPipeline::add_appsink(const char* caps, bool audio) {
   GstElement* sink = make_element("appsink");
   GstCaps* c = gst_caps_from_string(caps);
-  g_object_set(sink, "caps", c, "sync", o_.pace_input ? TRUE : FALSE, "max-buffers", 0U, "drop", FALSE, "emit-signals",
-               FALSE, nullptr);
+  // async=false: no preroll. A file's demuxer feeds both branches from one thread; a sink waiting
+  // to preroll on the first video packet (B-frames put it first) held it, and the audio sink, which
+  // the pipeline also waited for, never got a packet: the worker hung. Live sources never preroll.
+  g_object_set(sink, "caps", c, "sync", o_.pace_input ? TRUE : FALSE, "async", FALSE, "max-buffers", 0U, "drop", FALSE,
+               "emit-signals", FALSE, nullptr);
   gst_caps_unref(c);
   GstAppSinkCallbacks cb{};
   cb.new_sample = audio ? &InputPipeline::on_audio_sample : &InputPipeline::on_video_sample;

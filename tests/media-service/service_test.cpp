@@ -4,12 +4,18 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "dub/http/client.hpp"
 #include "dub/http/server.hpp"
 #include "dub/media/drift.hpp"
+#include "dub/media/remux.hpp"
 #include "echo_sts_client.hpp"
 #include "worker.hpp"
 
@@ -182,6 +188,32 @@ TEST_F(MediaService, WordThatTheSourceEndedIsNotAStop) {
   ASSERT_EQ(j["fragments"].size(), 1U) << j.dump(2);
   EXPECT_EQ(j["fragments"][0]["state"], "dubbed");
   EXPECT_TRUE(j["fragments"][0]["published"].get<bool>()) << j.dump(2);
+}
+
+// A file the way x264 writes it by default (High profile, B-frames): its first packet is video, so
+// a sink that waits to preroll held the demuxer's one thread and the audio never came (the worker
+// hung at "running"). Read whole, and the B-frames' presentation order is passed through.
+TEST_F(MediaService, FileWithBFramesIsRead) {
+  const auto source = (dir_ / "bframes.mp4").string();
+  const auto encode = fmt::format(
+      "ffmpeg -v error -nostdin -y -i '{}' -c:v libx264 -profile:v high -bf 3 -g 50 -threads 1 -c:a copy "
+      "-fflags +bitexact -map_metadata -1 '{}'",
+      fixture("6s-hello-world.mp4"), source);
+  ASSERT_EQ(std::system(encode.c_str()), 0) << "ffmpeg with libx264 is needed (scripts/bootstrap): " << encode;
+  const auto out = (dir_ / "f.flv").string();
+  auto r = dub::http::post_json(base_ + "/v1/streams", {{"name", "f"}, {"source", source}, {"output", out}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto j = wait_finished("f");
+  ASSERT_EQ(j["state"], "completed") << j.dump(2);
+  ASSERT_EQ(j["fragments"].size(), 1U) << j.dump(2);
+  EXPECT_EQ(j["fragments"][0]["state"], "dubbed");
+  std::vector<double> pts;
+  for (const auto& p : dub::media::list_packets(out)) {
+    if (p.video) pts.push_back(p.pts_s);
+  }
+  EXPECT_EQ(pts.size(), 150U);
+  EXPECT_EQ(std::set<double>(pts.begin(), pts.end()).size(), pts.size()) << "frames sharing a presentation time";
+  EXPECT_FALSE(std::is_sorted(pts.begin(), pts.end())) << "B-frames' presentation order lost";
 }
 
 TEST_F(MediaService, NoAudioIsReportedThroughTheApi) {
