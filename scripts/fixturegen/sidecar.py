@@ -41,6 +41,17 @@ def segments(words: list[dict], total_s: int, seg_s: int, es_by_word: dict[str, 
     return segs
 
 
+def high_video(total_s: int) -> dict[str, Any]:
+    """The x264/OBS-default encode of the same picture (make-fixtures' FX_HIGH_*): High, B-frames."""
+    return video_info(total_s) | {
+        "profile": "High",
+        "width": int(E["FX_HIGH_WIDTH"]),
+        "height": int(E["FX_HIGH_HEIGHT"]),
+        "keyint": int(E["FX_HIGH_KEYINT"]),
+        "bframes": int(E["FX_HIGH_BFRAMES"]),
+    }
+
+
 def video_info(total_s: int) -> dict[str, Any]:
     fps = int(E["FX_FPS"])
     return {
@@ -90,6 +101,7 @@ def sidecar(
     es: list[str] | None,
     extra: dict[str, Any] | None = None,
     language: str | None = "en",
+    video: dict[str, Any] | None = None,
 ) -> None:
     """Writes WORK/<name>.json for a synthetic fixture (espeak-ng words, or none)."""
     d = {
@@ -99,7 +111,7 @@ def sidecar(
         "language": language,
         "sample_rate": audio["sample_rate"] if audio else None,
         "channels": audio["channels"] if audio else None,
-        "video": video_info(total_s),
+        "video": video or video_info(total_s),
         "audio": audio,
     }
     if words is not None:

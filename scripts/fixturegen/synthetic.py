@@ -23,7 +23,7 @@ from .pcm import (
     write_wav,
     xorshift64star,
 )
-from .sidecar import audio_info, sidecar
+from .sidecar import audio_info, high_video, sidecar
 
 
 def _words(text: str) -> list[str]:
@@ -66,6 +66,18 @@ def counting(work: str, long_s: int) -> tuple[array.array, list[dict]]:
         words,
         " ".join(EN),
         ES,
+    )
+    sidecar(
+        work,
+        "30s-x264-high-bframes.mp4",
+        long_s,
+        "The counting speech of 30s-english-speech.mp4 over the same picture encoded as x264 and OBS do by "
+        "default: High profile with B-frames (presentation order differs from decode order), 2 s GOP, 640x360",
+        audio_info(long_s, "speech"),
+        words,
+        " ".join(EN),
+        ES,
+        video=high_video(long_s),
     )
     return speech, words
 

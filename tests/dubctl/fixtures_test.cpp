@@ -115,6 +115,7 @@ const std::vector<Fixture>& fixtures() {
       {"30s-no-audio.mp4", 30.0, Content::NoAudio, {}},
       {"6s-hello-world.mp4", 6.0, Content::Speech, {"hello", "world"}},
       {"30s-human-voice.mp4", 30.0, Content::Speech, human_words(), Voice::Human},
+      {"30s-x264-high-bframes.mp4", 30.0, Content::Speech, counting_words()},
   };
   return all;
 }
@@ -175,6 +176,9 @@ TEST_P(FixtureTest, ContainerMatchesSidecar) {
   EXPECT_NEAR(video->frame_rate, sv.at("fps").get<double>(), 1e-6);
   EXPECT_NEAR(video->duration_s, want, kDurationTolerance);
   EXPECT_NEAR(sv.at("frames").get<double>() / sv.at("fps").get<double>(), want, 1e-9);
+  // B-frames as the sidecar says: the decoder's reorder delay is 0 without them.
+  EXPECT_EQ(video->has_b_frames > 0, sv.value("bframes", 0) > 0) << "has_b_frames " << video->has_b_frames;
+  EXPECT_EQ(video->profile, sv.at("profile").get<std::string>());
 
   std::size_t n_audio = 0;
   for (const auto& s : info.streams) n_audio += s.type == StreamType::Audio ? 1 : 0;
