@@ -62,6 +62,16 @@ class MediaService : public ::testing::Test {
     return j;
   }
 
+  // Polls a stream until its segmenter has read `frames` (bounded like wait_finished).
+  void wait_reading(const std::string& name, std::uint64_t frames) {
+    for (int i = 0; i < 300; ++i) {
+      const auto s = dub::http::get(base_ + "/v1/streams/" + name).json();
+      if (s["segmenter"]["frames_in"].get<std::uint64_t>() >= frames) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "stream " << name << " did not read " << frames << " frames";
+  }
+
   fs::path dir_;
   std::unique_ptr<Service> service_;
   std::string base_;
@@ -134,12 +144,7 @@ TEST_F(MediaService, DuplicateStopAndErrors) {
   r = dub::http::post_json(base_ + "/v1/streams", {{"name", "b"}});
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_EQ(dub::http::get(base_ + "/health").json()["active_workers"], 1);
-  // Stop once a couple of seconds of media have arrived.
-  for (int i = 0; i < 300; ++i) {
-    const auto s = dub::http::get(base_ + "/v1/streams/b").json();
-    if (s["segmenter"]["frames_in"].get<std::uint64_t>() >= 96000U) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  wait_reading("b", 96000U);  // stop once a couple of seconds of media have arrived
   r = dub::http::del(base_ + "/v1/streams/b");
   EXPECT_TRUE(r.status == 202 || r.status == 200) << r.body;
   const auto j = wait_finished("b");
@@ -170,11 +175,7 @@ TEST_F(MediaService, WordThatTheSourceEndedIsNotAStop) {
       base_ + "/v1/streams",
       {{"name", "e"}, {"source", fixture("30s-english-speech.mp4")}, {"output", out}, {"pace_input", true}});
   ASSERT_EQ(r.status, 201) << r.body;
-  std::uint64_t frames_at_word = 0;
-  for (int i = 0; i < 300 && frames_at_word < 96000U; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    frames_at_word = dub::http::get(base_ + "/v1/streams/e").json()["segmenter"]["frames_in"].get<std::uint64_t>();
-  }
+  wait_reading("e", 96000U);
   const auto word_at = std::chrono::steady_clock::now();
   r = dub::http::del(base_ + "/v1/streams/e?source_ended=true");
   EXPECT_EQ(r.status, 202) << r.body;
