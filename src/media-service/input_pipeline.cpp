@@ -165,6 +165,11 @@ void InputPipeline::attach_video(GstPad* pad, const std::string& caps, GstElemen
   std::vector<GstElement*> chain;
   if (depay != nullptr) chain.push_back(depay);
   chain.push_back(parse);
+  // RTP carries presentation times only: with B-frames (x264's and OBS's default) the decode times
+  // are missing, and the output muxer, which needs them rising, squashed runs of frames onto one
+  // time. h264timestamper works them out from the stream's own picture order (SPS/slice headers).
+  // A file's demuxer has them already.
+  if (depay != nullptr) chain.push_back(make_element("h264timestamper"));
   chain.push_back(sink);
   attach_chain(pad, chain);
   video_linked_ = true;

@@ -20,8 +20,8 @@ namespace {
 void check_gstreamer_elements() {
   std::vector<std::string> missing;
   for (const char* name :
-       {"rtspsrc", "rtph264depay", "h264parse", "parsebin", "decodebin", "audioconvert", "audioresample", "appsink",
-        "appsrc", "aacparse", "flvmux", "rtmp2sink", "filesink", "queue", "fakesink"}) {
+       {"rtspsrc", "rtph264depay", "h264parse", "h264timestamper", "parsebin", "decodebin", "audioconvert",
+        "audioresample", "appsink", "appsrc", "aacparse", "flvmux", "rtmp2sink", "filesink", "queue", "fakesink"}) {
     GstElementFactory* f = gst_element_factory_find(name);
     if (f == nullptr) {
       missing.emplace_back(name);
