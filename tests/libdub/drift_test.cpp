@@ -60,6 +60,20 @@ TEST(MediaDrift, AMidGopJoinLosesMarkersNotSync) {
   for (const auto& p : m.pairs) EXPECT_GT(p.video_s, 3.0);
 }
 
+// MediaMTX's fMP4 recording of a B-frame stream states 18725/747 fps on average for frames 40 ms
+// apart (r_frame_rate 25/1): timed on the average, the last frame read 80 ms off its place.
+TEST(MediaDrift, FramesAreTimedOnTheBaseRateWhenTheAverageIsClose) {
+  EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(18725.0 / 747.0, 25.0), 25.0);
+  EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(25.0, 25.0), 25.0);
+  EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(30000.0 / 1001.0, 30000.0 / 1001.0), 30000.0 / 1001.0);
+  // A base rate that is a multiple (interlaced timing) or far off: the average.
+  EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(25.0, 50.0), 25.0);
+  EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(24.0, 25.0), 24.0);
+  // Unknown average: the base rate; neither known: 0.
+  EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(0.0, 25.0), 25.0);
+  EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(0.0, 0.0), 0.0);
+}
+
 TEST(MediaDrift, VideoOnlyAndMissingSources) {
   const auto r = dub::media::analyze_drift(fixture("30s-no-audio.mp4"));
   EXPECT_FALSE(r.audio.present);

@@ -65,6 +65,12 @@ struct DriftOptions {
 // Throws dub::Error naming the source when it cannot be opened or read, or has neither stream.
 DriftReport analyze_drift(const std::string& source, const DriftOptions& options = {});
 
+// The frame rate a video's frames are timed on, from the stream's average rate and its base rate
+// (libav's avg_frame_rate, r_frame_rate; 0 when unknown): the base rate when the two agree within 1%,
+// else the average. An MP4 with B-frames can state its video a few frames shorter than they span
+// (25.067 fps averaged for 25), which read as an offset growing to 80 ms over 30 s.
+double timing_frame_rate(double average_fps, double base_fps);
+
 // Content-based A/V sync for media made from fixtures/test_streams (see its README): the picture
 // shows a white box in the top right corner from the instant each counted word starts. Decodes
 // both streams and pairs each box appearance (video PTS of the first frame with the box) with the

@@ -49,9 +49,8 @@ struct Timeline {
 };
 
 double nominal_frame_rate(const AVStream* st) {
-  AVRational fr = st->avg_frame_rate;
-  if (fr.num <= 0 || fr.den <= 0) fr = st->r_frame_rate;
-  return (fr.num > 0 && fr.den > 0) ? av_q2d(fr) : 0;
+  const auto fps = [](AVRational r) { return (r.num > 0 && r.den > 0) ? av_q2d(r) : 0.0; };
+  return timing_frame_rate(fps(st->avg_frame_rate), fps(st->r_frame_rate));
 }
 
 // Finds the best audio and video streams, fills the report's static stream facts and opens the
@@ -173,6 +172,11 @@ void drift_series(const Timeline& tl, double start, const DriftOptions& options,
 }
 
 }  // namespace
+
+double timing_frame_rate(double average_fps, double base_fps) {
+  if (average_fps <= 0) return std::max(base_fps, 0.0);
+  return (base_fps > 0 && std::abs(base_fps - average_fps) <= 0.01 * average_fps) ? base_fps : average_fps;
+}
 
 DriftReport analyze_drift(const std::string& source, const DriftOptions& options) {
   const auto ctx = detail::open_input(source, {.timeout_s = options.timeout_s, .rtsp_tcp = options.rtsp_tcp});
