@@ -52,6 +52,9 @@ struct Expectation {
   std::optional<KeyAt> duration_of_input;
   double duration_tolerance_s = 0.5;
   std::optional<double> max_drift_ms;  // A/V drift from packet timestamps, everywhere in the media
+  // How far any video frame's PTS may be from its place on the frame grid (start + index / rate):
+  // frames squashed onto one time, or frames lost, read as that far off (drift.hpp's video offset).
+  std::optional<double> max_frame_offset_ms;
   // A/V sync from the picture's word markers against the audio's onsets (content_sync.hpp).
   std::optional<ContentSyncExpect> content_sync;
   std::string unlike;           // a file whose audio this media's audio must differ from (FR-024)

@@ -118,6 +118,40 @@ std::string golden_problems(const std::string& golden, const dub::media::MediaIn
   return "; " + outcome.note;
 }
 
+// `max_drift_ms` and `max_frame_offset_ms`, from one pass over the packets (drift.hpp).
+void timing_problems(const Expectation& x, const std::string& source, ScenarioEvidence& ev, Properties& m,
+                     std::vector<std::string>& problems) {
+  // A worker that joined the live stream mid-GOP started its picture later than its sound: not drift.
+  dub::media::DriftOptions drift_options;
+  drift_options.source_start_offset_s = ev.source_start_offset_s.value_or(0.0);
+  const auto drift = dub::media::analyze_drift(source, drift_options);
+  if (x.max_frame_offset_ms) {
+    const double off_ms = drift.video.max_abs_offset_s * 1000.0;
+    m.emplace_back("max_frame_offset_ms", fmt::format("{:.1f}", off_ms));
+    if (off_ms > *x.max_frame_offset_ms) {
+      problems.push_back(fmt::format(
+          "a video frame's time is {:.1f} ms off its place at {:g} fps (> {:g} ms): frames squashed onto one time, "
+          "or frames lost",
+          off_ms, drift.video.frame_rate, *x.max_frame_offset_ms));
+    }
+  }
+  if (!x.max_drift_ms) return;
+  ev.drift = drift;
+  ev.max_drift_ms = *x.max_drift_ms;
+  const double max_ms = drift.max_abs_drift_s * 1000.0;
+  m.emplace_back("max_av_drift_ms", fmt::format("{:.1f}", max_ms));
+  if (ev.source_start_offset_s) {
+    m.emplace_back("source_start_offset_ms", fmt::format("{:.1f}", *ev.source_start_offset_s * 1000.0));
+  }
+  if (max_ms > *x.max_drift_ms) {
+    problems.push_back(fmt::format(
+        "A/V drift reaches {:.1f} ms (> {:.0f} ms){}", max_ms, *x.max_drift_ms,
+        ev.source_start_offset_s
+            ? fmt::format(" beside the input's own start offset of {:.1f} ms", *ev.source_start_offset_s * 1000.0)
+            : ""));
+  }
+}
+
 class VerifyMedia final : public StepOf<VerifyMediaStep, VerifyMedia> {
  public:
   void expand(const EnvMap& vars) override {
@@ -154,26 +188,7 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
   if (x.duration_s || x.duration_of_input) {
     if (auto problem = duration_problem(duration_bound(x, ctx, m), info)) problems.push_back(*problem);
   }
-  if (x.max_drift_ms) {
-    // A worker that joined the live stream mid-GOP started its picture later than its sound: not drift.
-    dub::media::DriftOptions drift_options;
-    drift_options.source_start_offset_s = ev.source_start_offset_s.value_or(0.0);
-    const auto drift = dub::media::analyze_drift(source, drift_options);
-    ev.drift = drift;
-    ev.max_drift_ms = *x.max_drift_ms;
-    const double max_ms = drift.max_abs_drift_s * 1000.0;
-    m.emplace_back("max_av_drift_ms", fmt::format("{:.1f}", max_ms));
-    if (ev.source_start_offset_s) {
-      m.emplace_back("source_start_offset_ms", fmt::format("{:.1f}", *ev.source_start_offset_s * 1000.0));
-    }
-    if (max_ms > *x.max_drift_ms) {
-      problems.push_back(fmt::format(
-          "A/V drift reaches {:.1f} ms (> {:.0f} ms){}", max_ms, *x.max_drift_ms,
-          ev.source_start_offset_s
-              ? fmt::format(" beside the input's own start offset of {:.1f} ms", *ev.source_start_offset_s * 1000.0)
-              : ""));
-    }
-  }
+  if (x.max_drift_ms || x.max_frame_offset_ms) timing_problems(x, source, ev, m, problems);
   if (x.content_sync) {
     auto sync = check_content_sync(source, *x.content_sync);
     for (auto& p : sync.properties()) m.push_back(std::move(p));
@@ -247,6 +262,9 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   if (e.has("sample_rate")) x.sample_rate = e.integer("sample_rate", 0, 1, 384000);
   if (e.has("duration_s")) parse_duration(e, x);
   if (e.has("max_drift_ms")) x.max_drift_ms = e.number("max_drift_ms", e.get("max_drift_ms"));
+  if (e.has("max_frame_offset_ms")) {
+    x.max_frame_offset_ms = e.number("max_frame_offset_ms", e.get("max_frame_offset_ms"));
+  }
   x.content_sync = scenario_detail::parse_content_sync(e);
   x.unlike = e.string_or("unlike", "");
   if (e.has("max_similarity")) x.max_similarity = e.number("max_similarity", e.get("max_similarity"));

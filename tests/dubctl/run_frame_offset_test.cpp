@@ -1,0 +1,51 @@
+// `verify: {media: ..., expect: {max_frame_offset_ms}}` through the dubctl binary, without Docker:
+// every video frame's time on the grid its frame rate makes. The B-frame fixture (frames stored out
+// of presentation order) passes with 0 ms; the same picture with 10 frames lost in the middle, their
+// neighbours keeping their times, fails.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "run_fixture.hpp"
+
+namespace {
+
+class RunFrameOffset : public ::testing::Test {
+ protected:
+  void SetUp() override { project_.copy_fixture("30s-x264-high-bframes.mp4"); }
+
+  [[nodiscard]] dub::test::DubctlRun verify(const std::string& media) const {
+    project_.write("scenarios/frames.yaml",
+                   "name: frames\ndescription: every frame in its place\nsteps:\n"
+                   "  - verify: {media: " +
+                       media + ", expect: {max_frame_offset_ms: 5}}\n");
+    return project_.run("scenarios/frames.yaml", dub::test::Streams::merged);
+  }
+
+  dub::test::TempProject project_{"run-frame-offset"};
+};
+
+TEST_F(RunFrameOffset, BFramesInDecodeOrderAreEachInTheirPlace) {
+  const auto r = verify("fixtures/test_streams/30s-x264-high-bframes.mp4");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.junit.find(R"(name="max_frame_offset_ms" value="0.0")"), std::string::npos) << r.junit;
+}
+
+TEST_F(RunFrameOffset, LostFramesAreCaught) {
+  const auto in = project_.root() / "fixtures/test_streams/30s-x264-high-bframes.mp4";
+  const auto out = project_.root() / "lost.mp4";
+  // Frames 100-109 (4.0-4.4 s) dropped; the others keep their presentation times.
+  const auto encode = fmt::format(
+      "ffmpeg -v error -nostdin -y -i '{}' -t 8 -vf \"select='not(between(n,100,109))'\" -fps_mode passthrough "
+      "-c:v libx264 -preset ultrafast -bf 0 -threads 1 -c:a copy '{}'",
+      in.string(), out.string());
+  ASSERT_EQ(std::system(encode.c_str()), 0) << "ffmpeg with libx264 is needed (scripts/bootstrap): " << encode;
+  const auto r = verify("lost.mp4");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("a video frame's time is "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(> 5 ms): frames squashed onto one time, or frames lost"), std::string::npos) << r.out;
+}
+
+}  // namespace
