@@ -2,12 +2,16 @@
 // a wait far longer than the scenario's timeout fails at the deadline with a message starting
 // "deadline", and SIGINT during the wait fails its case as interrupted within 2 s, with exit code 130.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -19,13 +23,50 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Nothing listens on port 9 here: every attempt is refused at once and the wait goes on polling.
+// The wait polls a port that answers no HTTP (by default 9, where nothing listens: every attempt is
+// refused at once), so it goes on polling.
 const char* const kScenario =
     "name: long-wait\n"
     "description: a wait far longer than the scenario's timeout\n"
     "timeout: {}\n"
     "steps:\n"
-    "  - wait: {http: \"http://127.0.0.1:9/never\", status: 200, timeout: 60s}\n";
+    "  - wait: {http: \"http://127.0.0.1:{}/never\", status: 200, timeout: 60s}\n";
+
+// A listener on a free loopback port that closes every connection unanswered: `first_connection`
+// tells when the wait step has started polling it.
+class SilentListener {
+ public:
+  SilentListener() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 8) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("cannot listen on the loopback");
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { ::close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  SilentListener(SilentListener&&) = delete;
+  SilentListener& operator=(SilentListener&&) = delete;
+
+  [[nodiscard]] int port() const { return port_; }
+  // Waits up to `limit` for a connection and closes it; false when none came.
+  [[nodiscard]] bool first_connection(std::chrono::milliseconds limit) const {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(limit.count())) != 1) return false;
+    const int conn = ::accept(fd_, nullptr, nullptr);
+    if (conn >= 0) ::close(conn);
+    return conn >= 0;
+  }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
 
 class RunCancel : public ::testing::Test {
  protected:
@@ -42,10 +83,11 @@ class RunCancel : public ::testing::Test {
     }
   }
 
-  // Runs the scenario with `timeout`; returns the exit code.
-  int run(const std::string& timeout) {
+  // Runs the scenario with `timeout`, its wait polling `port`; returns the exit code.
+  int run(const std::string& timeout, int port = 9) {
     auto text = std::string(kScenario);
     text.replace(text.find("{}"), 2, timeout);
+    text.replace(text.find("{}"), 2, std::to_string(port));
     project_.write("scenarios/long_wait.yaml", text);
     dubctl::RunOptions options;
     options.scenario_args = {(project_.root() / "scenarios/long_wait.yaml").string()};
@@ -76,11 +118,13 @@ TEST_F(RunCancel, AWaitPastTheScenarioTimeoutFailsAtTheDeadline) {
 }
 
 TEST_F(RunCancel, SigintCancelsTheStepInProgressWithin2s) {
-  std::thread ctrl_c([] {
-    std::this_thread::sleep_for(500ms);
-    ::kill(::getpid(), SIGINT);  // run_scenarios' handler takes it
+  // Ctrl-C once the wait is polling (not after a fixed time: on a busy machine the run may not
+  // have reached its step yet, and the signal then ends the run before the scenario).
+  const SilentListener listener;
+  std::thread ctrl_c([&listener] {
+    if (listener.first_connection(30s)) ::kill(::getpid(), SIGINT);  // run_scenarios' handler takes it
   });
-  const int code = run("3m");
+  const int code = run("3m", listener.port());
   ctrl_c.join();
   EXPECT_EQ(code, 130);
   const auto text = junit();
