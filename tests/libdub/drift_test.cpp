@@ -78,6 +78,9 @@ TEST(MediaDrift, VideoOnlyAndMissingSources) {
   const auto r = dub::media::analyze_drift(fixture("30s-no-audio.mp4"));
   EXPECT_FALSE(r.audio.present);
   EXPECT_TRUE(r.video.present);
+  // Frame timing stands without audio (max_frame_offset_ms reads it): every frame on its grid.
+  EXPECT_NEAR(r.video.frame_rate, 25.0, 1e-9);
+  EXPECT_LT(r.video.max_abs_offset_s, 0.001);
   EXPECT_THROW(dub::media::analyze_marker_sync(fixture("30s-no-audio.mp4")), dub::Error);
   EXPECT_THROW(dub::media::analyze_drift("/nonexistent.mp4"), dub::Error);
 }

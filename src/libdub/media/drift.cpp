@@ -131,14 +131,23 @@ void audio_timing(const Timeline& tl, StreamTiming& audio) {
   }
 }
 
+// Frame i's offset: its PTS against its place on the frame grid (the stream's start + i frames; its
+// own time when the rate is unknown). `v` holds the start and the rate.
+double video_offset(const std::vector<VideoPacket>& video, std::size_t i, const StreamTiming& v) {
+  const double frame_s = v.frame_rate > 0 ? 1.0 / v.frame_rate : 0;
+  const double content = frame_s > 0 ? static_cast<double>(i) * frame_s : video[i].pts_s - v.start_s;
+  return video[i].pts_s - (v.start_s + content);
+}
+
 void video_timing(const std::vector<VideoPacket>& video, StreamTiming& v) {
   const double frame_s = v.frame_rate > 0 ? 1.0 / v.frame_rate : 0;
   v.start_s = video.front().pts_s;
   const double last_dur = video.back().duration_s > 0 ? video.back().duration_s : frame_s;
   v.end_s = video.back().pts_s + last_dur;
   v.duration_s = v.end_s - v.start_s;
-  for (std::size_t i = 1; i < video.size(); ++i) {
-    v.max_gap_s = std::max(v.max_gap_s, video[i].pts_s - video[i - 1].pts_s - frame_s);
+  for (std::size_t i = 0; i < video.size(); ++i) {
+    if (i > 0) v.max_gap_s = std::max(v.max_gap_s, video[i].pts_s - video[i - 1].pts_s - frame_s);
+    v.max_abs_offset_s = std::max(v.max_abs_offset_s, std::abs(video_offset(video, i, v)));
   }
 }
 
@@ -155,8 +164,7 @@ void drift_series(const Timeline& tl, double start, const DriftOptions& options,
   all.reserve(video.size());
   for (std::size_t i = 0; i < video.size(); ++i) {
     const double content = frame_s > 0 ? static_cast<double>(i) * frame_s : video[i].pts_s - report.video.start_s;
-    const double v_offset = video[i].pts_s - (report.video.start_s + content);
-    report.video.max_abs_offset_s = std::max(report.video.max_abs_offset_s, std::abs(v_offset));
+    const double v_offset = video_offset(video, i, report.video);
     // Audio offset at the same content time: the last decoded audio frame that starts at or before it.
     while (a + 1 < audio.size() && audio[a + 1].content_s <= content) ++a;
     const double a_offset = audio[a].pts_s - (report.audio.start_s + audio[a].content_s);
