@@ -131,12 +131,10 @@ void audio_timing(const Timeline& tl, StreamTiming& audio) {
   }
 }
 
-// Frame i's offset: its PTS against its place on the frame grid (the stream's start + i frames; its
-// own time when the rate is unknown). `v` holds the start and the rate.
-double video_offset(const std::vector<VideoPacket>& video, std::size_t i, const StreamTiming& v) {
-  const double frame_s = v.frame_rate > 0 ? 1.0 / v.frame_rate : 0;
-  const double content = frame_s > 0 ? static_cast<double>(i) * frame_s : video[i].pts_s - v.start_s;
-  return video[i].pts_s - (v.start_s + content);
+// Frame i's place on the frame grid: the stream's start + i frames (its own time when the rate is
+// unknown). `v` holds the start and the rate. Its offset is its PTS minus this place.
+double grid_place_s(const std::vector<VideoPacket>& video, std::size_t i, const StreamTiming& v) {
+  return v.frame_rate > 0 ? v.start_s + static_cast<double>(i) / v.frame_rate : video[i].pts_s;
 }
 
 void video_timing(const std::vector<VideoPacket>& video, StreamTiming& v) {
@@ -147,7 +145,7 @@ void video_timing(const std::vector<VideoPacket>& video, StreamTiming& v) {
   v.duration_s = v.end_s - v.start_s;
   for (std::size_t i = 0; i < video.size(); ++i) {
     if (i > 0) v.max_gap_s = std::max(v.max_gap_s, video[i].pts_s - video[i - 1].pts_s - frame_s);
-    v.max_abs_offset_s = std::max(v.max_abs_offset_s, std::abs(video_offset(video, i, v)));
+    v.max_abs_offset_s = std::max(v.max_abs_offset_s, std::abs(video[i].pts_s - grid_place_s(video, i, v)));
   }
 }
 
@@ -157,14 +155,14 @@ void drift_series(const Timeline& tl, double start, const DriftOptions& options,
   const auto& video = tl.video;
   report.start_offset_s = report.audio.start_s - report.video.start_s;
   report.end_offset_s = report.audio.end_s - report.video.end_s;
-  const double frame_s = report.video.frame_rate > 0 ? 1.0 / report.video.frame_rate : 0;
   std::size_t a = 0;
   double sum = 0;
   std::vector<DriftPoint> all;
   all.reserve(video.size());
   for (std::size_t i = 0; i < video.size(); ++i) {
-    const double content = frame_s > 0 ? static_cast<double>(i) * frame_s : video[i].pts_s - report.video.start_s;
-    const double v_offset = video_offset(video, i, report.video);
+    const double place = grid_place_s(video, i, report.video);
+    const double content = place - report.video.start_s;
+    const double v_offset = video[i].pts_s - place;
     // Audio offset at the same content time: the last decoded audio frame that starts at or before it.
     while (a + 1 < audio.size() && audio[a + 1].content_s <= content) ++a;
     const double a_offset = audio[a].pts_s - (report.audio.start_s + audio[a].content_s);
