@@ -1,41 +1,18 @@
 #include "port_check.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
 
+#include "listening_socket.hpp"
+
 namespace {
 
-// A TCP listener on an ephemeral port, like a process holding a port the stack wants.
-class Listener {
+// A process holding a port the stack wants (on every address, as Docker publishes).
+class Listener : public dub::test::ListeningSocket {
  public:
-  Listener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    addr.sin_port = 0;
-    auto* sa = reinterpret_cast<sockaddr*>(&addr);
-    if (::bind(fd_, sa, sizeof addr) != 0 || ::listen(fd_, 1) != 0) throw std::runtime_error("cannot listen");
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, sa, &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  Listener(const Listener&) = delete;
-  Listener& operator=(const Listener&) = delete;
-  ~Listener() { close(); }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  [[nodiscard]] int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
+  Listener() : ListeningSocket(On::kAnyAddress, 1) {}
 };
 
 std::filesystem::path compose_file(int rtsp_default, int api_default) {

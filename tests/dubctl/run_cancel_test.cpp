@@ -2,7 +2,6 @@
 // a wait far longer than the scenario's timeout fails at the deadline with a message starting
 // "deadline", and SIGINT during the wait fails its case as interrupted within 2 s, with exit code 130.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,11 +10,11 @@
 #include <csignal>
 #include <cstdlib>
 #include <regex>
-#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "eventually.hpp"
+#include "listening_socket.hpp"
 #include "run_fixture.hpp"
 #include "runner.hpp"
 
@@ -36,36 +35,18 @@ const char* const kScenario =
 // tells when the wait step has started polling it.
 class SilentListener {
  public:
-  SilentListener() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 8) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("cannot listen on the loopback");
-    }
-    port_ = ntohs(addr.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  SilentListener(const SilentListener&) = delete;
-  SilentListener& operator=(const SilentListener&) = delete;
-  SilentListener(SilentListener&&) = delete;
-  SilentListener& operator=(SilentListener&&) = delete;
-
-  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] int port() const { return socket_.port(); }
   // Waits up to `limit` for a connection and closes it; false when none came.
   [[nodiscard]] bool first_connection(std::chrono::milliseconds limit) const {
-    pollfd p{fd_, POLLIN, 0};
+    pollfd p{socket_.fd(), POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(limit.count())) != 1) return false;
-    const int conn = ::accept(fd_, nullptr, nullptr);
+    const int conn = ::accept(socket_.fd(), nullptr, nullptr);
     if (conn >= 0) ::close(conn);
     return conn >= 0;
   }
 
  private:
-  int fd_;
-  int port_ = 0;
+  dub::test::ListeningSocket socket_;
 };
 
 class RunCancel : public ::testing::Test {

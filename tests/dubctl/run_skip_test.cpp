@@ -3,13 +3,11 @@
 // the other scenarios still run, junit.xml and report.html are written, --strict turns the skips
 // into failures, and --repeat with --min-pass-rate names the failed runs.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
+#include "listening_socket.hpp"
 #include "run_fixture.hpp"
 
 namespace {
@@ -135,22 +133,14 @@ TEST_F(RunSkips, FailFastLeavesTheRestNotRun) {
 }
 
 TEST_F(RunSkips, TakenHostPortIsASkippedCaseNamingThePort) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  auto* sa = reinterpret_cast<sockaddr*>(&addr);
-  ASSERT_EQ(::bind(fd, sa, sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 1), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, sa, &len);
-  const auto port = std::to_string(ntohs(addr.sin_port));
+  dub::test::ListeningSocket holder(dub::test::ListeningSocket::On::kAnyAddress, 1);
+  const auto port = std::to_string(holder.port());
   write("compose/media/docker-compose.e2e.yml",
         "services:\n  mediamtx:\n    image: none\n    ports: [\"${DUB_TEST_RTSP_PORT:-" + port + "}:8554\"]\n");
   write("scenarios/port.yaml",
         "name: port\ndescription: a stack whose host port is taken\nstacks: {media: {}}\nsteps:\n  - up: media\n");
   const auto r = run("scenarios/port.yaml");
-  ::close(fd);
+  holder.close();
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(r.out.ends_with("0 passed, 0 failed, 1 skipped\n")) << r.out;
   EXPECT_NE(r.junit.find("<skipped message=\"the &#39;media&#39; stack cannot start: host port " + port +

@@ -3,7 +3,6 @@
 // masked in the terminal, junit.xml and report.html; a capture that fails and a ${name} nothing sets
 // fail their step naming file:line: key and the name.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "listening_socket.hpp"
 #include "run_fixture.hpp"
 
 namespace {
@@ -22,30 +22,18 @@ namespace {
 // remembers every path asked for.
 class TinyHttp {
  public:
-  TinyHttp() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    auto* sa = reinterpret_cast<sockaddr*>(&addr);
-    if (::bind(fd_, sa, sizeof addr) != 0 || ::listen(fd_, 8) != 0) return;
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, sa, &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
+  TinyHttp() : thread_([this] { serve(); }) {}
   ~TinyHttp() {
     stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    if (thread_.joinable()) thread_.join();
+    ::shutdown(socket_.fd(), SHUT_RDWR);
+    thread_.join();
   }
   TinyHttp(const TinyHttp&) = delete;
   TinyHttp& operator=(const TinyHttp&) = delete;
   TinyHttp(TinyHttp&&) = delete;
   TinyHttp& operator=(TinyHttp&&) = delete;
 
-  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] int port() const { return socket_.port(); }
   std::vector<std::string> paths() {
     const std::lock_guard lock(mutex_);
     return paths_;
@@ -54,7 +42,7 @@ class TinyHttp {
  private:
   void serve() {
     while (!stop_) {
-      const int client = ::accept(fd_, nullptr, nullptr);
+      const int client = ::accept(socket_.fd(), nullptr, nullptr);
       if (client < 0) return;
       std::string request;
       char buffer[4096];
@@ -81,12 +69,11 @@ class TinyHttp {
     }
   }
 
-  int fd_ = -1;
-  int port_ = 0;
+  dub::test::ListeningSocket socket_;
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   std::vector<std::string> paths_;
-  std::thread thread_;
+  std::thread thread_;  // last: it serves the members above
 };
 
 class RunStepVars : public ::testing::Test {
