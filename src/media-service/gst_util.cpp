@@ -19,6 +19,12 @@ GstElement* make_element(const char* factory, const char* name) {
   return e;
 }
 
+GstElement* make_decodebin_for_running_pipeline() {
+  GstElement* dec = make_element("decodebin");
+  g_object_set(dec, "async-handling", TRUE, nullptr);
+  return dec;
+}
+
 bool element_exists(const char* factory) {
   GstElementFactory* f = gst_element_factory_find(factory);
   if (f == nullptr) return false;
@@ -58,6 +64,24 @@ std::pair<std::string, std::string> parse_message(GstMessage* msg, bool error) {
   return out;
 }
 
+// A live pipeline that falls back from PLAYING to PAUSED on its own has "lost its state": a child
+// added while it ran started an asynchronous state change (decodebin does). Its sinks then wait in
+// PAUSED and the media stops until the pipeline is PLAYING again, so say so.
+void warn_if_state_lost(const BusTarget& t, GstMessage* msg) {
+  GstElement* src = GST_ELEMENT(GST_MESSAGE_SRC(msg));
+  if (GST_OBJECT_PARENT(src) != nullptr) return;  // the pipeline's own state only
+  // Its message reads PAUSED -> PAUSED, pending PAUSED, while the target stays PLAYING (a start
+  // reads READY -> PAUSED, pending PLAYING).
+  GstState new_state = GST_STATE_VOID_PENDING;
+  GstState pending = GST_STATE_VOID_PENDING;
+  gst_message_parse_state_changed(msg, nullptr, &new_state, &pending);
+  if (new_state != GST_STATE_PAUSED || pending != GST_STATE_PAUSED || GST_STATE_TARGET(src) != GST_STATE_PLAYING) {
+    return;
+  }
+  dub::log::warn("gstreamer pipeline lost its state (PLAYING -> PAUSED while meant to play)",
+                 stream_fields(t.stream, {{"pipeline", t.output ? "output" : "input"}}));
+}
+
 GstBusSyncReply on_bus(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
   const auto* t = static_cast<BusTarget*>(data);
   switch (GST_MESSAGE_TYPE(msg)) {
@@ -76,6 +100,9 @@ GstBusSyncReply on_bus(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
                                                                     {"detail", message}}));
       break;
     }
+    case GST_MESSAGE_STATE_CHANGED:
+      warn_if_state_lost(*t, msg);
+      break;
     default:
       break;
   }

@@ -13,6 +13,11 @@ namespace dub::media_service::gst {
 // Throws dub::Error naming the missing plugin.
 GstElement* make_element(const char* factory, const char* name = nullptr);
 bool element_exists(const char* factory);
+// A decodebin that may join a pipeline already playing. decodebin changes state asynchronously
+// (done once it exposes a decoded pad); added to a running live pipeline, that made the whole
+// pipeline lose its state: PAUSED until decodebin was done, and the branches added meanwhile stayed
+// PAUSED, their sinks holding the first buffer. This one handles that state change within itself.
+GstElement* make_decodebin_for_running_pipeline();
 void link_or_throw(GstElement* a, GstElement* b);
 // The media type of a pad's caps ("audio/x-raw"); `full` receives the whole caps string.
 std::string pad_caps_name(GstPad* pad, std::string* full = nullptr);

@@ -179,7 +179,10 @@ void InputPipeline::attach_video(GstPad* pad, const std::string& caps, GstElemen
 
 // Encoded audio -> decodebin (its raw pad is attached in on_decoded_pad).
 void InputPipeline::attach_audio_decoder(GstPad* pad, const std::string& caps) {
-  GstElement* dec = make_element("decodebin");
+  // The RTSP input is live and already playing when its pads appear: a plain decodebin made it lose
+  // its state, and the worker then read nothing for seconds, now and then for the whole stream (CI:
+  // "source streams", then no media).
+  GstElement* dec = gst::make_decodebin_for_running_pipeline();
   g_signal_connect(dec, "pad-added", G_CALLBACK(&InputPipeline::on_decoded_pad), this);
   attach_chain(pad, {dec});
   audio_linked_ = true;
