@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gst/gst.h>
 
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -17,11 +18,14 @@
 namespace {
 
 // Elements the workers need; missing ones are reported at startup, not at the first stream.
+constexpr const char* kWorkerElements[] = {"rtspsrc",   "rtph264depay", "h264parse",    "h264timestamper",
+                                           "parsebin",  "decodebin",    "audioconvert", "audioresample",
+                                           "appsink",   "appsrc",       "aacparse",     "flvmux",
+                                           "rtmp2sink", "filesink",     "queue",        "fakesink"};
+
 void check_gstreamer_elements() {
   std::vector<std::string> missing;
-  for (const char* name :
-       {"rtspsrc", "rtph264depay", "h264parse", "h264timestamper", "parsebin", "decodebin", "audioconvert",
-        "audioresample", "appsink", "appsrc", "aacparse", "flvmux", "rtmp2sink", "filesink", "queue", "fakesink"}) {
+  for (const char* name : kWorkerElements) {
     GstElementFactory* f = gst_element_factory_find(name);
     if (f == nullptr) {
       missing.emplace_back(name);
@@ -44,6 +48,36 @@ void check_gstreamer_elements() {
                     "gstreamer1.0-libav)",
                     fmt::join(missing, ", ")));
   }
+}
+
+// Loads, before the service reports healthy, the plugins a first stream would load on first use:
+// its elements' and every audio decoder and parser decodebin may pick (gst-libav's alone links most
+// of FFmpeg). Loaded by the first worker instead, they could hold its audio for seconds on a busy
+// machine: CI's compose v1 suite saw a fresh media stack, started beside the STS's warm-up, read a
+// 6 s stream's video and no audio at all.
+void preload_gstreamer_plugins() {
+  const auto started = std::chrono::steady_clock::now();
+  int features = 0;
+  auto load = [&features](GstElementFactory* f) {
+    if (GstPluginFeature* loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(f)); loaded != nullptr) {
+      ++features;
+      gst_object_unref(loaded);
+    }
+  };
+  for (const char* name : kWorkerElements) {
+    if (GstElementFactory* f = gst_element_factory_find(name); f != nullptr) {
+      load(f);
+      gst_object_unref(f);
+    }
+  }
+  for (const GstElementFactoryListType type :
+       {GST_ELEMENT_FACTORY_TYPE_DECODER, GST_ELEMENT_FACTORY_TYPE_PARSER, GST_ELEMENT_FACTORY_TYPE_DEPAYLOADER}) {
+    GList* list = gst_element_factory_list_get_elements(type | GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO, GST_RANK_MARGINAL);
+    for (GList* l = list; l != nullptr; l = l->next) load(GST_ELEMENT_FACTORY(l->data));
+    gst_plugin_feature_list_free(list);
+  }
+  const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  dub::log::info("gstreamer plugins loaded", {{"features", features}, {"ms", ms}});
 }
 
 }  // namespace
@@ -88,6 +122,7 @@ int main(int argc, char** argv) {
     }
     gst_init(&argc, &argv);
     check_gstreamer_elements();
+    preload_gstreamer_plugins();
     dub::media_service::Service service(config);
     service.start();
     int sig = 0;
