@@ -32,7 +32,7 @@ class RunningDecodebin : public ::testing::Test {
     ASSERT_EQ(state, GST_STATE_PLAYING);
   }
   void TearDown() override {
-    if (sink_ != nullptr) gst_object_unref(sink_);
+    if (GstElement* sink = sink_.load(); sink != nullptr) gst_object_unref(sink);
     gst::release_pipeline(pipe_);
   }
 
@@ -71,7 +71,7 @@ class RunningDecodebin : public ::testing::Test {
     GstPad* conv_sink = gst_element_get_static_pad(conv, "sink");
     gst_pad_link(pad, conv_sink);
     gst_object_unref(conv_sink);
-    self->sink_ = GST_ELEMENT(gst_object_ref(sink));
+    self->sink_.store(GST_ELEMENT(gst_object_ref(sink)));
   }
 
   // Reads the bus for `limit`: true when the pipeline lost its state (PAUSED, pending PAUSED, while
@@ -96,16 +96,17 @@ class RunningDecodebin : public ::testing::Test {
   }
 
   GstElement* pipe_ = nullptr;
-  GstElement* sink_ = nullptr;
+  std::atomic<GstElement*> sink_{nullptr};  // set on decodebin's streaming thread
   std::atomic<int> samples_{0};
 };
 
 TEST_F(RunningDecodebin, JoinsAPlayingLivePipelineWithoutPausingIt) {
   attach(gst::make_decodebin_for_running_pipeline());
   EXPECT_FALSE(lost_state_within(1500ms)) << "the live pipeline lost its state when the decoder joined it";
-  ASSERT_NE(sink_, nullptr) << "decodebin exposed no decoded pad";
+  GstElement* sink = sink_.load();
+  ASSERT_NE(sink, nullptr) << "decodebin exposed no decoded pad";
   GstState state = GST_STATE_NULL;
-  gst_element_get_state(sink_, &state, nullptr, 0);
+  gst_element_get_state(sink, &state, nullptr, 0);
   EXPECT_EQ(state, GST_STATE_PLAYING) << "the branch behind the decoder is not playing";
   EXPECT_EQ(GST_STATE(pipe_), GST_STATE_PLAYING);
   EXPECT_GT(samples_.load(), 20) << "1.5 s of live audio decoded: about 70 AAC frames";
