@@ -47,8 +47,8 @@ FIGURES: list[tuple[str, str, str, str | None]] = [
 
 # How each figure is measured (written into the JSON next to it).
 SOURCES = {
-    "provision_cold_s": "wall time of scripts/provision-images after docker rmi of dubctl/*, "
-    "bluenviron/mediamtx:*-ffmpeg and debian:bookworm-slim (host download caches kept)",
+    "provision_cold_s": "wall time of scripts/provision-images after docker rmi of dubctl/* "
+    "and debian:bookworm-slim (host download caches kept)",
     "provision_warm_s": "wall time of scripts/provision-images with every image present",
     "up_media_s": "wall time of `dubctl up media` from stacks down",
     "up_sts_s": "wall time of `dubctl up sts` from stacks down",

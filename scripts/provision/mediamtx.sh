@@ -1,4 +1,5 @@
-# 2. mediamtx: bluenviron/mediamtx:<version>-ffmpeg (pulled, else the Go module built on the host + hls.js from npm).
+# 2. mediamtx: dubctl/mediamtx:<version>-mediacommon<v>: the Go module (with MEDIAMTX_DEPS) built on the
+#    host + hls.js from npm, in an image like upstream's -ffmpeg one.
 # Sourced by scripts/provision-images (its pins, CACHE, LOGS and option variables are set there).
 # shellcheck shell=bash disable=SC2154
 
@@ -82,9 +83,10 @@ find_go() {
 MTX_BIN=""
 MTX_T_GO=""
 build_mediamtx_binary() {
-  local dir="$CACHE/mediamtx/$MEDIAMTX_VERSION" json moddir src need want gobin hlsv tgz t anygo
+  local dir="$CACHE/mediamtx/$MEDIAMTX_VERSION" json moddir src need want gobin hlsv tgz t anygo dep
   MTX_BIN="$dir/mediamtx"
-  if [[ -x $MTX_BIN && -f $dir/src/mediamtx.yml && $("$MTX_BIN" --version 2>/dev/null) == "$MEDIAMTX_VERSION" ]] && ! is_forced mediamtx; then
+  if [[ -x $MTX_BIN && -f $dir/src/mediamtx.yml && $("$MTX_BIN" --version 2>/dev/null) == "$MEDIAMTX_VERSION" &&
+    $(cat "$dir/deps" 2>/dev/null) == "${MEDIAMTX_DEPS[*]}" ]] && ! is_forced mediamtx; then
     MTX_T_GO="reused (cached binary)"
     return 0
   fi
@@ -128,12 +130,19 @@ build_mediamtx_binary() {
   want=$(awk '$1 == "toolchain" { sub(/^go/, "", $2); print $2; exit }' "$src/go.mod")
   [[ -n $want ]] || want=$need
   gobin=$(find_go "$need" "$want")
+  # The dependencies pinned over go.mod's (provision-images says why), from the same Go proxy.
+  for dep in "${MEDIAMTX_DEPS[@]}"; do
+    log "mediamtx: go get $dep"
+    run_logged mediamtx "$LOGS/mediamtx-go-get.log" "go get $dep" \
+      env -C "$src" GOTOOLCHAIN=local GOFLAGS=-mod=mod "$gobin" get "$dep"
+  done
   log "mediamtx: go build with go $(go_version_of "$gobin") (CGO_ENABLED=0, -trimpath; log: $LOGS/mediamtx-go-build.log)"
   t=$(now)
   run_logged mediamtx "$LOGS/mediamtx-go-build.log" "go build" \
     env -C "$src" CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
     "$gobin" build -trimpath -o "$MTX_BIN.tmp" .
   mv -f "$MTX_BIN.tmp" "$MTX_BIN"
+  echo "${MEDIAMTX_DEPS[*]}" >"$dir/deps"
   MTX_T_GO="$(since "$t")s"
   [[ $("$MTX_BIN" --version 2>/dev/null) == "$MEDIAMTX_VERSION" ]] ||
     fail mediamtx "the built binary does not report $MEDIAMTX_VERSION"
@@ -141,7 +150,7 @@ build_mediamtx_binary() {
 
 mediamtx_recipe_hash() {
   {
-    echo "recipe $RECIPE_REV $MEDIAMTX_MODULE@$MEDIAMTX_VERSION"
+    echo "recipe $RECIPE_REV $MEDIAMTX_MODULE@$MEDIAMTX_VERSION ${MEDIAMTX_DEPS[*]}"
     cat "$ROOT/compose/media/mediamtx/Dockerfile"
   } | sha
 }
@@ -165,11 +174,6 @@ ensure_mediamtx() {
     fi
     why=" (inputs changed)"
   fi
-  if try_pull "$MEDIAMTX_IMAGE"; then
-    report mediamtx "$MEDIAMTX_IMAGE" "pulled$why" "$t0"
-    return 0
-  fi
-
   ensure_base
   t0=$(now) # time the mediamtx build itself, not the base
   local ctx t tdocker
@@ -188,6 +192,7 @@ ensure_mediamtx() {
     docker build --network host --pull=false "${args[@]}" \
     --build-arg "BASE_IMAGE=$BASE_IMAGE" \
     --build-arg "MEDIAMTX_VERSION=$MEDIAMTX_VERSION" \
+    --build-arg "MEDIAMTX_DEPS=${MEDIAMTX_DEPS[*]}" \
     --label "$LABEL_HASH=$hash" \
     --label "$LABEL_BASE=$(image_id "$BASE_IMAGE")" \
     -t "$MEDIAMTX_IMAGE" "$ctx"
