@@ -14,26 +14,31 @@ from typing import Any
 
 
 def _container(name: str, side: dict[str, Any], probe: dict[str, Any]) -> list[str]:
-    """Duration, H.264 frame count, AAC 48 kHz mono tagged eng: what the sidecar promises."""
+    """Duration, video codec and frame count, AAC at the sidecar's rate and channels tagged eng, the first
+    timestamp: what the sidecar promises."""
     bad = []
     dur = float(probe["format"]["duration"])
     kinds = {s["codec_type"]: s for s in probe["streams"]}
     if abs(dur - side["duration_s"]) > 0.05:
         bad.append(f"{name}: duration {dur} s, expected {side['duration_s']} s")
     v = kinds.get("video")
-    if not v or v["codec_name"] != "h264" or int(v["nb_frames"]) != side["video"]["frames"]:
-        bad.append(f"{name}: video stream is not {side['video']['frames']} H.264 frames")
+    vcodec = side["video"]["codec"]
+    if not v or v["codec_name"] != vcodec or int(v["nb_read_packets"]) != side["video"]["frames"]:
+        bad.append(f"{name}: video stream is not {side['video']['frames']} {vcodec} frames")
     a = kinds.get("audio")
     if (a is None) != (side["audio"] is None):
         bad.append(f"{name}: audio stream presence differs from the sidecar")
     if a:
         if (
             a["codec_name"] != "aac"
-            or int(a["sample_rate"]) != 48000
-            or a["channels"] != 1
+            or int(a["sample_rate"]) != side["sample_rate"]
+            or a["channels"] != side["channels"]
             or a.get("tags", {}).get("language") != "eng"
         ):
-            bad.append(f"{name}: audio is not AAC 48 kHz mono tagged eng")
+            bad.append(f"{name}: audio is not AAC {side['sample_rate']} Hz, {side['channels']} channel(s), tagged eng")
+        start = float(a["start_time"])
+        if abs(start - side.get("start_s", 0.0)) > 0.05:
+            bad.append(f"{name}: audio starts at {start} s, expected {side.get('start_s', 0.0)} s")
         adur = float(a["duration"])
         if abs(adur - side["duration_s"]) > 0.05:
             bad.append(f"{name}: audio stream lasts {adur} s")
@@ -59,6 +64,7 @@ def _onsets(name: str, side: dict[str, Any], pcm: array.array) -> tuple[list[str
     whose peak tops -40 dBFS."""
     bad, onsets, worst = [], [], 0.0
     prompts = side.get("prompts")
+    priming = side["audio"].get("untrimmed_priming_s", 0.0)  # decoded ahead of the content (MPEG-TS)
     prev_end = 0
     for w in prompts or side["words"]:
         lo = max(prev_end, w["start_sample"] - 4800)
@@ -71,7 +77,7 @@ def _onsets(name: str, side: dict[str, Any], pcm: array.array) -> tuple[list[str
         if blk is None:
             bad.append(f"{name}: no sound near {label!r}")
             continue
-        err = blk / 48000 - w["start_s"]
+        err = blk / 48000 - priming - w["start_s"]
         worst = max(worst, abs(err))
         onsets.append(f"{blk / 48000:.3f}")
         if abs(err) > 0.010:
@@ -83,11 +89,13 @@ def verify(out: str) -> tuple[list[str], float]:
     bad: list[str] = []
     worst = 0.0
     for name in sorted(os.listdir(out)):
-        if not name.endswith(".mp4"):
+        stem, ext = os.path.splitext(name)
+        if ext not in (".mp4", ".ts"):
             continue
-        with open(os.path.join(out, name[:-4] + ".json"), encoding="utf-8") as f:
+        with open(os.path.join(out, stem + ".json"), encoding="utf-8") as f:
             side = json.load(f)
-        probe_cmd = ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", os.path.join(out, name)]
+        probe_cmd = ["ffprobe", "-v", "error", "-count_packets", "-show_format", "-show_streams", "-of", "json"]
+        probe_cmd.append(os.path.join(out, name))
         probe = json.loads(subprocess.run(probe_cmd, check=True, capture_output=True).stdout)
         bad += _container(name, side, probe)
         if side["audio"] is not None and any(s["codec_type"] == "audio" for s in probe["streams"]):
