@@ -54,6 +54,50 @@ TEST_F(PublishTest, RealtimePacingTakesMediaTime) {
   EXPECT_GE(result.wall_s, 1.8);
 }
 
+// x264's B-frames leave in the order a live encoder sends them (live_order.hpp), which the muxer
+// takes: every packet is written, each stream in decode order, nothing re-encoded.
+TEST_F(PublishTest, BFrameSourceGoesOutWholeInLiveOrder) {
+  const std::string bframes = std::string(DUB_SOURCE_DIR) + "/fixtures/test_streams/30s-x264-high-bframes.mp4";
+  const auto out = (dir_ / "bframes.mp4").string();
+  dub::media::PublishOptions options;
+  options.realtime = false;
+  const auto result = dub::media::publish(bframes, out, options);
+  dub::media::ProbeOptions count;
+  count.count_packets = true;
+  const auto in_info = dub::media::probe(bframes, count);
+  const auto out_info = dub::media::probe(out, count);
+  const auto* video = out_info.first(dub::media::StreamType::Video);
+  ASSERT_NE(video, nullptr);
+  EXPECT_EQ(video->packets, in_info.first(dub::media::StreamType::Video)->packets);
+  EXPECT_EQ(out_info.first(dub::media::StreamType::Audio)->packets,
+            in_info.first(dub::media::StreamType::Audio)->packets);
+  EXPECT_GT(video->has_b_frames, 0);
+  EXPECT_NEAR(out_info.duration_s, in_info.duration_s, 0.1);
+  EXPECT_NEAR(result.media_s, 30.0, 0.1);
+}
+
+// A broadcast encoder's MPEG-TS: AAC behind ADTS headers, no AudioSpecificConfig. FLV (and RTSP's
+// SDP) need the config: before, writing the header failed ("Invalid data found when processing
+// input"). Every packet goes out and the sound decodes as 48 kHz mono AAC.
+TEST_F(PublishTest, MpegTsWithAdtsAacGoesOutWithItsConfig) {
+  const std::string ts = std::string(DUB_SOURCE_DIR) + "/fixtures/test_streams/30s-start-10h.ts";
+  const auto out = (dir_ / "ts.flv").string();
+  dub::media::PublishOptions options;
+  options.realtime = false;
+  ASSERT_NO_THROW(dub::media::publish(ts, out, options));
+  dub::media::ProbeOptions count;
+  count.count_packets = true;
+  const auto in_info = dub::media::probe(ts, count);
+  const auto out_info = dub::media::probe(out, count);
+  const auto* audio = out_info.first(dub::media::StreamType::Audio);
+  ASSERT_NE(audio, nullptr);
+  EXPECT_EQ(audio->codec, "aac");
+  EXPECT_EQ(audio->sample_rate, 48000);
+  EXPECT_EQ(audio->channels, 1);
+  EXPECT_EQ(audio->packets, in_info.first(dub::media::StreamType::Audio)->packets);
+  EXPECT_NEAR(out_info.span_s(), 30.0, 0.1);
+}
+
 TEST_F(PublishTest, RecordCopiesAFileSource) {
   const auto out = (dir_ / "rec.mp4").string();
   const auto result = dub::media::record(kFixture, out);
