@@ -14,7 +14,10 @@ namespace {
 
 class RunFrameOffset : public ::testing::Test {
  protected:
-  void SetUp() override { project_.copy_fixture("30s-x264-high-bframes.mp4"); }
+  void SetUp() override {
+    project_.copy_fixture("30s-x264-high-bframes.mp4");
+    project_.copy_fixture("30s-720p30.mp4");
+  }
 
   [[nodiscard]] dub::test::DubctlRun verify(const std::string& media) const {
     project_.write("scenarios/frames.yaml",
@@ -29,6 +32,21 @@ class RunFrameOffset : public ::testing::Test {
 
 TEST_F(RunFrameOffset, BFramesInDecodeOrderAreEachInTheirPlace) {
   const auto r = verify("fixtures/test_streams/30s-x264-high-bframes.mp4");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.junit.find(R"(name="max_frame_offset_ms" value="0.0")"), std::string::npos) << r.junit;
+}
+
+// Every recording loses its last packet in decode order (749 frames of 750); with B-frames that can
+// be a picture just before the end (in 30s-720p30.mp4 frame 899 of 900 comes last in decode order:
+// without it the last picture is 33 ms off its place). Not a defect of the stream: the last frames
+// within the reorder depth are left out of the offsets.
+TEST_F(RunFrameOffset, TheLastPacketInDecodeOrderLostAtTheEndIsNotCounted) {
+  const auto in = project_.root() / "fixtures/test_streams/30s-720p30.mp4";
+  const auto out = project_.root() / "cut.mp4";
+  const auto remux =
+      fmt::format("ffmpeg -v error -nostdin -y -i '{}' -map 0:v -c copy -frames:v 899 '{}'", in.string(), out.string());
+  ASSERT_EQ(std::system(remux.c_str()), 0) << remux;
+  const auto r = verify("cut.mp4");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.junit.find(R"(name="max_frame_offset_ms" value="0.0")"), std::string::npos) << r.junit;
 }

@@ -23,15 +23,17 @@ struct StreamTiming {
   bool present = false;
   int index = -1;
   std::string codec;
-  std::uint64_t packets = 0;    // packets (video) or decoded frames (audio)
-  double start_s = 0;           // first PTS
-  double end_s = 0;             // last PTS + its duration
-  double duration_s = 0;        // end_s - start_s
-  double max_abs_offset_s = 0;  // largest |offset| (see above)
-  double max_gap_s = 0;         // largest hole between consecutive packets (PTS order)
-  std::uint64_t samples = 0;    // audio: decoded samples per channel
-  int sample_rate = 0;          // audio
-  double frame_rate = 0;        // video: nominal rate used for offsets
+  std::uint64_t packets = 0;       // packets (video) or decoded frames (audio)
+  double start_s = 0;              // first PTS
+  double end_s = 0;                // last PTS + its duration
+  double duration_s = 0;           // end_s - start_s
+  double max_abs_offset_s = 0;     // largest |offset| (see above)
+  double max_gap_s = 0;            // largest hole between consecutive packets (PTS order)
+  std::uint64_t samples = 0;       // audio: decoded samples per channel
+  int sample_rate = 0;             // audio
+  double frame_rate = 0;           // video: nominal rate used for offsets
+  std::size_t reorder_frames = 0;  // video: how far presentation order strays from decode order
+                                   // (B-frames); the last this many pictures are not in the offsets
 };
 
 struct DriftPoint {

@@ -28,6 +28,7 @@ struct AudioPoint {
 struct VideoPacket {
   double pts_s;
   double duration_s;
+  std::size_t decode_index;  // its place in read (decode) order
 };
 
 // The streams analyze_drift reads: their indexes (-1: absent), time bases and the audio decoder.
@@ -102,7 +103,7 @@ Timeline read_timeline(AVFormatContext* ctx, const Streams& s, const std::string
     if (pkt->stream_index == s.video && pkt->pts != AV_NOPTS_VALUE) {
       const double pts = static_cast<double>(pkt->pts) * av_q2d(s.video_tb);
       const double dur = pkt->duration > 0 ? static_cast<double>(pkt->duration) * av_q2d(s.video_tb) : 0;
-      tl.video.push_back({pts, dur});
+      tl.video.push_back({pts, dur, tl.video.size()});
       ++report.video.packets;
       if (options.max_read_s > 0 && pts - tl.video.front().pts_s > options.max_read_s) return false;
     } else if (pkt->stream_index == s.audio && s.decoder) {
@@ -143,8 +144,20 @@ void video_timing(const std::vector<VideoPacket>& video, StreamTiming& v) {
   const double last_dur = video.back().duration_s > 0 ? video.back().duration_s : frame_s;
   v.end_s = video.back().pts_s + last_dur;
   v.duration_s = v.end_s - v.start_s;
+  // How far presentation order strays from decode order (0 without B-frames).
+  std::size_t reorder = 0;
+  for (std::size_t i = 0; i < video.size(); ++i) {
+    const std::size_t d = video[i].decode_index;
+    reorder = std::max(reorder, d > i ? d - i : i - d);
+  }
+  // A recording loses its last packet in decode order (every MediaMTX recording here: 749 frames of
+  // 750); with B-frames that is a picture up to `reorder` frames before the end, which would shift
+  // the frames after it by one. Those last frames are left out of the offsets, not out of the gaps.
+  v.reorder_frames = reorder;
+  const std::size_t checked = video.size() - std::min(reorder, video.size());
   for (std::size_t i = 0; i < video.size(); ++i) {
     if (i > 0) v.max_gap_s = std::max(v.max_gap_s, video[i].pts_s - video[i - 1].pts_s - frame_s);
+    if (i >= checked) continue;
     v.max_abs_offset_s = std::max(v.max_abs_offset_s, std::abs(video[i].pts_s - grid_place_s(video, i, v)));
   }
 }
@@ -159,7 +172,9 @@ void drift_series(const Timeline& tl, double start, const DriftOptions& options,
   double sum = 0;
   std::vector<DriftPoint> all;
   all.reserve(video.size());
-  for (std::size_t i = 0; i < video.size(); ++i) {
+  // Not the last reorder_frames pictures (see video_timing): one of them may be lost.
+  const std::size_t checked = video.size() - std::min(report.video.reorder_frames, video.size() - 1);
+  for (std::size_t i = 0; i < checked; ++i) {
     const double place = grid_place_s(video, i, report.video);
     const double content = place - report.video.start_s;
     const double v_offset = video[i].pts_s - place;
@@ -171,7 +186,7 @@ void drift_series(const Timeline& tl, double start, const DriftOptions& options,
     sum += std::abs(drift);
     all.push_back({video[i].pts_s - start, drift});
   }
-  report.mean_abs_drift_s = sum / static_cast<double>(video.size());
+  report.mean_abs_drift_s = sum / static_cast<double>(checked);
   const std::size_t step =
       std::max<std::size_t>(1, (all.size() + options.max_points - 1) / std::max<std::size_t>(1, options.max_points));
   for (std::size_t i = 0; i < all.size(); i += step) report.series.push_back(all[i]);
