@@ -35,28 +35,23 @@ class Row:
     start_s: int = 0  # the first timestamp (an MPEG-TS fixture when not 0)
 
 
+def _obs_720p(fps: int) -> Row:
+    return Row(
+        f"30s-720p{fps}.mp4",
+        f"1280x720 at {fps} fps, High profile with 2 B-frames and a 2 s GOP (OBS's 720p{fps} defaults)",
+        width=1280,
+        height=720,
+        fps=fps,
+        keyint=2 * fps,
+        bframes=2,
+        profile="high",
+    )
+
+
 ROWS = [
     Row("30s-gop4s.mp4", "a 4 s GOP (one keyframe every 100 frames), as long-GOP broadcast encoders send", keyint=100),
-    Row(
-        "30s-720p30.mp4",
-        "1280x720 at 30 fps, High profile with 2 B-frames and a 2 s GOP (OBS's 720p30 defaults)",
-        width=1280,
-        height=720,
-        fps=30,
-        keyint=60,
-        bframes=2,
-        profile="high",
-    ),
-    Row(
-        "30s-720p60.mp4",
-        "1280x720 at 60 fps, High profile with 2 B-frames and a 2 s GOP (OBS's 720p60 defaults)",
-        width=1280,
-        height=720,
-        fps=60,
-        keyint=120,
-        bframes=2,
-        profile="high",
-    ),
+    _obs_720p(30),
+    _obs_720p(60),
     Row(
         "30s-44k1-stereo.mp4",
         "the sound as AAC-LC 44.1 kHz stereo at 128 kb/s (the speech on both channels), as many encoders send",

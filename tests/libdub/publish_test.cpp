@@ -13,6 +13,12 @@ namespace {
 
 const std::string kFixture = std::string(DUB_SOURCE_DIR) + "/fixtures/test_streams/30s-english-speech.mp4";
 
+dub::media::MediaInfo probe_counted(const std::string& path) {
+  dub::media::ProbeOptions count;
+  count.count_packets = true;
+  return dub::media::probe(path, count);
+}
+
 class PublishTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -62,10 +68,8 @@ TEST_F(PublishTest, BFrameSourceGoesOutWholeInLiveOrder) {
   dub::media::PublishOptions options;
   options.realtime = false;
   const auto result = dub::media::publish(bframes, out, options);
-  dub::media::ProbeOptions count;
-  count.count_packets = true;
-  const auto in_info = dub::media::probe(bframes, count);
-  const auto out_info = dub::media::probe(out, count);
+  const auto in_info = probe_counted(bframes);
+  const auto out_info = probe_counted(out);
   const auto* video = out_info.first(dub::media::StreamType::Video);
   ASSERT_NE(video, nullptr);
   EXPECT_EQ(video->packets, in_info.first(dub::media::StreamType::Video)->packets);
@@ -85,10 +89,8 @@ TEST_F(PublishTest, MpegTsWithAdtsAacGoesOutWithItsConfig) {
   dub::media::PublishOptions options;
   options.realtime = false;
   ASSERT_NO_THROW(dub::media::publish(ts, out, options));
-  dub::media::ProbeOptions count;
-  count.count_packets = true;
-  const auto in_info = dub::media::probe(ts, count);
-  const auto out_info = dub::media::probe(out, count);
+  const auto in_info = probe_counted(ts);
+  const auto out_info = probe_counted(out);
   const auto* audio = out_info.first(dub::media::StreamType::Audio);
   ASSERT_NE(audio, nullptr);
   EXPECT_EQ(audio->codec, "aac");
