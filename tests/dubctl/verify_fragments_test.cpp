@@ -113,6 +113,28 @@ TEST(VerifyFragments, ATailFragmentIsCountedApart) {
   EXPECT_NO_THROW(dubctl::verify_fragments(step, counting(), DUB_SOURCE_DIR, props));  // no tail at all
 }
 
+// A tail has no speech to dub: the STS may give its silence back as it came (a 44.1 kHz stereo
+// source's 0.2 ms tail did), and `dubbed: true` must not fail on it. A full fragment handed back
+// as it came still fails.
+TEST(VerifyFragments, ATailHandedBackAsItCameIsNotUndubbed) {
+  auto step = step_with_reference();
+  step.tail = std::chrono::milliseconds(50);
+  step.dubbed = true;
+  std::vector<std::pair<std::string, std::string>> props;
+  auto frags = counting_with_tail(23'000'000);
+  frags.back()["dubbed_audio_sha256"] = frags.back()["input_audio_sha256"];
+  EXPECT_NO_THROW(dubctl::verify_fragments(step, frags, DUB_SOURCE_DIR, props));
+  frags[4]["dubbed_audio_sha256"] = frags[4]["input_audio_sha256"];
+  try {
+    dubctl::verify_fragments(step, frags, DUB_SOURCE_DIR, props);
+    FAIL() << "an undubbed full fragment passed";
+  } catch (const dub::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("s-4: dubbed audio is identical to the input"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(std::string(e.what()).find("s-5:"), std::string::npos) << e.what();
+  }
+}
+
 TEST(VerifyFragments, ALongerLastFragmentIsNoTail) {
   auto step = step_with_reference();
   step.tail = std::chrono::milliseconds(50);
