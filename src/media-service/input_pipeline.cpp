@@ -190,9 +190,13 @@ void InputPipeline::attach_audio_decoder(GstPad* pad, const std::string& caps) {
   if (awaiting_pads_) events_.post(SourceStreams{});
 }
 
-// The worker passes H.264 through; any other video codec fails it.
+// The worker passes the picture through untouched and FLV carries H.264 only: any other video codec
+// fails it at start, saying so.
 void InputPipeline::refuse_video(GstPad* pad, const std::string& codec) {
-  events_.post(Fatal{fmt::format("video codec {} is not supported: the worker passes H.264 through", codec)});
+  events_.post(
+      Fatal{fmt::format("video codec {} is not supported: the worker passes the picture through "
+                        "untouched, and its RTMP output (FLV) carries H.264 only",
+                        codec)});
   attach_fakesink(pad);
 }
 
