@@ -129,8 +129,7 @@ TEST(VerifyFragments, ATailHandedBackAsItCameIsNotUndubbed) {
     dubctl::verify_fragments(step, frags, DUB_SOURCE_DIR, props);
     FAIL() << "an undubbed full fragment passed";
   } catch (const dub::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("s-4: dubbed audio is identical to the input"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("s-4: dubbed audio is identical to the input"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find("s-5:"), std::string::npos) << e.what();
   }
 }
