@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -72,6 +74,22 @@ TEST(MediaDrift, FramesAreTimedOnTheBaseRateWhenTheAverageIsClose) {
   // Unknown average: the base rate; neither known: 0.
   EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(0.0, 25.0), 25.0);
   EXPECT_DOUBLE_EQ(dub::media::timing_frame_rate(0.0, 0.0), 0.0);
+}
+
+// Drift that grows is told from a constant offset: the audio's timestamps stretched by 0.2 % (a
+// clock that runs 2 ms per second slow) read +120 ms per minute; the fixture itself, about 0.
+TEST(MediaDrift, TheTrendIsHowFastDriftGrows) {
+  EXPECT_LT(std::abs(dub::media::analyze_drift(fixture("30s-english-speech.mp4")).drift_trend_ms_per_min), 1.0);
+  const auto dir = std::filesystem::temp_directory_path() / ("dub-trend-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto out = (dir / "audio-slow.mp4").string();
+  const auto cmd = "ffmpeg -v error -nostdin -y -itsscale:a:0 1.002 -i '" + fixture("30s-english-speech.mp4") +
+                   "' -c copy '" + out + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const auto r = dub::media::analyze_drift(out);
+  std::filesystem::remove_all(dir);
+  EXPECT_NEAR(r.drift_trend_ms_per_min, 120.0, 3.0);
+  EXPECT_NEAR(r.max_abs_drift_s, 0.060, 0.005);
 }
 
 TEST(MediaDrift, VideoOnlyAndMissingSources) {

@@ -49,6 +49,9 @@ struct DriftReport {
   double end_offset_s = 0;    // audio end - video end
   double max_abs_drift_s = 0;
   double mean_abs_drift_s = 0;
+  // How fast the drift grows: the least-squares slope of drift against time, in ms per minute of
+  // media (0 for a constant offset, however large; a clock that runs 0.1 % slow reads 60).
+  double drift_trend_ms_per_min = 0;
   double duration_s = 0;           // from the earliest start to the latest end
   std::vector<DriftPoint> series;  // one point per video frame (thinned to `max_points`)
 };

@@ -55,6 +55,7 @@ struct Expectation {
   // How far any video frame's PTS may be from its place on the frame grid (start + index / rate):
   // frames squashed onto one time, or frames lost, read as that far off (drift.hpp's video offset).
   std::optional<double> max_frame_offset_ms;
+  std::optional<double> max_drift_trend_ms_per_min;  // |drift growth| bound (soak: drift must not grow)
   // A/V sync from the picture's word markers against the audio's onsets (content_sync.hpp).
   std::optional<ContentSyncExpect> content_sync;
   std::string unlike;           // a file whose audio this media's audio must differ from (FR-024)

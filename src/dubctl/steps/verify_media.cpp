@@ -4,6 +4,7 @@
 // What it measures goes to the step's result and to the scenario's evidence, which report.html uses as is.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "content_sync.hpp"
@@ -118,7 +119,8 @@ std::string golden_problems(const std::string& golden, const dub::media::MediaIn
   return "; " + outcome.note;
 }
 
-// `max_drift_ms` and `max_frame_offset_ms`, from one pass over the packets (drift.hpp).
+// `max_drift_ms`, `max_frame_offset_ms` and `max_drift_trend_ms_per_min`, from one pass over the
+// packets (drift.hpp).
 void timing_problems(const Expectation& x, const std::string& source, ScenarioEvidence& ev, Properties& m,
                      std::vector<std::string>& problems) {
   // A worker that joined the live stream mid-GOP started its picture later than its sound: not drift.
@@ -133,6 +135,14 @@ void timing_problems(const Expectation& x, const std::string& source, ScenarioEv
           "a video frame's time is {:.1f} ms off its place at {:g} fps (> {:g} ms): frames squashed onto one time, "
           "or frames lost",
           off_ms, drift.video.frame_rate, *x.max_frame_offset_ms));
+    }
+  }
+  if (x.max_drift_trend_ms_per_min) {
+    const double trend = drift.drift_trend_ms_per_min;
+    m.emplace_back("av_drift_trend_ms_per_min", fmt::format("{:.2f}", trend));
+    if (std::abs(trend) > *x.max_drift_trend_ms_per_min) {
+      problems.push_back(fmt::format("A/V drift grows {:.2f} ms per minute over {:.0f} s (> {:g} ms/min)", trend,
+                                     drift.duration_s, *x.max_drift_trend_ms_per_min));
     }
   }
   if (!x.max_drift_ms) return;
@@ -188,7 +198,9 @@ void VerifyMedia::run(StepContext& ctx, StepResult& result) const {
   if (x.duration_s || x.duration_of_input) {
     if (auto problem = duration_problem(duration_bound(x, ctx, m), info)) problems.push_back(*problem);
   }
-  if (x.max_drift_ms || x.max_frame_offset_ms) timing_problems(x, source, ev, m, problems);
+  if (x.max_drift_ms || x.max_frame_offset_ms || x.max_drift_trend_ms_per_min) {
+    timing_problems(x, source, ev, m, problems);
+  }
   if (x.content_sync) {
     auto sync = check_content_sync(source, *x.content_sync);
     for (auto& p : sync.properties()) m.push_back(std::move(p));
@@ -264,6 +276,9 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   if (e.has("max_drift_ms")) x.max_drift_ms = e.number("max_drift_ms", e.get("max_drift_ms"));
   if (e.has("max_frame_offset_ms")) {
     x.max_frame_offset_ms = e.number("max_frame_offset_ms", e.get("max_frame_offset_ms"));
+  }
+  if (e.has("max_drift_trend_ms_per_min")) {
+    x.max_drift_trend_ms_per_min = e.number("max_drift_trend_ms_per_min", e.get("max_drift_trend_ms_per_min"));
   }
   x.content_sync = scenario_detail::parse_content_sync(e);
   x.unlike = e.string_or("unlike", "");

@@ -162,6 +162,26 @@ void video_timing(const std::vector<VideoPacket>& video, StreamTiming& v) {
   }
 }
 
+// The least-squares slope of drift over time (DriftReport::drift_trend_ms_per_min).
+double trend_ms_per_min(const std::vector<DriftPoint>& points) {
+  if (points.size() < 2) return 0;
+  double t_mean = 0;
+  double d_mean = 0;
+  for (const auto& p : points) {
+    t_mean += p.t_s;
+    d_mean += p.drift_s;
+  }
+  t_mean /= static_cast<double>(points.size());
+  d_mean /= static_cast<double>(points.size());
+  double cov = 0;
+  double var = 0;
+  for (const auto& p : points) {
+    cov += (p.t_s - t_mean) * (p.drift_s - d_mean);
+    var += (p.t_s - t_mean) * (p.t_s - t_mean);
+  }
+  return var > 0 ? cov / var * 60.0 * 1000.0 : 0;
+}
+
 // Drift at every video frame (see drift.hpp), its maximum and mean, and the thinned series.
 void drift_series(const Timeline& tl, double start, const DriftOptions& options, DriftReport& report) {
   const auto& audio = tl.audio;
@@ -187,6 +207,7 @@ void drift_series(const Timeline& tl, double start, const DriftOptions& options,
     all.push_back({video[i].pts_s - start, drift});
   }
   report.mean_abs_drift_s = sum / static_cast<double>(checked);
+  report.drift_trend_ms_per_min = trend_ms_per_min(all);
   const std::size_t step =
       std::max<std::size_t>(1, (all.size() + options.max_points - 1) / std::max<std::size_t>(1, options.max_points));
   for (std::size_t i = 0; i < all.size(); i += step) report.series.push_back(all[i]);
