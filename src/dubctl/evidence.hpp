@@ -5,6 +5,7 @@
 // original.mp4 (the fixture as published, remuxed) and the data of report.html.
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -46,6 +47,8 @@ struct ScenarioEvidence {
   nlohmann::json worker;                   // media service GET /v1/streams/<stream> (null: not fetched)
   std::optional<HeardVerdict> heard;       // from a verify heard step: what the independent judge heard
   std::optional<LoudnessReport> loudness;  // from a verify media step with `loudness`
+  // VmRSS (kB) of each "stack/service" at its first verify rss step: what `max_growth_mb` is from.
+  std::map<std::string, long long> rss_first_kb;
   std::vector<std::string> notes;
   std::vector<report::StepRow> steps;  // every step of the scenario: planned, then as each ran (runner.cpp)
 

@@ -66,4 +66,14 @@ std::optional<std::string> rss_problem(const std::string& service, const Process
                      to_mb(memory.peak_kb), max_mb);
 }
 
+std::optional<std::string> rss_growth_problem(const std::string& service, long long first_kb, long long now_kb,
+                                              double max_growth_mb) {
+  const double grown = to_mb(now_kb - first_kb);
+  if (grown <= max_growth_mb) return std::nullopt;
+  return fmt::format(
+      "{}: RSS grew {:.1f} MB since the first sample of this scenario ({:.1f} -> {:.1f} MB), over the "
+      "{:g} MB bound",
+      service, grown, to_mb(first_kb), to_mb(now_kb), max_growth_mb);
+}
+
 }  // namespace dubctl

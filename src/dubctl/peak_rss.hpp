@@ -13,6 +13,9 @@ struct VerifyRssStep {
   std::string stack;    // media or sts
   std::string service;  // a compose service of that stack
   double max_mb = 0;    // the bound on its peak RSS, MB (1024 kB)
+  // The bound on how far its RSS (VmRSS) may have grown since the scenario's first `verify: {rss}`
+  // of the same service (a soak's samples at start, middle and end: memory flat, not just bounded).
+  std::optional<double> max_growth_mb;
 };
 
 struct ProcessMemory {
@@ -36,5 +39,10 @@ ProcessMemory container_memory(const std::string& container);
 // "sts-service: peak RSS 912.4 MB (VmHWM of its main process) is over the 800 MB bound"; nullopt
 // when within it.
 std::optional<std::string> rss_problem(const std::string& service, const ProcessMemory& memory, double max_mb);
+
+// "sts-service: RSS grew 60.2 MB since the first sample of this scenario (300.0 -> 360.2 MB), over the
+// 50 MB bound"; nullopt when within it (or when it shrank).
+std::optional<std::string> rss_growth_problem(const std::string& service, long long first_kb, long long now_kb,
+                                              double max_growth_mb);
 
 }  // namespace dubctl

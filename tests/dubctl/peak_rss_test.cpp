@@ -58,6 +58,14 @@ TEST(PeakRss, OverTheBoundIsAProblem) {
             "sts-service: peak RSS 512.0 MB (VmHWM of its main process) is over the 500 MB bound");
 }
 
+TEST(PeakRss, GrowthOverTheBoundIsAProblem) {
+  EXPECT_FALSE(dubctl::rss_growth_problem("media-service", 307200, 358400, 50));  // 300 -> 350 MB, at the bound
+  EXPECT_FALSE(dubctl::rss_growth_problem("media-service", 307200, 204800, 0));   // shrank
+  EXPECT_EQ(dubctl::rss_growth_problem("media-service", 307200, 368845, 50),
+            "media-service: RSS grew 60.2 MB since the first sample of this scenario (300.0 -> 360.2 MB), over the "
+            "50 MB bound");
+}
+
 // The check against a figure really measured (this process): a bound just below it fails, one at it passes.
 TEST(PeakRss, ABoundBelowTheMeasuredPeakFails) {
   std::ifstream in("/proc/self/status");
@@ -78,7 +86,7 @@ description: rss
 stacks: {media: {}, sts: {}}
 steps:
   - verify: {rss: {stack: sts, service: sts-service, max_mb: 800}}
-  - verify: {rss: {stack: media, service: media-service, max_mb: 95.5}}
+  - verify: {rss: {stack: media, service: media-service, max_mb: 95.5, max_growth_mb: 20}}
 )",
                                         "scenarios/t.yaml");
   ASSERT_EQ(s.steps.size(), 2U);
@@ -87,6 +95,8 @@ steps:
   EXPECT_EQ(sts.service, "sts-service");
   EXPECT_EQ(sts.max_mb, 800);
   EXPECT_EQ(dubctl::step_as<dubctl::VerifyRssStep>(s.steps[1]).max_mb, 95.5);
+  EXPECT_FALSE(sts.max_growth_mb);
+  EXPECT_EQ(dubctl::step_as<dubctl::VerifyRssStep>(s.steps[1]).max_growth_mb, 20);
   EXPECT_EQ(s.steps[0].action->describe(), "verify the peak RSS of sts-service (sts stack) is at most 800 MB");
   EXPECT_EQ(s.steps[0].action->stacks(), std::vector<std::string>{"sts"});
 }
@@ -100,6 +110,8 @@ TEST(PeakRss, BadStepsAreRefused) {
                   "'lots' is not a number");
   expect_rejected(head + "verify: {rss: {stack: db, service: media-service, max_mb: 100}}\n", 5, "unknown stack 'db'");
   expect_rejected(head + "verify: {rss: {stack: media, max_mb: 100}}\n", 5, "service: is required");
+  expect_rejected(head + "verify: {rss: {stack: media, service: media-service, max_mb: 100, max_growth_mb: -1}}\n", 5,
+                  "must be 0 MB or more");
   expect_rejected(head + "verify: {rss: {stack: media, service: media-service, max_mb: 100, mb: 1}}\n", 5,
                   "unknown key");
 }

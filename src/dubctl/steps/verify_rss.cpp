@@ -1,11 +1,13 @@
 // `verify: {rss: {stack: sts, service: sts-service, max_mb: 800}}`: the peak resident memory (VmHWM)
 // of a running service's main process is at most `max_mb` (peak_rss.hpp). Placed after a load, it
-// bounds the memory the load cost; the same figure for every service.
+// bounds the memory the load cost; the same figure for every service. With `max_growth_mb`, its RSS
+// now against the scenario's first sample of that service: a soak samples at start, middle and end.
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "containers.hpp"
+#include "evidence.hpp"
 #include "peak_rss.hpp"
 #include "scenario_reader.hpp"
 #include "stacks.hpp"
@@ -55,8 +57,23 @@ class VerifyRss final : public StepOf<VerifyRssStep, VerifyRss> {
     result.detail = fmt::format("{} peak RSS {:.1f} MB (now {:.1f} MB), bound {:g} MB", options.service,
                                 to_mb(memory.peak_kb), to_mb(memory.now_kb), options.max_mb);
     if (auto problem = rss_problem(options.service, memory, options.max_mb)) result.problems.push_back(*problem);
+    if (options.max_growth_mb) growth(ctx, memory, key, result);
   }
   [[nodiscard]] std::vector<std::string> stacks() const override { return {options.stack}; }
+
+ private:
+  // RSS now against the scenario's first sample of the service (taken here when there is none).
+  void growth(StepContext& ctx, const ProcessMemory& memory, const std::string& key, StepResult& result) const {
+    const auto [first, taken] =
+        ctx.evidence.rss_first_kb.try_emplace(options.stack + "/" + options.service, memory.now_kb);
+    const double grown = to_mb(memory.now_kb - first->second);
+    result.measurements.emplace_back(fmt::format("rss_growth_{}_mb", key), fmt::format("{:.1f}", grown));
+    result.data["rss_growth_mb"] = grown;
+    result.detail += taken ? "; first sample of the scenario" : fmt::format("; grown {:.1f} MB since the first", grown);
+    if (auto problem = rss_growth_problem(options.service, first->second, memory.now_kb, *options.max_growth_mb)) {
+      result.problems.push_back(*problem);
+    }
+  }
 };
 
 std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path, const fs::path& file) {
@@ -74,6 +91,10 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
     if (o.max_mb <= 0) r.report(r.get("max_mb"), r.key_path("max_mb"), "must be a size in MB above 0");
   } else {
     r.string("max_mb");  // required: a bound makes it a check
+  }
+  if (r.has("max_growth_mb")) {
+    o.max_growth_mb = r.number("max_growth_mb", r.get("max_growth_mb"));
+    if (*o.max_growth_mb < 0) r.report(r.get("max_growth_mb"), r.key_path("max_growth_mb"), "must be 0 MB or more");
   }
   r.finish();
   outer.finish();
