@@ -8,9 +8,9 @@ import os
 from typing import Any
 
 from .pcm import RATE, TH, E
+from .segments import SEGMENT_S, segments
 
 GENERATOR = "scripts/make-fixtures"
-SEGMENT_S = 6
 
 TTS = {
     "engine": "espeak-ng",
@@ -24,21 +24,6 @@ TTS = {
         "onset; start_s/end_s are re-measured on the final PCM with the same threshold"
     ),
 }
-
-
-def segments(words: list[dict], total_s: int, seg_s: int, es_by_word: dict[str, str] | None = None) -> list[dict]:
-    segs = []
-    for i in range(0, total_s // seg_s):
-        lo, hi = i * seg_s, (i + 1) * seg_s
-        inside = [w for w in words if lo <= w["start_s"] < hi]
-        for w in inside:
-            if w["end_s"] > hi:
-                raise SystemExit(f"word {w['word']!r} crosses the {hi} s segment boundary")
-        seg = {"index": i, "start_s": float(lo), "end_s": float(hi), "text": " ".join(w["word"] for w in inside)}
-        if es_by_word is not None:
-            seg["expected_translation_es"] = " ".join(es_by_word[w["word"]] for w in inside)
-        segs.append(seg)
-    return segs
 
 
 def high_video(total_s: int) -> dict[str, Any]:

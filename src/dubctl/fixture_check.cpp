@@ -19,11 +19,21 @@ fs::path fixture_path(const std::string& fixture, const fs::path& root) {
 }
 
 std::string missing_fixture_message(const fs::path& path, const fs::path& root) {
+  // The long streams of the soak scenarios are made, not bundled (scripts/make-long-stream).
+  const auto name = path.filename().string();
+  const auto seconds = name.find("s-english-speech.mp4");
+  if (path.parent_path() == root / "out" / "generated" && seconds != std::string::npos && seconds > 0) {
+    return fmt::format(
+        "generated stream not found: {} (make it with scripts/make-long-stream {}; scripts/test-all "
+        "and scripts/bench make what they run)",
+        path.string(), name.substr(0, seconds));
+  }
   const auto dir = root / "fixtures" / "test_streams";
   std::vector<std::string> bundled;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".mp4") bundled.push_back(entry.path().filename().string());
+    const auto ext = entry.path().extension();
+    if (ext == ".mp4" || ext == ".ts") bundled.push_back(entry.path().filename().string());
   }
   std::sort(bundled.begin(), bundled.end());
   const auto have = bundled.empty() ? std::string("none are there")

@@ -174,6 +174,15 @@ TEST_F(FixtureCheck, MissingStaticFixtureIsTheScenariosSkipReason) {
   EXPECT_NE(msg.find("scripts/make-fixtures"), std::string::npos) << msg;                    // what to do
 }
 
+// A soak's long stream is made, not bundled: the message names the command that makes it.
+TEST_F(FixtureCheck, AMissingGeneratedStreamNamesTheCommandThatMakesIt) {
+  const auto s =
+      parse_scenario(with_steps("  - publish: {fixture: out/generated/120s-english-speech.mp4}\n"), "sc.yaml");
+  const auto msg = dubctl::missing_fixtures_reason(s, root_);
+  EXPECT_NE(msg.find("sc.yaml:5: steps[0].publish.fixture: generated stream not found: "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("(make it with scripts/make-long-stream 120;"), std::string::npos) << msg;
+}
+
 TEST_F(FixtureCheck, StsStepFixturesAreCheckedToo) {
   const auto s = parse_scenario(
       "name: a\ndescription: d\nstacks: {sts: {}}\nsteps:\n  - sts: {fixture: 6s-hello-world.mp4}\n"

@@ -28,7 +28,7 @@ for key, value in {
 }.items():
     os.environ.setdefault(key, value)
 
-from fixturegen import human_voice, pcm, sidecar  # noqa: E402 (needs the FX_* parameters first)
+from fixturegen import human_voice, long, pcm, sidecar  # noqa: E402 (needs the FX_* parameters first)
 
 
 class Pcm(unittest.TestCase):
@@ -81,6 +81,33 @@ class Sidecars(unittest.TestCase):
     def test_video_and_audio_info(self) -> None:
         self.assertEqual(sidecar.video_info(30)["frames"], 750)
         self.assertEqual(sidecar.audio_info(6, "speech")["samples"], 6 * 48000)
+
+    def test_long_sidecar_repeats_every_pass_at_its_time(self) -> None:
+        base_words = [
+            {"n": 1, "word": "one", "start_s": 0.12, "end_s": 0.5, "start_sample": 5760, "end_sample": 24000},
+            {"n": 2, "word": "two", "start_s": 6.12, "end_s": 6.5, "start_sample": 293760, "end_sample": 312000},
+        ]
+        base = {
+            "fixture": "12s.mp4",
+            "duration_s": 12.0,
+            "sample_rate": 48000,
+            "words": base_words,
+            "transcript": "one two",
+            "expected_translation_es": ["uno", "dos"],
+            "video": {"frames": 300},
+            "audio": {"samples": 576000},
+        }
+        side = long.long_sidecar(base, 3)
+        self.assertEqual(side["fixture"], "36s-english-speech.mp4")
+        self.assertEqual(side["duration_s"], 36.0)
+        self.assertEqual([w["n"] for w in side["words"]], [1, 2, 3, 4, 5, 6])
+        self.assertEqual(side["words"][5]["start_s"], 30.12)
+        self.assertEqual(side["words"][5]["start_sample"], 293760 + 2 * 576000)
+        self.assertEqual(side["transcript"], "one two one two one two")
+        self.assertEqual(len(side["segments_6s"]), 6)
+        self.assertEqual(side["segments_6s"][4]["expected_translation_es"], "uno")
+        self.assertEqual((side["video"]["frames"], side["audio"]["samples"]), (900, 1728000))
+        self.assertEqual(base["words"], base_words)  # the base is not changed
 
     def test_words_of_drops_punctuation(self) -> None:
         self.assertEqual(
