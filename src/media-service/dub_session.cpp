@@ -294,6 +294,10 @@ void DubSession::send(std::vector<sts::StsFragment>& to_send) {
                        fields({{"sequence_number", f.sequence_number}, {"fragment_id", f.fragment_id}}));
         continue;
       }
+      if (const auto leaked = o_.config.faults.leak()) {  // MEDIA_FAULT_LEAK_MB (faults.hpp)
+        dub::log::warn("fault injection: memory leaked",
+                       fields({{"sequence_number", f.sequence_number}, {"leaked_mb", leaked}}));
+      }
       link_->send(f);
       metrics_->fragments_sent.labels({o_.name}).inc();
       dub::log::info("fragment sent", fields({{"sequence_number", f.sequence_number},

@@ -6,6 +6,8 @@
 // lives here; the pipeline calls these helpers at the one place each fault acts.
 //
 //   MEDIA_FAULT_AUDIO_SHIFT_MS   the output audio plays this much later than its video (drift)
+//   MEDIA_FAULT_AUDIO_DRIFT_PPM  the output audio's clock runs this many parts per million slow
+//                                against its video: a drift that grows (soak, drift trend)
 //   MEDIA_FAULT_OUTPUT_LIMIT_MS  the output ends after this much program (duration), 0: off
 //   MEDIA_FAULT_DROP_FRAGMENT    this fragment (sequence number) is never sent to the STS: it
 //                                comes back by FRAGMENT_TIMEOUT only, as passthrough (count, phases)
@@ -15,6 +17,8 @@
 //                                available late (US1-5)
 //   MEDIA_FAULT_INPUT_DELAY_MS   a new worker waits this long before it opens its source: it joins
 //                                the live stream late (ingest, US1-1)
+//   MEDIA_FAULT_LEAK_MB          each fragment sent to the STS leaves this many MB allocated and
+//                                written for good: memory that grows (soak, RSS growth)
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -28,11 +32,13 @@ struct PcmFragment;
 struct Faults {
   bool enabled = false;                        // MEDIA_FAULTS_ENABLED
   std::chrono::milliseconds audio_shift{0};    // MEDIA_FAULT_AUDIO_SHIFT_MS, 0..10 s
+  std::int64_t audio_drift_ppm = 0;            // MEDIA_FAULT_AUDIO_DRIFT_PPM, 0..100000
   std::chrono::milliseconds output_limit{0};   // MEDIA_FAULT_OUTPUT_LIMIT_MS, 0: no limit
   std::optional<std::uint64_t> drop_fragment;  // MEDIA_FAULT_DROP_FRAGMENT
   std::string audio_codec;                     // MEDIA_FAULT_AUDIO_CODEC: "" (AAC as configured) or mp3
   std::chrono::milliseconds output_hold{0};    // MEDIA_FAULT_OUTPUT_HOLD_MS, 0..60 s
   std::chrono::milliseconds input_delay{0};    // MEDIA_FAULT_INPUT_DELAY_MS, 0..60 s
+  int leak_mb = 0;                             // MEDIA_FAULT_LEAK_MB, 0..1024 per fragment
 
   // Reads the environment. Throws dub::Error naming the variable on a malformed value, and naming
   // every fault set when MEDIA_FAULTS_ENABLED is not 1.
@@ -41,7 +47,8 @@ struct Faults {
   // For /health and the startup log: the active faults only ({} when none).
   [[nodiscard]] nlohmann::json to_json() const;
 
-  // Output timestamp of audio meant for output time `ts_ns` (MEDIA_FAULT_AUDIO_SHIFT_MS).
+  // Output timestamp of audio meant for output time `ts_ns` (MEDIA_FAULT_AUDIO_SHIFT_MS, and
+  // MEDIA_FAULT_AUDIO_DRIFT_PPM: later by that share of `ts_ns`).
   [[nodiscard]] std::uint64_t audio_ts(std::uint64_t ts_ns) const;
   // MEDIA_FAULT_OUTPUT_LIMIT_MS: cuts `a`, which starts at program time `program_start_ns`, at the
   // limit. False when nothing of it is left to publish.
@@ -50,6 +57,9 @@ struct Faults {
   [[nodiscard]] bool output_unlimited() const { return output_limit.count() == 0; }
   // MEDIA_FAULT_DROP_FRAGMENT: this fragment is lost on its way to the STS.
   [[nodiscard]] bool drops(std::uint64_t sequence) const { return drop_fragment && *drop_fragment == sequence; }
+  // MEDIA_FAULT_LEAK_MB: leaves that much memory allocated, every page written (resident), for the
+  // life of the process. Returns the MB leaked so far (0 when the fault is off).
+  std::size_t leak() const;
   // MEDIA_FAULT_AUDIO_CODEC: the elements replacing the AAC encoder and parser; nullopt for AAC.
   struct AudioElements {
     std::string encoder;

@@ -21,8 +21,9 @@ using dub::media_service::ServiceConfig;
 using namespace std::chrono_literals;
 
 const std::vector<const char*> kVariables = {
-    "MEDIA_FAULTS_ENABLED",    "MEDIA_FAULT_AUDIO_SHIFT_MS", "MEDIA_FAULT_OUTPUT_LIMIT_MS", "MEDIA_FAULT_DROP_FRAGMENT",
-    "MEDIA_FAULT_AUDIO_CODEC", "MEDIA_FAULT_OUTPUT_HOLD_MS", "MEDIA_FAULT_INPUT_DELAY_MS"};
+    "MEDIA_FAULTS_ENABLED",        "MEDIA_FAULT_AUDIO_SHIFT_MS", "MEDIA_FAULT_AUDIO_DRIFT_PPM",
+    "MEDIA_FAULT_OUTPUT_LIMIT_MS", "MEDIA_FAULT_DROP_FRAGMENT",  "MEDIA_FAULT_AUDIO_CODEC",
+    "MEDIA_FAULT_OUTPUT_HOLD_MS",  "MEDIA_FAULT_INPUT_DELAY_MS", "MEDIA_FAULT_LEAK_MB"};
 
 // Every fault variable unset for the test, and again afterwards.
 class FaultsEnv : public ::testing::Test {
@@ -61,9 +62,10 @@ TEST_F(FaultsEnv, EnabledAloneBreaksNothing) {
 
 TEST_F(FaultsEnv, EachFaultIsRefusedWithoutTheEnablingSwitch) {
   const std::vector<std::pair<const char*, const char*>> faults = {
-      {"MEDIA_FAULT_AUDIO_SHIFT_MS", "200"},  {"MEDIA_FAULT_OUTPUT_LIMIT_MS", "3000"},
-      {"MEDIA_FAULT_DROP_FRAGMENT", "0"},     {"MEDIA_FAULT_AUDIO_CODEC", "mp3"},
-      {"MEDIA_FAULT_OUTPUT_HOLD_MS", "2000"}, {"MEDIA_FAULT_INPUT_DELAY_MS", "7000"}};
+      {"MEDIA_FAULT_AUDIO_SHIFT_MS", "200"},   {"MEDIA_FAULT_OUTPUT_LIMIT_MS", "3000"},
+      {"MEDIA_FAULT_DROP_FRAGMENT", "0"},      {"MEDIA_FAULT_AUDIO_CODEC", "mp3"},
+      {"MEDIA_FAULT_OUTPUT_HOLD_MS", "2000"},  {"MEDIA_FAULT_INPUT_DELAY_MS", "7000"},
+      {"MEDIA_FAULT_AUDIO_DRIFT_PPM", "1000"}, {"MEDIA_FAULT_LEAK_MB", "20"}};
   for (const auto& [name, value] : faults) {
     clear();
     set(name, value);
@@ -115,7 +117,8 @@ TEST_F(FaultsEnv, MalformedValuesNameTheVariable) {
       {"MEDIA_FAULT_AUDIO_SHIFT_MS", "-5"},    {"MEDIA_FAULT_AUDIO_SHIFT_MS", "200ms"},
       {"MEDIA_FAULT_OUTPUT_LIMIT_MS", "soon"}, {"MEDIA_FAULT_DROP_FRAGMENT", "-1"},
       {"MEDIA_FAULT_AUDIO_CODEC", "opus"},     {"MEDIA_FAULT_OUTPUT_HOLD_MS", "61000"},
-      {"MEDIA_FAULT_INPUT_DELAY_MS", "-1"}};
+      {"MEDIA_FAULT_INPUT_DELAY_MS", "-1"},    {"MEDIA_FAULT_AUDIO_DRIFT_PPM", "100001"},
+      {"MEDIA_FAULT_LEAK_MB", "1025"}};
   for (const auto& [name, value] : bad) {
     for (const char* n : kVariables) {
       if (std::string(n) != "MEDIA_FAULTS_ENABLED") unsetenv(n);
@@ -170,6 +173,30 @@ TEST(Faults, TheAudioShiftDelaysEveryAudioTimestamp) {
   f.audio_shift = 200ms;
   EXPECT_EQ(f.audio_ts(0), 200'000'000U);
   EXPECT_EQ(f.audio_ts(2'000'000'000), 2'200'000'000U);
+}
+
+// A clock that runs slow: the later the audio, the further behind it is (60 ms a minute at 1000 ppm).
+TEST(Faults, TheAudioDriftGrowsWithTime) {
+  Faults f;
+  f.audio_drift_ppm = 1000;
+  EXPECT_EQ(f.audio_ts(0), 0U);
+  EXPECT_EQ(f.audio_ts(60'000'000'000), 60'060'000'000U);
+  f.audio_shift = 200ms;
+  EXPECT_EQ(f.audio_ts(6'000'000'000), 6'206'000'000U);
+  EXPECT_EQ(f.to_json(), (nlohmann::json{{"audio_shift_ms", 200}, {"audio_drift_ppm", 1000}}));
+  EXPECT_TRUE(f.any());
+}
+
+TEST(Faults, TheLeakKeepsWhatEachFragmentLeft) {
+  Faults off;
+  EXPECT_EQ(off.leak(), 0U);  // off: nothing allocated
+  Faults f;
+  f.leak_mb = 1;
+  const auto first = f.leak();
+  EXPECT_GE(first, 1U);
+  EXPECT_EQ(f.leak(), first + 1);  // each call leaves one more MB for good
+  EXPECT_EQ(f.to_json(), (nlohmann::json{{"leak_mb", 1}}));
+  EXPECT_TRUE(f.any());
 }
 
 TEST(Faults, DropsOnlyTheNamedFragment) {
