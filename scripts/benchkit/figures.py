@@ -36,6 +36,12 @@ FIGURES: list[tuple[str, str, str, str | None]] = [
     ("echo_idle_rss_mb", "media-service RSS idle", "MB", None),
     ("echo_added_latency_s", "added latency beyond the segment (echo STS)", "s", "< 1"),
     ("echo_output_lag_mean_s", "output lag, mean over frames (echo STS)", "s", None),
+    ("soak_wall_s", "soak: 10 min stream, wall time (up included)", "s", None),
+    ("soak_output_duration_s", "soak: output duration (input 600 s)", "s", "600 +- 0.5"),
+    ("soak_max_av_drift_ms", "soak: max A/V drift", "ms", "< 120"),
+    ("soak_drift_trend_ms_per_min", "soak: A/V drift trend", "ms/min", "|x| <= 10 (not growing)"),
+    ("soak_rss_growth_media_service_mb", "soak: media-service RSS growth, start -> end", "MB", "<= 40"),
+    ("soak_rss_growth_sts_service_mb", "soak: sts-service RSS growth, start -> end", "MB", "<= 40"),
     ("bench_asr_ms", "STS bench ASR median (isolated)", "ms", None),
     ("bench_asr_p95_ms", "STS bench ASR p95 (isolated)", "ms", None),
     ("bench_translation_ms", "STS bench MT median (isolated)", "ms", None),
@@ -74,12 +80,21 @@ SOURCES = {
     "echo_peak_rss_mb": "VmHWM of the media-service process after the echo run",
     "echo_added_latency_s": "output_lag_max_s minus SEGMENT_DURATION, echo STS",
     "echo_output_lag_mean_s": "media_output_lag_seconds histogram sum / count, echo STS",
+    "soak_wall_s": "JUnit wall_time_s of `dubctl run scenarios/long/soak_10min.yaml` (stacks down first), "
+    "on out/generated/600s-english-speech.mp4 (scripts/make-long-stream 600); every run that ran, passed or not",
+    "soak_drift_trend_ms_per_min": "JUnit av_drift_trend_ms_per_min: least-squares slope of A/V drift over the "
+    "recorded output (libav analysis, every video frame)",
+    "soak_rss_growth_media_service_mb": "JUnit rss_growth_<service>_mb: VmRSS of the service's main process at the "
+    "end sample (after fragment 99) minus at the first (after fragment 2)",
     "bench_asr_ms": "python -m sts_service.bench --models tiny.en in the STS image (stacks down)",
 }
 for _k in ("rtf_translation", "rtf_tts", "rtf_total"):
     SOURCES[_k] = SOURCES["rtf_asr"]
 for _k in ("peak_rss_media_service_mb", "peak_rss_sts_service_mb"):
     SOURCES[_k] = SOURCES["peak_rss_mediamtx_mb"]
+SOURCES["soak_rss_growth_sts_service_mb"] = SOURCES["soak_rss_growth_media_service_mb"]
+for _k in ("soak_output_duration_s", "soak_max_av_drift_ms"):
+    SOURCES[_k] = "JUnit duration_s / max_av_drift_ms of the soak's recorded output"
 SOURCES["sts_processing_p95_ms"] = SOURCES["sts_processing_ms"]
 SOURCES["sts_roundtrip_p95_ms"] = SOURCES["sts_roundtrip_ms"]
 for _k in (

@@ -38,6 +38,15 @@ ECHO_FIGURES = {
     "echo_added_latency_s": "added_latency_s",
     "echo_output_lag_mean_s": "output_lag_mean_s",
 }
+# One value per run of the soak that ran (passed or not: a growing drift is what it is for).
+SOAK_FIGURES = {
+    "soak_wall_s": "wall_time_s",
+    "soak_output_duration_s": "output_duration_s",
+    "soak_max_av_drift_ms": "max_av_drift_ms",
+    "soak_drift_trend_ms_per_min": "drift_trend_ms_per_min",
+    "soak_rss_growth_media_service_mb": "rss_growth_media_service_mb",
+    "soak_rss_growth_sts_service_mb": "rss_growth_sts_service_mb",
+}
 # One value per run of the STS bench: figure key -> (stage, statistic) in its result.
 BENCH_FIGURES = {
     "bench_asr_ms": ("asr", "median_ms"),
@@ -78,6 +87,8 @@ def _per_run_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         figs[f"peak_rss_{svc.replace('-', '_')}_mb"] = summarize(values)
     eok = [r for r in runs if r["echo"]["passed"]]
     figs.update({key: summarize([r["echo"].get(k) for r in eok]) for key, k in ECHO_FIGURES.items()})
+    soaked = [r for r in runs if r["soak"]["ran"]]
+    figs.update({key: summarize([r["soak"].get(k) for r in soaked]) for key, k in SOAK_FIGURES.items()})
     sb = [r["sts_bench"] for r in runs if r["sts_bench"]]
     figs.update({key: summarize([b[stage][stat] for b in sb]) for key, (stage, stat) in BENCH_FIGURES.items()})
     return figs
@@ -162,6 +173,7 @@ def build_report(meta: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, 
         "machine": meta.get("machine", {}),
         "pipeline_passed": len([r for r in runs if r["pipeline"]["passed"]]),
         "echo_passed": len([r for r in runs if r["echo"]["passed"]]),
+        "soak_passed": len([r for r in runs if r["soak"]["passed"]]),
         "background_load": _background_load(runs),
         "figures": figures,
         "runs_detail": runs,
@@ -238,7 +250,8 @@ def format_table(rep: dict[str, Any]) -> str:
     lines.append("")
     lines.append(
         f"runs: {rep['runs']} ({rep['mode']}); full pipeline passed {rep['pipeline_passed']}/{rep['runs']}, "
-        f"echo scenario passed {rep['echo_passed']}/{rep['runs']}; * = pooled over every fragment of the "
+        f"echo scenario passed {rep['echo_passed']}/{rep['runs']}, soak passed {rep['soak_passed']}/{rep['runs']}; "
+        "* = pooled over every fragment of the "
         "passing runs (full-length fragments only; n samples), otherwise one value per run"
     )
     rebuilt = rep["figures"]["provision_warm_s"].get("rebuilt")

@@ -1,5 +1,5 @@
 """One run's measurements, read back from the raw files scripts/bench wrote into run-<i>/
-(steps.jsonl, provision_*.log, pipeline/, echo/, sts_bench/); missing pieces are None."""
+(steps.jsonl, provision_*.log, pipeline/, echo/, soak/, sts_bench/); missing pieces are None."""
 
 from __future__ import annotations
 
@@ -30,6 +30,18 @@ PIPELINE_PROPS = {
     "heard_min_confidence": "heard_min_confidence",
     "heard_coverage": "heard_coverage",
     "translation_coverage": "translation_coverage",
+    "sts_fragments": "sts_fragments",
+}
+
+# The JUnit properties of the soak scenario (scenarios/long/soak_10min.yaml): its rss steps record
+# each service's figures at start, middle and end, the last (the end) is the one read.
+SOAK_PROPS = {
+    "wall_time_s": "wall_time_s",
+    "output_duration_s": "duration_s",
+    "max_av_drift_ms": "max_av_drift_ms",
+    "drift_trend_ms_per_min": "av_drift_trend_ms_per_min",
+    "rss_growth_media_service_mb": "rss_growth_media_service_mb",
+    "rss_growth_sts_service_mb": "rss_growth_sts_service_mb",
     "sts_fragments": "sts_fragments",
 }
 
@@ -182,6 +194,15 @@ def load_echo(e: Path, steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return echo
 
 
+def load_soak(s: Path, steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The long stream through the real STS (issue 14's soak): its JUnit properties."""
+    case = _scenario_case(s)
+    props = case["properties"] if case else {}
+    soak = _outcome(case, "soak" in steps)
+    soak.update({key: prop_float(props, prop) for key, prop in SOAK_PROPS.items()})
+    return soak
+
+
 def load_run(run_dir: Path) -> dict[str, Any]:
     """Everything one run measured, from its raw files (missing pieces are None)."""
     steps = _steps(run_dir)
@@ -195,6 +216,7 @@ def load_run(run_dir: Path) -> dict[str, Any]:
     run["up_sts_s"] = _step_seconds(steps, "up_sts")
     run["pipeline"] = load_pipeline(run_dir / "pipeline", steps)
     run["echo"] = load_echo(run_dir / "echo", steps)
+    run["soak"] = load_soak(run_dir / "soak", steps)
     # The STS service's own bench (one fragment at a time, no queueing)
     sb = load_json(run_dir / "sts_bench" / "sts_bench.json") or {}
     run["sts_bench"] = next(iter(sb.get("results", [])), None)

@@ -170,6 +170,7 @@ def make_run(work: Path, i: int, wall: float, passed: bool = True, cpu_end: floa
         {"step": "up_sts", "start": 0, "end": 20, "rc": 1, "loadavg_1m": 0.4, "compilers": 0},  # failed: unmeasured
         {"step": "pipeline", "start": 0, "end": wall, "rc": 0 if passed else 1, "loadavg_1m": 1.5, "compilers": 2},
         {"step": "echo", "start": 0, "end": 40, "rc": 0, "loadavg_1m": 1.0, "compilers": 0},
+        {"step": "soak", "start": 0, "end": 700, "rc": 0 if passed else 1, "loadavg_1m": 1.0, "compilers": 0},
     ]
     (run / "steps.jsonl").write_text("".join(json.dumps(s) + "\n" for s in steps))
     (run / "provision_warm.log").write_text("base: debian:bookworm-slim present locally (0s)\n")
@@ -210,6 +211,14 @@ def make_run(work: Path, i: int, wall: float, passed: bool = True, cpu_end: floa
     (e / "containers_start.json").write_text(json.dumps(_containers(0.0, 0.10, 30_720, 30_720)))
     (e / "containers_idle.json").write_text(json.dumps(_containers(5.0, 0.15, 30_720, 30_720)))
     (e / "containers_end.json").write_text(json.dumps(_containers(45.0, cpu_end, 60_000, 76_800)))
+    # The soak: its rss steps record each service three times; the last (the end) counts.
+    (run / "soak").mkdir()
+    soak = _junit("soak-10min", {"wall_time_s": 700, "duration_s": 600.0, "av_drift_trend_ms_per_min": i / 2})
+    soak = soak.replace("</properties>", f'<property name="rss_growth_media_service_mb" value="{i}"/></properties>')
+    soak = soak.replace("<properties>", '<properties><property name="rss_growth_media_service_mb" value="0.0"/>')
+    if not passed:
+        soak = soak.replace("</properties>", '</properties><failure message="drift grows">drift grows</failure>')
+    (run / "soak" / "junit.xml").write_text(soak)
     stage = {"median_ms": 500.0, "p95_ms": 700.0, "max_ms": 800.0}
     (run / "sts_bench" / "sts_bench.json").write_text(
         json.dumps(
@@ -282,11 +291,18 @@ class Report(unittest.TestCase):
         self.assertEqual(f["echo_idle_rss_mb"]["median"], 30.0)
         self.assertEqual(f["echo_added_latency_s"]["median"], 0.25)
         self.assertEqual(f["bench_total_ms"]["values"], [601.0, 602.0, 603.0])
+        # The soak: every run that ran it, the failed one too; growth from the end sample.
+        self.assertEqual(rep["soak_passed"], 2)
+        self.assertEqual(f["soak_drift_trend_ms_per_min"]["values"], [0.5, 1.0, 1.5])
+        self.assertEqual(f["soak_rss_growth_media_service_mb"]["values"], [1.0, 2.0, 3.0])
+        self.assertEqual(f["soak_output_duration_s"]["median"], 600.0)
+        self.assertEqual(f["soak_rss_growth_sts_service_mb"]["n"], 0)
         self.assertIn("background load", rep["background_load"]["note"])
         self.assertEqual(rep["background_load"]["max_compilers_running"], 2)
         for key, label, *_ in figures.FIGURES:
             self.assertIn(label, table, key)
         self.assertIn("full pipeline passed 2/3", table)
+        self.assertIn("soak passed 2/3", table)
 
     def test_recreated_container_gives_no_cpu_figure(self) -> None:
         make_run(self.work, 1, 50.0)
