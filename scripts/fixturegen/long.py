@@ -32,7 +32,8 @@ def long_sidecar(base: dict[str, Any], passes: int) -> dict[str, Any]:
     out.update(
         {
             "fixture": f"{total_s}s-english-speech.mp4",
-            "description": f"{base['fixture']} played {passes} times end to end as one stream (scripts/make-long-stream)",
+            "description": f"{base['fixture']} played {passes} times end to end as one stream "
+            "(scripts/make-long-stream)",
             "duration_s": float(total_s),
             "words": words,
             "segments_6s": segments(words, total_s, SEGMENT_S, by_word),
