@@ -71,8 +71,8 @@ std::optional<std::string> rss_growth_problem(const std::string& service, long l
   const double grown = to_mb(now_kb - first_kb);
   if (grown <= max_growth_mb) return std::nullopt;
   return fmt::format(
-      "{}: RSS grew {:.1f} MB since the first sample of this scenario ({:.1f} -> {:.1f} MB), over the "
-      "{:g} MB bound",
+      "{}: RSS grew {:.1f} MB since the first sample of this scenario ({:.1f} -> {:.1f} MB, each the "
+      "lowest over its window), over the {:g} MB bound",
       service, grown, to_mb(first_kb), to_mb(now_kb), max_growth_mb);
 }
 

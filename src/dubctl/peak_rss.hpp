@@ -3,6 +3,7 @@
 // (benchkit/sampling.py): VmHWM of /proc/<pid>/status, <pid> the one Docker reports (.State.Pid),
 // read on this host. VmHWM is the process's high-water mark since it started, so a figure read
 // after a run bounds all of it (and what the process did before, when a stack was reused).
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -13,9 +14,12 @@ struct VerifyRssStep {
   std::string stack;    // media or sts
   std::string service;  // a compose service of that stack
   double max_mb = 0;    // the bound on its peak RSS, MB (1024 kB)
-  // The bound on how far its RSS (VmRSS) may have grown since the scenario's first `verify: {rss}`
-  // of the same service (a soak's samples at start, middle and end: memory flat, not just bounded).
+  // The bound on how far its RSS may have grown since the scenario's first `verify: {rss}` of the
+  // same service (a soak's samples at start, middle and end: memory flat, not just bounded). Each
+  // sample is the floor: the lowest VmRSS over `window`, polled every 250 ms, so that a fragment
+  // in flight (Whisper holds ~100 MB more while it runs) is not read as growth.
   std::optional<double> max_growth_mb;
+  std::chrono::milliseconds window{6000};  // one fragment period (SEGMENT_DURATION's default)
 };
 
 struct ProcessMemory {

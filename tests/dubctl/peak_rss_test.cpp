@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -62,8 +63,8 @@ TEST(PeakRss, GrowthOverTheBoundIsAProblem) {
   EXPECT_FALSE(dubctl::rss_growth_problem("media-service", 307200, 358400, 50));  // 300 -> 350 MB, at the bound
   EXPECT_FALSE(dubctl::rss_growth_problem("media-service", 307200, 204800, 0));   // shrank
   EXPECT_EQ(dubctl::rss_growth_problem("media-service", 307200, 368845, 50),
-            "media-service: RSS grew 60.2 MB since the first sample of this scenario (300.0 -> 360.2 MB), over the "
-            "50 MB bound");
+            "media-service: RSS grew 60.2 MB since the first sample of this scenario (300.0 -> 360.2 MB, each the "
+            "lowest over its window), over the 50 MB bound");
 }
 
 // The check against a figure really measured (this process): a bound just below it fails, one at it passes.
@@ -87,9 +88,10 @@ stacks: {media: {}, sts: {}}
 steps:
   - verify: {rss: {stack: sts, service: sts-service, max_mb: 800}}
   - verify: {rss: {stack: media, service: media-service, max_mb: 95.5, max_growth_mb: 20}}
+  - verify: {rss: {stack: media, service: media-service, max_mb: 95.5, max_growth_mb: 20, window: 2s}}
 )",
                                         "scenarios/t.yaml");
-  ASSERT_EQ(s.steps.size(), 2U);
+  ASSERT_EQ(s.steps.size(), 3U);
   const auto& sts = dubctl::step_as<dubctl::VerifyRssStep>(s.steps[0]);
   EXPECT_EQ(sts.stack, "sts");
   EXPECT_EQ(sts.service, "sts-service");
@@ -97,6 +99,8 @@ steps:
   EXPECT_EQ(dubctl::step_as<dubctl::VerifyRssStep>(s.steps[1]).max_mb, 95.5);
   EXPECT_FALSE(sts.max_growth_mb);
   EXPECT_EQ(dubctl::step_as<dubctl::VerifyRssStep>(s.steps[1]).max_growth_mb, 20);
+  EXPECT_EQ(dubctl::step_as<dubctl::VerifyRssStep>(s.steps[1]).window, std::chrono::seconds(6));  // one fragment
+  EXPECT_EQ(dubctl::step_as<dubctl::VerifyRssStep>(s.steps[2]).window, std::chrono::seconds(2));
   EXPECT_EQ(s.steps[0].action->describe(), "verify the peak RSS of sts-service (sts stack) is at most 800 MB");
   EXPECT_EQ(s.steps[0].action->stacks(), std::vector<std::string>{"sts"});
 }
@@ -112,6 +116,8 @@ TEST(PeakRss, BadStepsAreRefused) {
   expect_rejected(head + "verify: {rss: {stack: media, max_mb: 100}}\n", 5, "service: is required");
   expect_rejected(head + "verify: {rss: {stack: media, service: media-service, max_mb: 100, max_growth_mb: -1}}\n", 5,
                   "must be 0 MB or more");
+  expect_rejected(head + "verify: {rss: {stack: media, service: media-service, max_mb: 100, window: 2s}}\n", 5,
+                  "only means something with max_growth_mb");
   expect_rejected(head + "verify: {rss: {stack: media, service: media-service, max_mb: 100, mb: 1}}\n", 5,
                   "unknown key");
 }
