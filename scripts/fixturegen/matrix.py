@@ -5,7 +5,7 @@ prints the rows for scripts/make-fixtures, which encodes them from the video mas
     python3 -m fixturegen.matrix WORK LONG_S     (after fixturegen.audio; FX_* in the environment)
 
 Prints one tab-separated line per row: name, codec, width, height, fps, keyint, bframes, profile,
-sample_rate, channels, audio_bitrate, start_s."""
+sample_rate, channels, audio_bitrate, start_s, audio_codec."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Row:
     channels: int = 1
     audio_bitrate: int = int(E["FX_AUDIO_BITRATE"])
     start_s: int = 0  # the first timestamp (an MPEG-TS fixture when not 0)
+    audio_codec: str = "aac"  # aac or opus (make-fixtures picks the encoder)
 
 
 def _obs_720p(fps: int) -> Row:
@@ -58,6 +59,13 @@ ROWS = [
         sample_rate=44100,
         channels=2,
         audio_bitrate=128000,
+    ),
+    Row(
+        "30s-opus.mp4",
+        "the sound as Opus 48 kHz stereo at 96 kb/s (the speech on both channels), as WebRTC (WHIP) encoders send",
+        channels=2,
+        audio_bitrate=96000,
+        audio_codec="opus",
     ),
     Row(
         "30s-hevc.mp4",
@@ -102,6 +110,9 @@ def write_sidecars(work: str, long_s: int) -> None:
             "bitrate_target": row.audio_bitrate,
             "samples": long_s * row.sample_rate,
         }
+        if row.audio_codec != "aac":
+            side["audio"]["codec"] = row.audio_codec
+            del side["audio"]["profile"]  # AAC's LC
         if row.start_s:
             side["start_s"] = float(row.start_s)
             # MPEG-TS has no edit list: the AAC encoder's 1024 priming samples are decoded with the
@@ -116,7 +127,7 @@ def main(argv: list[str]) -> int:
     write_sidecars(work, long_s)
     for r in ROWS:
         fields = (r.name, r.codec, r.width, r.height, r.fps, r.keyint, r.bframes, r.profile, r.sample_rate)
-        print("\t".join(str(x) for x in (*fields, r.channels, r.audio_bitrate, r.start_s)))
+        print("\t".join(str(x) for x in (*fields, r.channels, r.audio_bitrate, r.start_s, r.audio_codec)))
     return 0
 
 

@@ -1,5 +1,5 @@
 """Step 4 of scripts/make-fixtures: check what was written against the sidecars (container facts,
-and the word onsets in the decoded AAC).
+and the word onsets in the decoded audio).
 
     python3 -m fixturegen.verify OUT_DIR"""
 
@@ -14,7 +14,7 @@ from typing import Any
 
 
 def _container(name: str, side: dict[str, Any], probe: dict[str, Any]) -> list[str]:
-    """Duration, video codec and frame count, AAC at the sidecar's rate and channels tagged eng, the first
+    """Duration, video codec and frame count, the audio codec, rate and channels the sidecar names tagged eng, the first
     timestamp: what the sidecar promises."""
     bad = []
     dur = float(probe["format"]["duration"])
@@ -30,12 +30,13 @@ def _container(name: str, side: dict[str, Any], probe: dict[str, Any]) -> list[s
         bad.append(f"{name}: audio stream presence differs from the sidecar")
     if a:
         if (
-            a["codec_name"] != "aac"
+            a["codec_name"] != side["audio"]["codec"]
             or int(a["sample_rate"]) != side["sample_rate"]
             or a["channels"] != side["channels"]
             or a.get("tags", {}).get("language") != "eng"
         ):
-            bad.append(f"{name}: audio is not AAC {side['sample_rate']} Hz, {side['channels']} channel(s), tagged eng")
+            want = f"{side['audio']['codec']} {side['sample_rate']} Hz, {side['channels']} channel(s), tagged eng"
+            bad.append(f"{name}: audio is not {want}")
         start = float(a["start_time"])
         if abs(start - side.get("start_s", 0.0)) > 0.05:
             bad.append(f"{name}: audio starts at {start} s, expected {side.get('start_s', 0.0)} s")
@@ -114,7 +115,7 @@ def verify(out: str) -> tuple[list[str], float]:
 
 def main(argv: list[str]) -> int:
     bad, worst = verify(argv[1])
-    print(f"  largest onset difference decoded AAC vs sidecar: {worst * 1000:.1f} ms", file=sys.stderr)
+    print(f"  largest onset difference decoded audio vs sidecar: {worst * 1000:.1f} ms", file=sys.stderr)
     if bad:
         sys.exit("verification failed:\n  " + "\n  ".join(bad))
     return 0

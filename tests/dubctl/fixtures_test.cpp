@@ -121,6 +121,7 @@ const std::vector<Fixture>& fixtures() {
       {"30s-720p30.mp4", 30.0, Content::Speech, counting_words()},
       {"30s-720p60.mp4", 30.0, Content::Speech, counting_words()},
       {"30s-44k1-stereo.mp4", 30.0, Content::Speech, counting_words()},
+      {"30s-opus.mp4", 30.0, Content::Speech, counting_words()},
       {"30s-hevc.mp4", 30.0, Content::Speech, counting_words()},
       {"30s-start-10h.ts", 30.0, Content::Speech, counting_words()},
   };
@@ -157,12 +158,12 @@ TEST_P(FixtureTest, SidecarDescribesThisFile) {
     EXPECT_TRUE(side_.at("audio").is_null());
     EXPECT_TRUE(side_.at("sample_rate").is_null());
   } else {
-    EXPECT_EQ(side_.at("audio").at("codec").get<std::string>(), "aac");
-    // 48 kHz mono, but for the matrix's 44.1 kHz stereo row.
+    // AAC 48 kHz mono, but for the matrix's 44.1 kHz stereo AAC row and its 48 kHz stereo Opus row.
+    EXPECT_EQ(side_.at("audio").at("codec").get<std::string>(), f.file == "30s-opus.mp4" ? "opus" : "aac");
     const int rate = side_.at("sample_rate").get<int>();
     const int channels = side_.at("channels").get<int>();
-    const bool stereo_row = f.file == "30s-44k1-stereo.mp4";
-    EXPECT_EQ(rate, stereo_row ? 44100 : kRate);
+    const bool stereo_row = f.file == "30s-44k1-stereo.mp4" || f.file == "30s-opus.mp4";
+    EXPECT_EQ(rate, f.file == "30s-44k1-stereo.mp4" ? 44100 : kRate);
     EXPECT_EQ(channels, stereo_row ? 2 : 1);
     EXPECT_EQ(side_.at("audio").at("sample_rate").get<int>(), rate);
     EXPECT_EQ(side_.at("audio").at("samples").get<long>(), std::lround(f.duration_s * rate));
@@ -205,7 +206,7 @@ TEST_P(FixtureTest, ContainerMatchesSidecar) {
   }
   EXPECT_EQ(n_audio, 1U);
   ASSERT_NE(audio, nullptr);
-  EXPECT_EQ(audio->codec, "aac");
+  EXPECT_EQ(audio->codec, side_.at("audio").at("codec").get<std::string>());
   EXPECT_EQ(audio->sample_rate, side_.at("sample_rate").get<int>());
   EXPECT_EQ(audio->channels, side_.at("channels").get<int>());
   EXPECT_EQ(audio->language, "eng");
