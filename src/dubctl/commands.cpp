@@ -68,8 +68,14 @@ std::map<std::string, std::string> parse_env_pairs(const std::vector<std::string
 
 int cmd_up() {
   const auto env = parse_env_pairs(options().env_pairs);
+  std::vector<StartedStack> started;  // started together, then awaited together
   for (const auto& stack : stacks_for(options().stack_target, project_root())) {
-    stack_up(stack, env, std::chrono::seconds(options().up_timeout_s));
+    started.push_back(stack_start(stack, env));
+  }
+  const auto took = await_healthy(started, std::chrono::seconds(options().up_timeout_s));
+  for (std::size_t i = 0; i < started.size(); ++i) {
+    fmt::print(stderr, "{} stack healthy {:.1f} s after compose up\n", started[i].stack.name,
+               std::chrono::duration<double>(took[i]).count());
   }
   return 0;
 }
@@ -357,6 +363,9 @@ void register_scenario_commands(CLI::App& app, Options& o) {
   run->add_flag("--update-golden", o.run.update_golden,
                 "Rewrite the golden files of `verify: {media: ..., golden: FILE}` from this run's media instead "
                 "of comparing (tolerances kept; each step says what changed)");
+  run->add_flag("--timings", o.run.timings,
+                "At the end, where the wall time went: each scenario's steps (line, kind, seconds, share), "
+                "then start, teardown and reports");
   run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
   run->add_option("--var", o.var_pairs, "KEY=VALUE for ${KEY} in scenarios only (not passed to compose); repeatable");
   run->add_option("--var-file", o.var_file, "YAML file of KEY: value, as --var (a --var wins over it)")
@@ -376,6 +385,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/ --var LANG=fr --var-file vars.yaml   ${LANG} in scenarios, not in compose\n"
            "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure\n"
            "  dubctl run scenarios/full_pipeline.yaml --update-golden   rewrite its golden descriptor\n"
+           "  dubctl run scenarios/full_pipeline.yaml --timings   per-step times at the end\n"
            "  dubctl run scenarios/ --env API_KEY=s3cr3t --secret API_KEY   API_KEY's value shown as ***",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"

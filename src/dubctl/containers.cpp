@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
 #include "dub/util/error.hpp"
+#include "eventually.hpp"
 
 namespace dubctl {
 
@@ -73,6 +75,44 @@ std::vector<ContainerStatus> container_statuses(const Stack& stack, const EnvMap
   }
   if (argv.size() == 4) return {};
   return parse_container_statuses(run_command(argv).output);
+}
+
+std::vector<std::string> health_check_exec_argv(const std::string& container, const std::string& test_json) {
+  const auto test = nlohmann::json::parse(test_json, nullptr, false);
+  if (!test.is_array() || test.size() < 2 || !test[0].is_string()) return {};
+  for (const auto& part : test) {
+    if (!part.is_string()) return {};
+  }
+  std::vector<std::string> argv = {"docker", "exec", container};
+  const auto kind = test[0].get<std::string>();
+  if (kind == "CMD-SHELL") {
+    argv.insert(argv.end(), {"/bin/sh", "-c", test[1].get<std::string>()});
+  } else if (kind == "CMD") {
+    for (std::size_t i = 1; i < test.size(); ++i) argv.push_back(test[i].get<std::string>());
+  } else {
+    return {};  // NONE
+  }
+  return argv;
+}
+
+bool health_check_passes(const std::string& container, std::chrono::milliseconds timeout) {
+  const auto test = run_command({"docker", "inspect", "--format", "{{json .Config.Healthcheck.Test}}", container});
+  if (test.exit_code != 0) return false;
+  const auto argv = health_check_exec_argv(container, test.output);
+  if (argv.empty()) return false;
+  try {
+    return run_command(argv, {}, {.limit = timeout}).exit_code == 0;
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const dub::Error&) {
+    return false;  // ran past its timeout: failed, as Docker counts it
+  }
+}
+
+bool healthy_now(const ContainerStatus& c) {
+  if (c.up()) return true;
+  // The compose files' `timeout: 3s`: Docker gives the check as long.
+  return c.running() && c.health == "starting" && health_check_passes(c.name, std::chrono::seconds(3));
 }
 
 std::string not_running_message(const ContainerStatus& c, const std::string& project) {

@@ -2,6 +2,7 @@
 // The containers of a compose project as Docker sees them: running or not, how they ended, which
 // host ports they publish. Used to name a dead service instead of reporting a bare "connection
 // refused", and to notice a stack that is no longer whole before a scenario reuses it.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,21 @@ std::vector<ContainerStatus> parse_container_statuses(const std::string& inspect
 
 // Every container of the project, stopped ones included. Throws dub::Error when Docker cannot be asked.
 std::vector<ContainerStatus> container_statuses(const Stack& stack, const EnvMap& env);
+
+// The command line that runs a container's health check test once (`docker exec <container> ...`),
+// from the test as `docker inspect` gives it in JSON: ["CMD", args...] or ["CMD-SHELL", "command"]
+// (run with /bin/sh -c). Empty for ["NONE"], null or anything else: no check to run.
+std::vector<std::string> health_check_exec_argv(const std::string& container, const std::string& test_json);
+
+// Runs the container's own health check (its compose file's `healthcheck: test`) once, as Docker
+// does at every interval: true when it passes (exit 0 within `timeout`). Lets dubctl see a started
+// container healthy at once rather than at Docker's next check, up to an interval (5 s) later.
+// False when the container has no check, is gone, or the check fails.
+bool health_check_passes(const std::string& container, std::chrono::milliseconds timeout);
+
+// Whether the container runs and is healthy now: Docker says so (or it has no health check), or its
+// health is still "starting" and its own check passes when run now (health_check_passes).
+bool healthy_now(const ContainerStatus& container);
 
 // "media-service (compose project dubmedia) is not running: exited with code 137 (killed by signal 9, SIGKILL)"
 std::string not_running_message(const ContainerStatus& container, const std::string& project);

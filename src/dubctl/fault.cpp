@@ -37,7 +37,7 @@ Effect effect_of(const std::string& action) {
   if (action == "pause") return {"paused", [](const ContainerStatus& c) { return c.state == "paused"; }};
   if (action == "unpause") return {"running", [](const ContainerStatus& c) { return c.running(); }};
   if (action == "start" || action == "restart") {
-    return {"running and healthy", [](const ContainerStatus& c) { return c.up(); }};
+    return {"running and healthy", healthy_now};
   }
   return {"stopped", [](const ContainerStatus& c) { return !c.running(); }};  // kill, stop
 }

@@ -31,6 +31,7 @@
 #include "step_vars.hpp"
 #include "steps/step.hpp"
 #include "sts_monitor.hpp"
+#include "timings.hpp"
 #include "verdict.hpp"
 
 namespace fs = std::filesystem;
@@ -418,10 +419,17 @@ int run_scenarios(const RunOptions& options) {
                         host_name(),
                         {{"compose", compose}}};
   const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
+  const auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+  std::vector<report::Phase> phases{{"start", since(run_start)}};  // --timings
   run_all(scenarios, missing, session, root, options, artifacts, cases, reports);
   const auto verdict = judge_run(cases, options.min_pass_rate);
   const bool torn_down = should_tear_down(options.cleanup, verdict.failed == 0, interrupt_signal() != 0);
+  const auto teardown_start = std::chrono::steady_clock::now();
   if (torn_down) session.down_all();
+  phases.push_back({"teardown", since(teardown_start)});
+  const auto reports_start = std::chrono::steady_clock::now();
   write_junit(files.junit, suite, cases, session.redactor());
   const report::RunReport run{"dubctl run", started_at,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count(),
@@ -430,6 +438,10 @@ int run_scenarios(const RunOptions& options) {
   // report.html (+ report.png), the summary table, the pass rate, failed and skipped runs, the report paths.
   finish_run(artifacts, files, run, verdict_text(verdict, options.repeat > 1 || options.min_pass_rate < 1.0),
              session.redactor());
+  if (options.timings) {
+    phases.push_back({"reports", since(reports_start)});
+    fmt::print(stderr, "{}", report::timings_table(run.scenarios, phases, since(run_start)));
+  }
   if (!torn_down && session.any_running()) fmt::print(stderr, "{}", kept_stacks_hint());
   fmt::print("{}\n", verdict.closing_line());  // the plain closing line CI reads
   return verdict.exit_code(interrupt_signal() != 0);

@@ -22,6 +22,7 @@ struct RunOptions {
   bool keep_up = false;             // --keep-up (commands.cpp turns it into cleanup = never)
   // --update-golden: verify steps rewrite their golden files instead of comparing (golden.hpp)
   bool update_golden = false;
+  bool timings = false;  // --timings: where the wall time went, per scenario and step (timings.hpp)
   Cleanup cleanup = Cleanup::Always;
   EnvMap env;                        // --env KEY=VAL: applied to every stack and to ${...} expansion
   EnvMap vars;                       // --var / --var-file: ${...} in scenarios only, never compose (run_vars.hpp)

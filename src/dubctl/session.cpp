@@ -16,31 +16,47 @@ namespace dubctl {
 Session::Session(fs::path root, EnvMap global_env, Redactor redactor)
     : root_(std::move(root)), global_env_(std::move(global_env)), redactor_(std::move(redactor)) {}
 
-std::optional<Duration> Session::up(const std::string& name, const StackUse& use, Duration timeout) {
-  EnvMap env = global_env_;
-  for (const auto& [k, v] : use.env) env[k] = v;
-  const auto stack = stacks_for(name, root_).front();
-  bool cold = true;  // no container of it runs: `compose up` starts it from nothing
-  if (const auto it = running_.find(name); it != running_.end()) {
-    const bool same = it->second.env == env && it->second.services == use.services;
-    const auto why = same ? unfit(name, it->second) : "other settings";
-    if (why.empty()) return std::nullopt;  // already up as asked
-    fmt::print(stderr, "  restarting the {} stack: {}\n", name, redactor_.apply(why));
-    dub::log::info("restarting stack", {{"stack", name}, {"reason", why}});
-    stack_down(stack, it->second.env);
-    running_.erase(it);
-  } else {
-    // Not started by this run, but maybe by someone else: then compose up only finds it running.
-    try {
-      const auto containers = container_statuses(stack, env);
-      cold = std::none_of(containers.begin(), containers.end(), [](const ContainerStatus& c) { return c.running(); });
-    } catch (const dub::Error& e) {
-      dub::log::debug("containers not inspected", {{"stack", name}, {"error", e.what()}});  // stack_up says why
+std::vector<std::optional<Duration>> Session::up(const std::vector<std::pair<std::string, StackUse>>& stacks,
+                                                 Duration timeout) {
+  std::vector<std::optional<Duration>> took(stacks.size());
+  std::vector<StartedStack> started;
+  std::vector<std::size_t> started_at;  // index in `stacks` of each one started
+  std::vector<bool> cold;
+  for (std::size_t i = 0; i < stacks.size(); ++i) {
+    const auto& [name, use] = stacks[i];
+    EnvMap env = global_env_;
+    for (const auto& [k, v] : use.env) env[k] = v;
+    const auto stack = stacks_for(name, root_).front();
+    bool from_nothing = true;  // no container of it runs: `compose up` starts it from nothing
+    if (const auto it = running_.find(name); it != running_.end()) {
+      const bool same = it->second.env == env && it->second.services == use.services;
+      const auto why = same ? unfit(name, it->second) : "other settings";
+      if (why.empty()) continue;  // already up as asked
+      fmt::print(stderr, "  restarting the {} stack: {}\n", name, redactor_.apply(why));
+      dub::log::info("restarting stack", {{"stack", name}, {"reason", why}});
+      stack_down(stack, it->second.env);
+      running_.erase(it);
+    } else {
+      // Not started by this run, but maybe by someone else: then compose up only finds it running.
+      try {
+        const auto containers = container_statuses(stack, env);
+        from_nothing =
+            std::none_of(containers.begin(), containers.end(), [](const ContainerStatus& c) { return c.running(); });
+      } catch (const dub::Error& e) {
+        dub::log::debug("containers not inspected", {{"stack", name}, {"error", e.what()}});  // stack_start says why
+      }
     }
+    running_[name] = Running{env, use.services};
+    started.push_back(stack_start(stack, env, use.services));
+    started_at.push_back(i);
+    cold.push_back(from_nothing);
   }
-  running_[name] = Running{env, use.services};
-  const auto took = stack_up(stack, env, std::chrono::duration_cast<std::chrono::seconds>(timeout), use.services);
-  return cold ? std::optional<Duration>(took) : std::nullopt;
+  if (started.empty()) return took;
+  const auto healthy = await_healthy(started, std::chrono::duration_cast<std::chrono::seconds>(timeout));
+  for (std::size_t j = 0; j < started.size(); ++j) {
+    if (cold[j]) took[started_at[j]] = healthy[j];
+  }
+  return took;
 }
 
 void Session::down(const std::string& name) {
@@ -70,7 +86,7 @@ std::string Session::unfit(const std::string& name, const Running& running) cons
     if (containers.empty()) return "its containers are gone";
     for (const auto& c : containers) {
       if (!c.running()) return not_running_message(c, stack.project);
-      if (!c.up()) return fmt::format("{} is {}", c.service, c.health);
+      if (!healthy_now(c)) return fmt::format("{} is {}", c.service, c.health);
     }
   } catch (const dub::Error& e) {
     return fmt::format("its containers cannot be inspected ({})", e.what());

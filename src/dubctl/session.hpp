@@ -17,11 +17,14 @@ class Session {
   // `redactor` masks the run's secrets in the container logs save_logs writes (redact.hpp).
   Session(std::filesystem::path root, EnvMap global_env, Redactor redactor);
 
-  // Starts the stack with these settings unless it already runs with them, whole and healthy: a
-  // stack a fault step disturbed, or with a container that is not running (crashed, killed) or not
-  // healthy, is started afresh. Returns how long a cold start (no container of the stack running
-  // before) took from `compose up` to healthy (stack_up); nullopt when it was running already.
-  std::optional<Duration> up(const std::string& name, const StackUse& use, Duration timeout);
+  // Starts each stack (name -> the settings the scenario declares) unless it already runs with those
+  // settings, whole and healthy: a stack a fault step disturbed, or with a container that is not
+  // running (crashed, killed) or not healthy, is started afresh. The stacks to start are started
+  // together (one `compose up` after the other, then one wait for all to be healthy). Returns, per
+  // name in the order given, how long a cold start (no container of the stack running before) took
+  // from its `compose up` to healthy (await_healthy); nullopt when it was running already.
+  std::vector<std::optional<Duration>> up(const std::vector<std::pair<std::string, StackUse>>& stacks,
+                                          Duration timeout);
   void down(const std::string& name);
   void down_all();
   // Whether this run left any stack up (what --cleanup keeps for inspection).

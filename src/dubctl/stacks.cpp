@@ -7,8 +7,10 @@
 #include <boost/process.hpp>
 #include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 
+#include "containers.hpp"
 #include "dub/util/env.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
@@ -95,30 +97,6 @@ std::vector<std::string> compose_args(const Stack& stack, const std::vector<std:
 
 namespace {
 
-// Health of every container of the project: {container name -> "healthy" | "starting" | "unhealthy" | state}.
-std::map<std::string, std::string> container_health(const Stack& stack, const std::map<std::string, std::string>& env) {
-  std::map<std::string, std::string> health;
-  const auto ids = run_command(compose_args(stack, {"ps", "-q"}), env);
-  std::istringstream lines(ids.output);
-  std::string id;
-  while (std::getline(lines, id)) {
-    if (id.empty()) continue;
-    const auto inspect =
-        run_command({"docker", "inspect", "--format",
-                     "{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}", id});
-    std::istringstream fields(inspect.output);
-    std::string name;
-    std::string status;
-    fields >> name >> status;
-    if (!name.empty()) health[name.substr(name.starts_with('/') ? 1 : 0)] = status;
-  }
-  return health;
-}
-
-}  // namespace
-
-namespace {
-
 std::vector<std::string> words_of(const std::string& text) {
   std::vector<std::string> words;
   std::istringstream in(text);
@@ -157,8 +135,8 @@ std::vector<std::string> remove_project_leftovers(const Stack& stack, bool volum
   return removed;
 }
 
-std::chrono::milliseconds stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
-                                   std::chrono::seconds timeout, const std::vector<std::string>& services) {
+StartedStack stack_start(const Stack& stack, const std::map<std::string, std::string>& env,
+                         const std::vector<std::string>& services) {
   if (!fs::exists(stack.compose_file)) {
     throw dub::Error(fmt::format("compose file for stack '{}' not found: {}", stack.name, stack.compose_file.string()));
   }
@@ -186,28 +164,72 @@ std::chrono::milliseconds stack_up(const Stack& stack, const std::map<std::strin
     }
     throw dub::Error(fmt::format("'{}' stack failed to start:\n{}{}", stack.name, up.output, hint));
   }
+  return {stack, env, started};
+}
+
+namespace {
+
+// One look at a started stack: "" when every container runs and is healthy, else what is pending
+// ("media-service=starting "). `passed` holds the containers whose own check passed already.
+// Throws dub::Error when a container exited or is unhealthy.
+std::string pending_health(const StartedStack& s, std::set<std::string>& passed) {
+  const auto containers = container_statuses(s.stack, s.env);
+  if (containers.empty()) return "no container yet ";
+  std::string pending;
+  bool failed = false;
+  for (const auto& c : containers) {
+    if (c.running() && passed.contains(c.name)) continue;
+    if (healthy_now(c)) {
+      passed.insert(c.name);
+      continue;
+    }
+    const auto status = c.running() ? c.health : c.state;
+    pending += fmt::format("{}={} ", c.name, status);
+    failed = failed || status == "unhealthy" || status == "exited" || status == "dead";
+  }
+  if (failed) throw dub::Error(fmt::format("'{}' stack: containers failed: {}", s.stack.name, pending));
+  return pending;
+}
+
+}  // namespace
+
+std::vector<std::chrono::milliseconds> await_healthy(const std::vector<StartedStack>& stacks,
+                                                     std::chrono::seconds timeout) {
+  std::vector<std::optional<std::chrono::milliseconds>> took(stacks.size());
+  std::set<std::string> passed;
+  std::vector<std::string> names;
+  for (const auto& s : stacks) names.push_back(s.stack.name);
   std::string pending;
   const auto healthy = eventually(
-      {fmt::format("waiting for {} stack to be healthy", stack.name), timeout},
+      {fmt::format("waiting for the {} stack{} to be healthy", fmt::join(names, " and "), names.size() > 1 ? "s" : ""),
+       timeout, std::chrono::milliseconds(250)},
       [&](std::string& last) -> std::optional<std::string> {
-        const auto health = container_health(stack, env);
         last.clear();
-        bool failed = false;
-        for (const auto& [name, status] : health) {
-          if (status == "healthy" || status == "running") continue;
-          last += fmt::format("{}={} ", name, status);
-          failed = failed || status == "unhealthy" || status == "exited" || status == "dead";
+        for (std::size_t i = 0; i < stacks.size(); ++i) {
+          if (took[i]) continue;
+          const auto waiting = pending_health(stacks[i], passed);
+          if (waiting.empty()) {
+            took[i] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                            stacks[i].started);
+          }
+          last += waiting;
         }
-        if (!health.empty() && last.empty()) return "healthy";
-        if (failed) throw dub::Error(fmt::format("'{}' stack: containers failed: {}", stack.name, last));
+        if (last.empty()) return "healthy";
         return std::nullopt;
       },
       pending);
   if (!healthy) {
-    throw dub::Error(fmt::format("'{}' stack not healthy after {}s: {}(see `docker logs <container>`)", stack.name,
-                                 timeout.count(), pending));
+    throw dub::Error(fmt::format("'{}' stack{} not healthy after {}s: {}(see `docker logs <container>`)",
+                                 fmt::join(names, "' and '"), names.size() > 1 ? "s" : "", timeout.count(), pending));
   }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  std::vector<std::chrono::milliseconds> out;
+  for (const auto& t : took) out.push_back(*t);
+  return out;
+}
+
+std::chrono::milliseconds stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
+                                   std::chrono::seconds timeout, const std::vector<std::string>& services) {
+  return await_healthy({stack_start(stack, env, services)}, timeout).front();
 }
 
 std::optional<std::string> shared_network_left(const std::string& down_output) {

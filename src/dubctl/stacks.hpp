@@ -33,8 +33,28 @@ std::string compose_description();
 // compose_command() for the project of `stack`, followed by `tail` (e.g. {"kill", "sts-service"}).
 std::vector<std::string> compose_args(const Stack& stack, const std::vector<std::string>& tail);
 
-// Starts the project (only `services` when not empty) and waits until every container is healthy;
-// returns how long that took from `compose up` on (SC-006: Docker's health checks, every 5 s).
+// A stack whose `compose up` has returned: what await_healthy() waits on.
+struct StartedStack {
+  Stack stack;
+  std::map<std::string, std::string> env;
+  std::chrono::steady_clock::time_point started;  // when its `compose up` began
+};
+
+// Starts the project (only `services` when not empty) with `compose up -d`, which returns once its
+// containers run (the compose files make no container wait for another's health). Throws dub::Error
+// naming the fix (a taken port: PortConflict; a missing image) when compose fails.
+StartedStack stack_start(const Stack& stack, const std::map<std::string, std::string>& env,
+                         const std::vector<std::string>& services = {});
+
+// Waits until every container of every stack given is running and healthy, the stacks together, and
+// returns each one's time from its `compose up` to healthy (SC-006), in the order given. A container
+// whose health is still "starting" is healthy once its own health check (the compose file's test,
+// health_check_passes) passes when dubctl runs it, so a start is seen at once, not at Docker's next
+// check (every 5 s). Throws dub::Error when a container exits or turns unhealthy, or after `timeout`.
+std::vector<std::chrono::milliseconds> await_healthy(const std::vector<StartedStack>& stacks,
+                                                     std::chrono::seconds timeout);
+
+// stack_start() then await_healthy() of that one stack.
 std::chrono::milliseconds stack_up(const Stack& stack, const std::map<std::string, std::string>& env,
                                    std::chrono::seconds timeout, const std::vector<std::string>& services = {});
 // Removes the project's networks (and volumes when `volumes_too`) that no container uses: left by

@@ -1,4 +1,5 @@
-// Who the containers' processes run as: `docker top` read back (containers.hpp) and the
+// Who the containers' processes run as: `docker top` read back (containers.hpp), the command a
+// container's own health check runs as, and the
 // `verify: {non_root: ...}` step as parsed.
 #include <gtest/gtest.h>
 
@@ -60,3 +61,24 @@ steps:
 }
 
 }  // namespace
+
+TEST(HealthCheck, RunsACmdTestAsItsArguments) {
+  const auto argv = dubctl::health_check_exec_argv(
+      "dubmedia-mediamtx-1", R"(["CMD","wget","-q","-O","-","http://localhost:9997/v3/paths/list"])");
+  EXPECT_EQ(argv, (std::vector<std::string>{"docker", "exec", "dubmedia-mediamtx-1", "wget", "-q", "-O", "-",
+                                            "http://localhost:9997/v3/paths/list"}));
+}
+
+TEST(HealthCheck, RunsACmdShellTestThroughTheShell) {
+  const auto argv = dubctl::health_check_exec_argv("c1", R"(["CMD-SHELL","curl -f http://localhost/ || exit 1"])");
+  EXPECT_EQ(argv,
+            (std::vector<std::string>{"docker", "exec", "c1", "/bin/sh", "-c", "curl -f http://localhost/ || exit 1"}));
+}
+
+TEST(HealthCheck, NoTestMeansNothingToRun) {
+  EXPECT_TRUE(dubctl::health_check_exec_argv("c1", "null").empty());
+  EXPECT_TRUE(dubctl::health_check_exec_argv("c1", R"(["NONE"])").empty());
+  EXPECT_TRUE(dubctl::health_check_exec_argv("c1", R"(["CMD"])").empty());
+  EXPECT_TRUE(dubctl::health_check_exec_argv("c1", R"(["CMD", 3])").empty());
+  EXPECT_TRUE(dubctl::health_check_exec_argv("c1", "not json").empty());
+}

@@ -1,6 +1,6 @@
 // `up: media`, `up: [media, sts]` or `up: {stacks: [...], timeout: 2m, max_healthy: 30s}`: starts the
-// stacks with the settings the scenario declares (session.hpp: a running stack with the same settings
-// is reused). Each stack it starts is timed from `compose up` to healthy (JUnit `<stack>_healthy_s`);
+// stacks with the settings the scenario declares, together (session.hpp: a running stack with the same
+// settings is reused). Each stack it starts is timed from `compose up` to healthy (JUnit `<stack>_healthy_s`);
 // with `max_healthy` (SC-006) each must start cold here (none of its containers running before) and
 // be healthy within that bound.
 #include <fmt/format.h>
@@ -22,8 +22,12 @@ class Up final : public StepOf<UpStep, Up> {
   [[nodiscard]] std::string describe() const override { return fmt::format("up {}", fmt::join(options.stacks, ", ")); }
   void run(StepContext& ctx, StepResult& result) const override {
     std::vector<std::string> report;
-    for (const auto& name : options.stacks) {
-      const auto healthy = ctx.session.up(name, ctx.scenario.stacks.at(name), options.timeout);
+    std::vector<std::pair<std::string, StackUse>> stacks;
+    for (const auto& name : options.stacks) stacks.emplace_back(name, ctx.scenario.stacks.at(name));
+    const auto took = ctx.session.up(stacks, options.timeout);
+    for (std::size_t i = 0; i < stacks.size(); ++i) {
+      const auto& name = options.stacks[i];
+      const auto& healthy = took[i];
       if (!healthy) {
         report.push_back(fmt::format("{} not started cold (running before the step)", name));
         if (options.max_healthy) {
