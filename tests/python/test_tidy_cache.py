@@ -80,10 +80,32 @@ class TidyCache(unittest.TestCase):
         self.assertEqual(self.run_lint(), (2, 0, [], ["src/a.cpp", "src/b.cpp"]))
         self.assertEqual(self.run_lint(), (2, 2, [], []))
 
-    def test_changing_a_header_rechecks_the_units(self) -> None:
+    def test_changing_a_header_rechecks_only_the_units_including_it(self) -> None:
         self.run_lint()
         (self.root / "src/a.hpp").write_text("int a();\nint a2();\n")
-        self.assertEqual(self.run_lint(), (2, 0, [], ["src/a.cpp", "src/b.cpp"]))
+        self.assertEqual(self.run_lint(), (2, 1, [], ["src/a.cpp"]))
+
+    def test_a_header_included_through_another_or_an_include_folder_counts(self) -> None:
+        inc = self.root / "include/dub"
+        inc.mkdir(parents=True)
+        (inc / "deep.hpp").write_text("int deep();\n")
+        (self.root / "src/a.hpp").write_text("#pragma once\n  #  include <dub/deep.hpp>\nint a();\n")
+        self.write_db(self.root, f"-I{self.root}/include")
+        self.run_lint()
+        (inc / "deep.hpp").write_text("int deep();\nint deeper();\n")
+        self.assertEqual(self.run_lint(), (2, 1, [], ["src/a.cpp"]))
+        (self.root / "src/unused.hpp").write_text("int nobody();\n")  # included by no unit
+        self.assertEqual(self.run_lint(), (2, 2, [], []))
+
+    def test_a_generated_header_in_the_build_tree_counts(self) -> None:
+        gen = self.root / "build/gen"
+        gen.mkdir()
+        (gen / "version.hpp").write_text("#define V 1\n")
+        (self.root / "src/b.cpp").write_text('#include "version.hpp"\nint b() { return V; }\n')
+        self.write_db(self.root, "-I gen")  # relative to the entry's directory (build)
+        self.run_lint()
+        (gen / "version.hpp").write_text("#define V 2\n")
+        self.assertEqual(self.run_lint(), (2, 1, [], ["src/b.cpp"]))
 
     def test_changing_a_unit_rechecks_only_that_unit(self) -> None:
         self.run_lint()
