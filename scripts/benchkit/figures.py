@@ -8,6 +8,8 @@ FIGURES: list[tuple[str, str, str, str | None]] = [
     ("provision_warm_s", "image provisioning, warm (images present)", "s", None),
     ("up_media_s", "dubctl up media -> healthy", "s", None),
     ("up_sts_s", "dubctl up sts -> healthy (model load + warm-up)", "s", None),
+    ("up_all_s", "dubctl up all -> healthy (both together)", "s", "<= 8"),
+    ("main_job_s", "main job: scripts/run-main from stacks down", "s", "<= 40 (floor ~45, README)"),
     ("pipeline_wall_s", "full pipeline wall time (30 s fixture)", "s", "< 60 (spec < 180)"),
     ("pipeline_output_duration_s", "output duration (input 30 s)", "s", "30 +- 0.5 (spec)"),
     ("pipeline_max_av_drift_ms", "max A/V drift (recorded output)", "ms", "< 120"),
@@ -15,6 +17,7 @@ FIGURES: list[tuple[str, str, str, str | None]] = [
     ("pipeline_asr_wer", "ASR word error rate", "", "<= 0.35"),
     ("judge_wall_s", "judge: 30 s output heard (container included)", "s", "<= 6"),
     ("judge_s", "judge: inside its container (import, load, 5 windows)", "s", None),
+    ("media_verify_s", "verify media: 30 s output probed, drift, fingerprint, loudness, golden", "s", "< 1"),
     ("heard_min_confidence", "judge: min confidence p(es)/(p(es)+p(en))", "", None),
     ("heard_coverage", "judge: expected Spanish words heard", "", None),
     ("sts_processing_ms", "STS per-fragment processing (pipeline)", "ms", None),
@@ -58,6 +61,11 @@ SOURCES = {
     "provision_warm_s": "wall time of scripts/provision-images with every image present",
     "up_media_s": "wall time of `dubctl up media` from stacks down",
     "up_sts_s": "wall time of `dubctl up sts` from stacks down",
+    "up_all_s": "wall time of `dubctl up all` from stacks down: both projects started, then awaited together",
+    "main_job_s": "wall time of scripts/run-main (bootstrap, build, provision-images: all no-ops when ready; "
+    "then dubctl run scenarios/full_pipeline.yaml, teardown and reports included) from stacks down",
+    "media_verify_s": "JUnit media_verify_time_s of full_pipeline's verify media step (probe with packets, "
+    "drift, two fingerprints, loudness, golden)",
     "pipeline_wall_s": "JUnit wall_time_s of `dubctl run scenarios/full_pipeline.yaml` from stacks down (includes up)",
     "pipeline_output_duration_s": "JUnit duration_s: MediaMTX's recording of the output",
     "pipeline_max_av_drift_ms": "JUnit max_av_drift_ms (libav analysis of the recorded output)",

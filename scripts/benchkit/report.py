@@ -24,6 +24,7 @@ PIPELINE_FIGURES = {
     "pipeline_asr_wer": "asr_wer",
     "judge_wall_s": "judge_wall_time_s",
     "judge_s": "judge_time_s",
+    "media_verify_s": "media_verify_time_s",
     "heard_min_confidence": "heard_min_confidence",
     "heard_coverage": "heard_coverage",
     "output_lag_max_s": "output_lag_max_s",
@@ -78,8 +79,8 @@ def _per_run_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """One value per run; pipeline figures come from the runs whose scenario passed (a failed run is
     counted in the report's pipeline_passed)."""
     ok = [r for r in runs if r["pipeline"]["passed"]]
-    figs = {key: summarize([r[key] for r in runs]) for key in ("provision_cold_s", "provision_warm_s")}
-    figs.update({key: summarize([r[key] for r in runs]) for key in ("up_media_s", "up_sts_s")})
+    per_run = ("provision_cold_s", "provision_warm_s", "up_media_s", "up_sts_s", "up_all_s", "main_job_s")
+    figs = {key: summarize([r[key] for r in runs]) for key in per_run}
     figs.update({key: summarize([r["pipeline"].get(k) for r in ok]) for key, k in PIPELINE_FIGURES.items()})
     ran = [r for r in runs if r["pipeline"]["ran"]]
     for svc in ("mediamtx", "media-service", "sts-service"):

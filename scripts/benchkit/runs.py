@@ -27,6 +27,7 @@ PIPELINE_PROPS = {
     "asr_wer": "asr_wer",
     "judge_time_s": "judge_time_s",
     "judge_wall_time_s": "judge_wall_time_s",
+    "media_verify_time_s": "media_verify_time_s",
     "heard_min_confidence": "heard_min_confidence",
     "heard_coverage": "heard_coverage",
     "translation_coverage": "translation_coverage",
@@ -214,6 +215,8 @@ def load_run(run_dir: Path) -> dict[str, Any]:
         run[f"provision_{kind}_actions"] = parse_provision(log) if log else None
     run["up_media_s"] = _step_seconds(steps, "up_media")
     run["up_sts_s"] = _step_seconds(steps, "up_sts")
+    run["up_all_s"] = _step_seconds(steps, "up_all")
+    run["main_job_s"] = _step_seconds(steps, "main_job")
     run["pipeline"] = load_pipeline(run_dir / "pipeline", steps)
     run["echo"] = load_echo(run_dir / "echo", steps)
     run["soak"] = load_soak(run_dir / "soak", steps)
