@@ -198,6 +198,7 @@ std::vector<std::chrono::milliseconds> await_healthy(const std::vector<StartedSt
   std::vector<std::optional<std::chrono::milliseconds>> took(stacks.size());
   std::set<std::string> passed;
   std::vector<std::string> names;
+  names.reserve(stacks.size());
   for (const auto& s : stacks) names.push_back(s.stack.name);
   std::string pending;
   const auto healthy = eventually(
@@ -223,6 +224,7 @@ std::vector<std::chrono::milliseconds> await_healthy(const std::vector<StartedSt
                                  fmt::join(names, "' and '"), names.size() > 1 ? "s" : "", timeout.count(), pending));
   }
   std::vector<std::chrono::milliseconds> out;
+  out.reserve(took.size());
   for (const auto& t : took) out.push_back(*t);
   return out;
 }

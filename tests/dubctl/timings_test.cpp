@@ -5,7 +5,6 @@
 
 namespace {
 
-using dubctl::report::Phase;
 using dubctl::report::ScenarioReport;
 using dubctl::report::StepRow;
 
