@@ -1,5 +1,7 @@
 #include "cleanup.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <string_view>
 #include <utility>
@@ -51,11 +53,19 @@ bool should_tear_down(Cleanup c, bool all_passed, bool interrupted) {
   return true;
 }
 
-std::string kept_stacks_hint() {
-  return "the stacks are still up to inspect (--cleanup):\n"
-         "  dubctl endpoints                      where each service answers\n"
-         "  docker compose -p dubmedia ps         containers (dubsts for the STS project); logs: ... logs -f\n"
-         "  dubctl down                           tear both stacks down when done\n";
+std::string kept_stacks_hint(const std::string& run_id) {
+  if (run_id.empty()) {
+    return "the stacks are still up to inspect (--cleanup):\n"
+           "  dubctl endpoints                      where each service answers\n"
+           "  docker compose -p dubmedia ps         containers (dubsts for the STS project); logs: ... logs -f\n"
+           "  dubctl down                           tear both stacks down when done\n";
+  }
+  return fmt::format(
+      "the stacks of run {0} are still up to inspect (--cleanup):\n"
+      "  docker compose -p dubmedia-{0} port media-service 8080   the host port a service answers on\n"
+      "  docker compose -p dubmedia-{0} ps     containers (dubsts-{0} for the STS project); logs: ... logs -f\n"
+      "  DUBCTL_RUN_ID={0} dubctl down         tear both stacks down when done\n",
+      run_id);
 }
 
 }  // namespace dubctl

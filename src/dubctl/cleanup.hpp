@@ -20,6 +20,6 @@ std::string to_string(Cleanup c);
 Cleanup default_cleanup(const char* ci);
 bool should_tear_down(Cleanup c, bool all_passed, bool interrupted);
 // What to print when the stacks are kept: how to inspect them and how to take them down.
-std::string kept_stacks_hint();
+std::string kept_stacks_hint(const std::string& run_id = "");
 
 }  // namespace dubctl

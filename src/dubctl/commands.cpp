@@ -17,6 +17,7 @@
 #include "endpoints.hpp"
 #include "fixture_check.hpp"
 #include "golden.hpp"
+#include "isolation.hpp"
 #include "redact.hpp"
 #include "run_vars.hpp"
 #include "runner.hpp"
@@ -67,7 +68,7 @@ std::map<std::string, std::string> parse_env_pairs(const std::vector<std::string
 }
 
 int cmd_up() {
-  const auto env = parse_env_pairs(options().env_pairs);
+  const auto env = with_run_names(parse_env_pairs(options().env_pairs));
   std::vector<StartedStack> started;  // started together, then awaited together
   for (const auto& stack : stacks_for(options().stack_target, project_root())) {
     started.push_back(stack_start(stack, env));
@@ -81,7 +82,7 @@ int cmd_up() {
 }
 
 int cmd_down() {
-  const auto env = parse_env_pairs(options().env_pairs);
+  const auto env = with_run_names(parse_env_pairs(options().env_pairs));
   auto stacks = stacks_for(options().stack_target, project_root());
   std::reverse(stacks.begin(), stacks.end());  // stop in the opposite order of start
   for (const auto& stack : stacks) stack_down(stack, env);
@@ -335,6 +336,17 @@ void register_media_commands(CLI::App& app, Options& o) {
   handlers()[publish] = cmd_publish;
 }
 
+// Where `run` writes: its three reports and the artifacts folder.
+void add_report_options(CLI::App* run, Options& o) {
+  run->add_option("--report-junit,--junit", o.junit, "JUnit XML file (default: <artifacts>/junit.xml)");
+  run->add_option("--report-html", o.run.report_html,
+                  "The HTML report (default: <artifacts>/report.html; report.png is written beside it)");
+  run->add_option("--report-json", o.run.report_json,
+                  "Every step and measured figure as JSON, following docs/report.schema.json "
+                  "(default: <artifacts>/report.json)");
+  run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
+}
+
 void register_scenario_commands(CLI::App& app, Options& o) {
   auto* run = app.add_subcommand("run", "Run scenarios against the real stacks and write JUnit, HTML and JSON reports");
   run->add_option("scenarios", o.run.scenario_args, "Scenario files or folders (folders: every *.yaml)")->required();
@@ -348,13 +360,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
                 "Count a skipped scenario (missing fixture, taken host port) as failed: for CI");
   run->add_flag("--fail-fast", o.run.fail_fast,
                 "After the first failed scenario, run no other: each is a skipped case naming that failure");
-  run->add_option("--report-junit,--junit", o.junit, "JUnit XML file (default: <artifacts>/junit.xml)");
-  run->add_option("--report-html", o.run.report_html,
-                  "The HTML report (default: <artifacts>/report.html; report.png is written beside it)");
-  run->add_option("--report-json", o.run.report_json,
-                  "Every step and measured figure as JSON, following docs/report.schema.json "
-                  "(default: <artifacts>/report.json)");
-  run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
+  add_report_options(run, o);
   run->add_option("--cleanup", o.cleanup,
                   "When to tear the stacks down: always | success | failure | never "
                   "(default: always when CI=true, else success: a local failure keeps them to inspect)")
@@ -366,6 +372,9 @@ void register_scenario_commands(CLI::App& app, Options& o) {
   run->add_flag("--timings", o.run.timings,
                 "At the end, where the wall time went: each scenario's steps (line, kind, seconds, share), "
                 "then start, teardown and reports");
+  run->add_flag("--isolate", o.run.isolate,
+                "The run's own compose projects (dubmedia-<id>, dubsts-<id>; id: DUBCTL_RUN_ID, else made up), "
+                "networks and free host ports, so that runs side by side never meet; printed at the start");
   run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
   run->add_option("--var", o.var_pairs, "KEY=VALUE for ${KEY} in scenarios only (not passed to compose); repeatable");
   run->add_option("--var-file", o.var_file, "YAML file of KEY: value, as --var (a --var wins over it)")
@@ -386,6 +395,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/sts_down.yaml --cleanup always   tear down even after a local failure\n"
            "  dubctl run scenarios/full_pipeline.yaml --update-golden   rewrite its golden descriptor\n"
            "  dubctl run scenarios/full_pipeline.yaml --timings   per-step times at the end\n"
+           "  dubctl run scenarios/media_alone_echo.yaml --isolate   beside another run: own projects, ports\n"
            "  dubctl run scenarios/ --env API_KEY=s3cr3t --secret API_KEY   API_KEY's value shown as ***",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"

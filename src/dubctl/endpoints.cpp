@@ -16,17 +16,6 @@ namespace dubctl {
 
 namespace {
 
-// The port variables of the stacks' compose files.
-struct Port {
-  const char* stack;
-  const char* variable;
-};
-constexpr Port kPorts[] = {{"media", "MEDIA_SERVICE_PORT"},
-                           {"media", "MEDIAMTX_API_PORT"},
-                           {"media", "MEDIAMTX_RTSP_PORT"},
-                           {"media", "MEDIAMTX_RTMP_PORT"},
-                           {"sts", "STS_PORT"}};
-
 std::string read_text(const fs::path& file) {
   std::ifstream in(file);
   std::stringstream text;
@@ -34,14 +23,24 @@ std::string read_text(const fs::path& file) {
   return text.str();
 }
 
-// The port as the run sets it, else its compose default.
-std::string port(const EnvMap& vars, const fs::path& root, const Port& p) {
+// The port as its stack's env sets it, else as the run does, else its compose default.
+std::string port(const EnvMap& vars, const fs::path& root, const PortVariable& p) {
+  if (const auto it = vars.find(fmt::format("{}.env.{}", p.stack, p.variable)); it != vars.end()) return it->second;
   if (const auto it = vars.find(p.variable); it != vars.end()) return it->second;
   if (const auto env = dub::env::get(p.variable)) return *env;
   return compose_default(read_text(stacks_for(p.stack, root).front().compose_file), p.variable);
 }
 
 }  // namespace
+
+const std::vector<PortVariable>& port_variables() {
+  static const std::vector<PortVariable> ports = {{"media", "MEDIA_SERVICE_PORT"},
+                                                  {"media", "MEDIAMTX_API_PORT"},
+                                                  {"media", "MEDIAMTX_RTSP_PORT"},
+                                                  {"media", "MEDIAMTX_RTMP_PORT"},
+                                                  {"sts", "STS_PORT"}};
+  return ports;
+}
 
 std::string compose_default(const std::string& compose_text, const std::string& name) {
   const std::regex re("\\$\\{" + name + ":-([^}]*)\\}");
@@ -55,7 +54,7 @@ fs::path recording_dir(const fs::path& root, const std::string& stream) {
 
 EnvMap stack_endpoints(const EnvMap& vars, const fs::path& root) {
   std::map<std::string, std::string> ports;
-  for (const auto& p : kPorts) ports[p.variable] = port(vars, root, p);
+  for (const auto& p : port_variables()) ports[p.variable] = port(vars, root, p);
   return {{"media.api", fmt::format("http://localhost:{}", ports["MEDIA_SERVICE_PORT"])},
           {"mediamtx.api", fmt::format("http://localhost:{}", ports["MEDIAMTX_API_PORT"])},
           {"mediamtx.rtsp", fmt::format("rtsp://localhost:{}", ports["MEDIAMTX_RTSP_PORT"])},

@@ -6,13 +6,24 @@
 // file gives it (`${MEDIA_SERVICE_PORT:-8080}`): the compose files stay the one place of defaults.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "scenario.hpp"
 
 namespace dubctl {
 
+// The host port variables of the stacks' compose files and the stack each belongs to
+// (MEDIA_SERVICE_PORT, MEDIAMTX_API_PORT, MEDIAMTX_RTSP_PORT, MEDIAMTX_RTMP_PORT: media; STS_PORT: sts).
+struct PortVariable {
+  const char* stack;
+  const char* variable;
+};
+const std::vector<PortVariable>& port_variables();
+
 // The endpoints that do not depend on a stream (media.api, mediamtx.api, mediamtx.rtsp,
-// mediamtx.rtmp, sts.url), from the port variables in `vars`, the environment or the compose files.
+// mediamtx.rtmp, sts.url), from the port variables: the stack's own value in `vars`
+// (${<stack>.env.NAME}, what a scenario's stack env sets), else `vars`' NAME, the environment's, or
+// the compose file's default.
 EnvMap stack_endpoints(const EnvMap& vars, const std::filesystem::path& root);
 
 // `vars` with the named endpoints added for `stream` (an endpoint `vars` already sets is kept).

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -21,6 +22,7 @@
 #include "evidence.hpp"
 #include "expect_error.hpp"
 #include "fixture_check.hpp"
+#include "isolation.hpp"
 #include "port_check.hpp"
 #include "progress.hpp"
 #include "redact.hpp"
@@ -382,9 +384,23 @@ report::RunMeta run_meta(const SuiteInfo& suite, const fs::path& root, const fs:
   return meta;
 }
 
+// --isolate: the run's own compose projects (DUBCTL_RUN_ID, made up when unset) and host ports
+// (isolation.hpp), printed so that the user finds them.
+RunOptions isolated(RunOptions options) {
+  if (!options.isolate) return options;
+  if (run_id().empty()) ::setenv("DUBCTL_RUN_ID", new_run_id().c_str(), 1);  // before any thread starts
+  options.env = with_own_ports(std::move(options.env), free_port);
+  std::vector<std::string> ports;
+  for (const auto& p : port_variables()) ports.push_back(fmt::format("{}={}", p.variable, options.env[p.variable]));
+  fmt::print(stderr, "isolated run {}: projects {} and {}, host ports {}\n", run_id(), project_name("dubmedia"),
+             project_name("dubsts"), fmt::join(ports, " "));
+  return options;
+}
+
 }  // namespace
 
-int run_scenarios(const RunOptions& options) {
+int run_scenarios(const RunOptions& requested) {
+  const auto options = isolated(requested);
   // Parse everything first: a malformed scenario stops the run before any container starts.
   const auto scenarios = load_scenarios(scenario_files(options.scenario_args));  // every problem of every file
   if (scenarios.empty()) throw dub::Error("no scenarios found in the given paths");
@@ -414,10 +430,11 @@ int run_scenarios(const RunOptions& options) {
   // recorded in JUnit.
   const auto compose = compose_description();
   fmt::print(stderr, "compose: {}\n", compose);
-  const SuiteInfo suite{"dubctl",
-                        fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::localtime(std::time(nullptr))),
-                        host_name(),
-                        {{"compose", compose}}};
+  SuiteInfo suite{"dubctl",
+                  fmt::format("{:%Y-%m-%dT%H:%M:%S}", fmt::localtime(std::time(nullptr))),
+                  host_name(),
+                  {{"compose", compose}}};
+  if (!run_id().empty()) suite.properties.emplace_back("run_id", run_id());
   const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
   const auto since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -442,7 +459,7 @@ int run_scenarios(const RunOptions& options) {
     phases.push_back({"reports", since(reports_start)});
     fmt::print(stderr, "{}", report::timings_table(run.scenarios, phases, since(run_start)));
   }
-  if (!torn_down && session.any_running()) fmt::print(stderr, "{}", kept_stacks_hint());
+  if (!torn_down && session.any_running()) fmt::print(stderr, "{}", kept_stacks_hint(run_id()));
   fmt::print("{}\n", verdict.closing_line());  // the plain closing line CI reads
   return verdict.exit_code(interrupt_signal() != 0);
 }

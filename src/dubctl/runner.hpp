@@ -23,6 +23,7 @@ struct RunOptions {
   // --update-golden: verify steps rewrite their golden files instead of comparing (golden.hpp)
   bool update_golden = false;
   bool timings = false;  // --timings: where the wall time went, per scenario and step (timings.hpp)
+  bool isolate = false;  // --isolate: the run's own compose projects and host ports (isolation.hpp)
   Cleanup cleanup = Cleanup::Always;
   EnvMap env;                        // --env KEY=VAL: applied to every stack and to ${...} expansion
   EnvMap vars;                       // --var / --var-file: ${...} in scenarios only, never compose (run_vars.hpp)
@@ -36,6 +37,6 @@ struct RunOptions {
 
 // Returns the process exit code (verdict.hpp): 0 when the pass rate meets --min-pass-rate (skips left
 // out unless --strict), 1 otherwise, 130 when interrupted.
-int run_scenarios(const RunOptions& options);
+int run_scenarios(const RunOptions& requested);
 
 }  // namespace dubctl

@@ -8,13 +8,14 @@
 #include "containers.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "isolation.hpp"
 
 namespace fs = std::filesystem;
 
 namespace dubctl {
 
 Session::Session(fs::path root, EnvMap global_env, Redactor redactor)
-    : root_(std::move(root)), global_env_(std::move(global_env)), redactor_(std::move(redactor)) {}
+    : root_(std::move(root)), global_env_(with_run_names(std::move(global_env))), redactor_(std::move(redactor)) {}
 
 std::vector<std::optional<Duration>> Session::up(const std::vector<std::pair<std::string, StackUse>>& stacks,
                                                  Duration timeout) {

@@ -15,6 +15,7 @@
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 #include "eventually.hpp"
+#include "isolation.hpp"
 #include "port_check.hpp"
 #include "recordings.hpp"
 
@@ -24,8 +25,8 @@ namespace fs = std::filesystem;
 namespace dubctl {
 
 std::vector<Stack> stacks_for(const std::string& target, const fs::path& root) {
-  const Stack media{"media", "dubmedia", root / "compose/media/docker-compose.e2e.yml"};
-  const Stack sts{"sts", "dubsts", root / "compose/sts/docker-compose.e2e.yml"};
+  const Stack media{"media", project_name("dubmedia"), root / "compose/media/docker-compose.e2e.yml"};
+  const Stack sts{"sts", project_name("dubsts"), root / "compose/sts/docker-compose.e2e.yml"};
   if (target == "media") return {media};
   if (target == "sts") return {sts};
   if (target == "all") return {sts, media};

@@ -17,7 +17,9 @@ struct Stack {
   std::filesystem::path compose_file;
 };
 
-// The stacks a target names: "media", "sts" or "all". Throws dub::Error on anything else.
+// The stacks a target names: "media", "sts" or "all". Their projects are dubmedia and dubsts, or
+// dubmedia-<id> and dubsts-<id> when DUBCTL_RUN_ID is set (isolation.hpp). Throws dub::Error on
+// anything else.
 std::vector<Stack> stacks_for(const std::string& target, const std::filesystem::path& root);
 
 // The compose command line prefix: {"docker","compose"} (v2) or {"docker-compose"} (v1), as

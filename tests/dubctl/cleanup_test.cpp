@@ -40,4 +40,11 @@ TEST(Cleanup, NamesRoundTripAndUnknownIsRefused) {
   EXPECT_NE(dubctl::kept_stacks_hint().find("dubctl down"), std::string::npos);
 }
 
+// The stacks an isolated run keeps are found and torn down by its id.
+TEST(Cleanup, KeptStacksOfAnIsolatedRunAreNamedByItsId) {
+  const auto hint = dubctl::kept_stacks_hint("r12ab34cd");
+  EXPECT_NE(hint.find("DUBCTL_RUN_ID=r12ab34cd dubctl down"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("-p dubmedia-r12ab34cd ps"), std::string::npos) << hint;
+}
+
 }  // namespace

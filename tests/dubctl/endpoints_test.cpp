@@ -32,6 +32,16 @@ TEST(Endpoints, FollowThePortsTheRunSets) {
             "http://localhost:18080/v1/streams/s");
 }
 
+// A port a scenario's stack env sets is that stack's endpoint, even when the run sets the variable
+// too: the stack listens where its own env says (session.cpp: the stack env wins over --env).
+TEST(Endpoints, AStacksOwnPortWins) {
+  dubctl::EnvMap vars = {
+      {"MEDIA_SERVICE_PORT", "40000"}, {"media.env.MEDIA_SERVICE_PORT", "18080"}, {"STS_PORT", "40003"}};
+  const auto e = dubctl::stack_endpoints(vars, kRoot);
+  EXPECT_EQ(e.at("media.api"), "http://localhost:18080");
+  EXPECT_EQ(e.at("sts.url"), "http://localhost:40003");
+}
+
 // A step's defaults name endpoints, not ports: the one place of a port default is its compose file.
 TEST(Endpoints, StepDefaultsUseTheNamedEndpoints) {
   const auto s = dubctl::parse_scenario(R"(name: e
