@@ -22,6 +22,7 @@
 #include "run_vars.hpp"
 #include "runner.hpp"
 #include "scenario.hpp"
+#include "shard.hpp"
 #include "stacks.hpp"
 #include "step_vars.hpp"
 
@@ -347,6 +348,28 @@ void add_report_options(CLI::App* run, Options& o) {
   run->add_option("--artifacts", o.artifacts, "Folder for logs, recordings and reports (default: out/<timestamp>)");
 }
 
+// How runs share a machine (--isolate) and a suite (--shard, --durations).
+void add_side_by_side_options(CLI::App* run, Options& o) {
+  run->add_flag("--isolate", o.run.isolate,
+                "The run's own compose projects (dubmedia-<id>, dubsts-<id>; id: DUBCTL_RUN_ID, else made up), "
+                "networks and free host ports, so that runs side by side never meet; printed at the start");
+  run->add_option("--shard", o.run.shard,
+                  "I/N: run only the I-th of N parts of the scenarios, the same split on every runner, balanced "
+                  "by --durations (junit.xml records the shard)")
+      ->check([](const std::string& value) {
+        try {
+          (void)parse_shard(value);
+          return std::string();
+        } catch (const dub::Error& e) {
+          return std::string(e.what());
+        }
+      });
+  run->add_option("--durations", o.run.durations,
+                  "The report.json of an earlier run (repeatable: e.g. one per shard; a scenario counts with its "
+                  "longest time): each scenario's recorded time, to balance --shard (default: each weighs the same)")
+      ->check(CLI::ExistingFile);
+}
+
 void register_scenario_commands(CLI::App& app, Options& o) {
   auto* run = app.add_subcommand("run", "Run scenarios against the real stacks and write JUnit, HTML and JSON reports");
   run->add_option("scenarios", o.run.scenario_args, "Scenario files or folders (folders: every *.yaml)")->required();
@@ -372,9 +395,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
   run->add_flag("--timings", o.run.timings,
                 "At the end, where the wall time went: each scenario's steps (line, kind, seconds, share), "
                 "then start, teardown and reports");
-  run->add_flag("--isolate", o.run.isolate,
-                "The run's own compose projects (dubmedia-<id>, dubsts-<id>; id: DUBCTL_RUN_ID, else made up), "
-                "networks and free host ports, so that runs side by side never meet; printed at the start");
+  add_side_by_side_options(run, o);
   run->add_option("--env", o.env_pairs, "KEY=VALUE for every stack and for ${KEY} in scenarios; repeatable");
   run->add_option("--var", o.var_pairs, "KEY=VALUE for ${KEY} in scenarios only (not passed to compose); repeatable");
   run->add_option("--var-file", o.var_file, "YAML file of KEY: value, as --var (a --var wins over it)")
@@ -396,6 +417,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/full_pipeline.yaml --update-golden   rewrite its golden descriptor\n"
            "  dubctl run scenarios/full_pipeline.yaml --timings   per-step times at the end\n"
            "  dubctl run scenarios/media_alone_echo.yaml --isolate   beside another run: own projects, ports\n"
+           "  dubctl run scenarios/ --shard 2/4 --durations last/report.json   the 2nd of 4 runners' part\n"
            "  dubctl run scenarios/ --env API_KEY=s3cr3t --secret API_KEY   API_KEY's value shown as ***",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"

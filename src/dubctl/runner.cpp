@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <thread>
 
 #include "background_task.hpp"
@@ -29,6 +30,7 @@
 #include "report_json.hpp"
 #include "retry.hpp"
 #include "session.hpp"
+#include "shard.hpp"
 #include "stacks.hpp"
 #include "step_vars.hpp"
 #include "steps/step.hpp"
@@ -397,13 +399,41 @@ RunOptions isolated(RunOptions options) {
   return options;
 }
 
+// --shard I/N: the scenarios of this shard (shard.hpp), with a line saying which and how long they took
+// when last recorded.
+std::vector<Scenario> this_shard(std::vector<Scenario> scenarios, const RunOptions& options) {
+  if (options.shard.empty()) return scenarios;
+  const auto spec = parse_shard(options.shard);
+  std::map<std::string, double> durations;  // the longest of each scenario's recorded times
+  for (const auto& file : options.durations) {
+    for (const auto& [name, seconds] : recorded_durations(file)) durations[name] = std::max(durations[name], seconds);
+  }
+  std::vector<std::string> names;
+  names.reserve(scenarios.size());
+  for (const auto& s : scenarios) names.push_back(s.name);
+  const auto weights = shard_weights(names, durations);
+  std::vector<Scenario> mine;
+  double mine_s = 0;
+  for (const auto i : shard_members(names, durations, spec)) {
+    mine.push_back(scenarios[i]);
+    mine_s += weights[i];
+  }
+  const double all_s = std::accumulate(weights.begin(), weights.end(), 0.0);
+  fmt::print(stderr, "shard {}/{}: {} of {} scenarios{}\n", spec.index, spec.count, mine.size(), scenarios.size(),
+             durations.empty() ? std::string(" (no --durations: each weighs the same)")
+                               : fmt::format(", {:.0f} s of {:.0f} s as recorded ({} report(s))", mine_s, all_s,
+                                             options.durations.size()));
+  return mine;
+}
+
 }  // namespace
 
 int run_scenarios(const RunOptions& requested) {
   const auto options = isolated(requested);
   // Parse everything first: a malformed scenario stops the run before any container starts.
-  const auto scenarios = load_scenarios(scenario_files(options.scenario_args));  // every problem of every file
-  if (scenarios.empty()) throw dub::Error("no scenarios found in the given paths");
+  auto all = load_scenarios(scenario_files(options.scenario_args));  // every problem of every file
+  if (all.empty()) throw dub::Error("no scenarios found in the given paths");
+  const auto scenarios = this_shard(std::move(all), options);
 
   const auto root = project_root();
   std::vector<std::string> missing;  // per scenario: its missing fixtures; it is skipped (spec edge case 8)
@@ -435,6 +465,7 @@ int run_scenarios(const RunOptions& requested) {
                   host_name(),
                   {{"compose", compose}}};
   if (!run_id().empty()) suite.properties.emplace_back("run_id", run_id());
+  if (!options.shard.empty()) suite.properties.emplace_back("shard", options.shard);
   const auto started_at = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(std::time(nullptr)));
   const auto since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();

@@ -3,6 +3,8 @@
 1. Each file validates against the schema its CI system publishes (SchemaStore's, vendored by the
    PyPI package check-jsonschema), and a copy broken on purpose does not: the check can fail.
 2. Each runs scripts/test-all, and publishes as JUnit every JUnit file test-all writes.
+3. The sharded examples (issue 16) validate too, run `dubctl run scenarios/ ... --shard I/N` and
+   publish each shard's junit.xml.
 
 Usage: python tests/ci/check_ci_examples.py [project root]     (exit 1 naming each problem)
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from ruamel.yaml import YAML  # check-jsonschema's own YAML reader
 
 EXAMPLES = {"github-actions.yml": "vendor.github-workflows", "gitlab-ci.yml": "vendor.gitlab-ci"}
+SHARDED = {"github-actions-sharded.yml": "vendor.github-workflows", "gitlab-ci-sharded.yml": "vendor.gitlab-ci"}
 
 
 def schema_problems(path: Path, schema: str) -> str:
@@ -80,13 +83,31 @@ def check(root: Path) -> list[str]:
     return problems
 
 
+def check_sharded(root: Path) -> list[str]:
+    problems = []
+    for name, schema in SHARDED.items():
+        path = root / "docs/ci" / name
+        text = path.read_text()
+        if err := schema_problems(path, schema):
+            problems.append(f"{path}: not valid against {schema}:\n{err}")
+        if not re.search(r"build/dubctl run scenarios/ .*--shard .+/", text):
+            problems.append(f"{path}: does not run `build/dubctl run scenarios/ ... --shard I/N`")
+        globs = junit_globs(YAML(typ="safe").load(text))
+        if not any("shard-" in g and g.endswith("/junit.xml") for g in globs):
+            problems.append(f"{path}: does not publish each shard's junit.xml (has: {globs})")
+    return problems
+
+
 def main() -> int:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2])
-    problems = check(root)
+    problems = check(root) + check_sharded(root)
     for p in problems:
         print(f"FAIL {p}")
     if not problems:
-        print(f"ok: {', '.join(EXAMPLES)} valid, run scripts/test-all and publish its JUnit files")
+        print(
+            f"ok: {', '.join(EXAMPLES)} valid, run scripts/test-all and publish its JUnit files; "
+            f"{', '.join(SHARDED)} valid, run dubctl run --shard and publish each shard's JUnit"
+        )
     return 1 if problems else 0
 
 
