@@ -18,6 +18,7 @@
 #include "fixture_check.hpp"
 #include "golden.hpp"
 #include "isolation.hpp"
+#include "merge.hpp"
 #include "redact.hpp"
 #include "run_vars.hpp"
 #include "runner.hpp"
@@ -48,7 +49,8 @@ struct Options {
   std::string junit;
   std::string artifacts;
   std::vector<std::string> scenario_args;
-  std::string shell;  // completion
+  std::vector<std::string> merge_runs;  // merge: artifacts folders
+  std::string shell;                    // completion
 };
 
 Options& options() {
@@ -164,6 +166,16 @@ int cmd_run() {
     o.run.cleanup = o.run.keep_up ? Cleanup::Never : default_cleanup(std::getenv("CI"));
   }
   return run_scenarios(o.run);
+}
+
+int cmd_merge() {
+  const auto& o = options();
+  const std::filesystem::path out = o.artifacts.empty() ? std::string("out/merged") : o.artifacts;
+  const std::vector<std::filesystem::path> runs(o.merge_runs.begin(), o.merge_runs.end());
+  const auto merged = merge_runs(runs, out);
+  fmt::print(stderr, "merged {} runs into {}: junit.xml, report.json, report.html\n", runs.size(), out.string());
+  fmt::print("{}\n", merged.closing_line());
+  return merged.exit_code;
 }
 
 int cmd_publish() {
@@ -445,6 +457,21 @@ void register_scenario_commands(CLI::App& app, Options& o) {
   handlers()[list] = cmd_list;
 }
 
+void register_merge_command(CLI::App& app, Options& o) {
+  auto* merge = app.add_subcommand(
+      "merge",
+      "Combine the reports of several runs (shards, runs side by side) into one junit.xml, report.json, "
+      "report.html");
+  merge->add_option("runs", o.merge_runs, "The artifacts folders of the runs (each with its three reports)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  merge->add_option("--artifacts", o.artifacts, "Where the merged reports go (default: out/merged)");
+  examples(merge, "  dubctl merge out/shard-1 out/shard-2 out/shard-3 out/shard-4 --artifacts out/suite",
+           "The merged page and report.json link into each run's own folder (nothing is copied). Exit 0 when\n"
+           "the merged pass rate meets the first run's --min-pass-rate, 1 otherwise.");
+  handlers()[merge] = cmd_merge;
+}
+
 void register_completion(CLI::App& app, Options& o) {
   auto* completion = app.add_subcommand("completion", "Print a shell completion script (bash or zsh)");
   completion->add_option("shell", o.shell, "bash | zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
@@ -466,6 +493,7 @@ void register_commands(CLI::App& app) {
   register_stack_commands(app, o);
   register_media_commands(app, o);
   register_scenario_commands(app, o);
+  register_merge_command(app, o);
   register_completion(app, o);
 }
 

@@ -6,7 +6,8 @@
 # is `skip:` (passed).
 #   check_reports_e2e.sh DUBCTL good     the reports go where --report-junit/--report-html/--report-json
 #                                        say and pass the checker; --junit alone (the old name) and the
-#                                        defaults in the artifacts folder still work
+#                                        defaults in the artifacts folder still work; two shards
+#                                        (--shard I/2) merged by `dubctl merge` pass it as one run
 #   check_reports_e2e.sh DUBCTL broken   the checker fails, saying why, on a truncated junit.xml, a
 #                                        report.json that breaks the schema and one that contradicts
 #                                        junit.xml; and on a scenario's token left in a report (a run
@@ -110,6 +111,21 @@ EOF
   [[ ! -e $work/out2/junit.xml ]] || fail "--junit FILE still wrote out2/junit.xml"
   run --artifacts "$work/out3"  # every report in the artifacts folder
   check --junit "$work/out3/junit.xml" --json "$work/out3/report.json" --html "$work/out3/report.html"
+  # The same scenarios as two shards (run --shard I/2), then `dubctl merge`: one set of reports telling
+  # all three cases, each once, as one run would.
+  for i in 1 2; do
+    (cd "$work" && env -i PATH=/nonexistent DUBCTL_ROOT="$work" "$dubctl" run scenarios/ --cleanup never \
+      --env "API_TOKEN=$secret" --shard "$i/2" --artifacts "$work/shard-$i" >/dev/null 2>&1) || true
+    [[ -s $work/shard-$i/report.json ]] || fail "shard $i/2 wrote no report.json"
+  done
+  rc=0
+  (cd "$work" && env -i PATH=/nonexistent "$dubctl" merge shard-1 shard-2 --artifacts merged >"$work/stdout.txt" \
+    2>"$work/stderr.txt") || rc=$?
+  [[ $rc == 1 ]] || fail "dubctl merge exited $rc, not 1 (one case failed): $(cat "$work/stderr.txt")"
+  grep -qx "1 passed, 1 failed, 1 skipped" "$work/stdout.txt" || fail "merge's closing line: $(cat "$work/stdout.txt")"
+  check --junit "$work/merged/junit.xml" --json "$work/merged/report.json" --html "$work/merged/report.html"
+  grep -q 'property name="shard" value="1/2"' "$work/merged/junit.xml" &&
+    grep -q 'property name="shard" value="2/2"' "$work/merged/junit.xml" || fail "merged junit.xml lost a shard's suite"
   exit 0
 fi
 [[ $mode == broken ]] || fail "mode '$mode': good or broken"
