@@ -18,6 +18,7 @@
 #include "fixture_check.hpp"
 #include "golden.hpp"
 #include "isolation.hpp"
+#include "jobs.hpp"
 #include "merge.hpp"
 #include "redact.hpp"
 #include "run_vars.hpp"
@@ -165,7 +166,7 @@ int cmd_run() {
   } else {
     o.run.cleanup = o.run.keep_up ? Cleanup::Never : default_cleanup(std::getenv("CI"));
   }
-  return run_scenarios(o.run);
+  return o.run.jobs > 1 ? run_jobs(o.run) : run_scenarios(o.run);
 }
 
 int cmd_merge() {
@@ -365,6 +366,10 @@ void add_side_by_side_options(CLI::App* run, Options& o) {
   run->add_flag("--isolate", o.run.isolate,
                 "The run's own compose projects (dubmedia-<id>, dubsts-<id>; id: DUBCTL_RUN_ID, else made up), "
                 "networks and free host ports, so that runs side by side never meet; printed at the start");
+  run->add_option("--jobs,-j", o.run.jobs,
+                  "Run the scenarios as N concurrent isolated runs, one --shard each, their reports merged; one "
+                  "line per job as it starts a scenario (default 1)")
+      ->check(CLI::Range(1, 64));
   run->add_option("--shard", o.run.shard,
                   "I/N: run only the I-th of N parts of the scenarios, the same split on every runner, balanced "
                   "by --durations (junit.xml records the shard)")
@@ -430,6 +435,7 @@ void register_scenario_commands(CLI::App& app, Options& o) {
            "  dubctl run scenarios/full_pipeline.yaml --timings   per-step times at the end\n"
            "  dubctl run scenarios/media_alone_echo.yaml --isolate   beside another run: own projects, ports\n"
            "  dubctl run scenarios/ --shard 2/4 --durations last/report.json   the 2nd of 4 runners' part\n"
+           "  dubctl run scenarios/ --jobs 2            two isolated runs at once, reports merged\n"
            "  dubctl run scenarios/ --env API_KEY=s3cr3t --secret API_KEY   API_KEY's value shown as ***",
            "Stacks start once per run and are shared by its scenarios; Ctrl-C tears them down.\n"
            "Every scenario is parsed before anything starts: a malformed one stops the run with every\n"

@@ -165,6 +165,7 @@ MergeResult merge_runs(const std::vector<fs::path>& runs, const fs::path& out) {
         }
         const auto status = s.at("status").get<std::string>();
         (status == "passed" ? r.passed : status == "skipped" ? r.skipped : r.failed) += 1;
+        if (s.at("duration_s").is_number()) r.scenario_time_s += s["duration_s"].get<double>();
         scenarios.push_back(std::move(s));
       }
     } catch (const nlohmann::json::exception& e) {

@@ -21,7 +21,8 @@ struct MergeResult {
   long passed = 0;
   long failed = 0;
   long skipped = 0;
-  int exit_code = 0;  // as `dubctl run` would exit (verdict.hpp): 1 below the first run's --min-pass-rate
+  double scenario_time_s = 0;  // the scenarios' own times, summed
+  int exit_code = 0;           // as `dubctl run` would exit (verdict.hpp): 1 below the first run's --min-pass-rate
   [[nodiscard]] std::string closing_line() const;
 };
 

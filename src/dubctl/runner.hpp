@@ -24,6 +24,7 @@ struct RunOptions {
   bool update_golden = false;
   bool timings = false;  // --timings: where the wall time went, per scenario and step (timings.hpp)
   bool isolate = false;  // --isolate: the run's own compose projects and host ports (isolation.hpp)
+  int jobs = 1;          // --jobs N: N isolated runs of dubctl, one shard each (jobs.hpp)
   std::string shard;     // --shard I/N: only this shard's scenarios (shard.hpp); empty: all
   std::vector<std::filesystem::path> durations;  // --durations: earlier runs' report.json, to balance shards
   Cleanup cleanup = Cleanup::Always;

@@ -71,6 +71,23 @@ for run in a b; do
 done
 log "ok: runs $id_a and $given_id passed side by side on their own projects and ports, and left nothing"
 
+# The same two scenarios as one `dubctl run --jobs 2`: two isolated jobs, their reports merged.
+start=$(date +%s)
+"$dubctl" run "$scenario_a" "$scenario_b" --jobs 2 --strict --artifacts "$out/jobs" >"$out/jobs.log" 2>&1 ||
+  die "dubctl run --jobs 2 failed: $(tail -15 "$out/jobs.log")"
+grep -qx "2 passed, 0 failed, 0 skipped" "$out/jobs.log" || die "--jobs 2: closing line: $(tail -3 "$out/jobs.log")"
+grep -q '<testsuites tests="2" failures="0" skipped="0"' "$out/jobs/junit.xml" ||
+  die "--jobs 2: the merged junit.xml does not hold both cases: $(head -3 "$out/jobs/junit.xml")"
+speedup=$(grep -E '^2 jobs: ' "$out/jobs.log") || die "--jobs 2 printed no speedup: $(tail -5 "$out/jobs.log")"
+for job in 1 2; do
+  base=$(sed -n 's/^2 jobs (runs \([a-z0-9_-]*\)-j1\.\..*/\1/p' "$out/jobs.log")
+  for project in "dubmedia-$base-j$job" "dubsts-$base-j$job"; do
+    left=$(leftovers "$project")
+    [[ -z $left ]] || die "job $job left its project $project behind: $left"
+  done
+done
+log "ok: --jobs 2 ran both scenarios in two isolated jobs and merged their reports: $speedup ($(($(date +%s) - start)) s)"
+
 after=$(default_containers | sort)
 [[ $(wc -l <<<"$before") -eq 3 && $after == "$before" ]] ||
   die "the default stacks were disturbed by the isolated runs (their containers changed)"
