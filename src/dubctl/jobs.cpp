@@ -52,6 +52,7 @@ struct Job {
   int index = 0;
   fs::path dir;
   std::unique_ptr<bp::child> child;
+  std::string run;    // its run id (DUBCTL_RUN_ID)
   std::string shown;  // the scenario last printed
   bool done = false;
   int exit_code = 0;
@@ -66,7 +67,8 @@ std::string artifacts_dir(const RunOptions& options) {
 void start(Job& job, const RunOptions& options, int count, const std::string& run_base) {
   fs::create_directories(job.dir);
   bp::environment env = boost::this_process::environment();
-  env["DUBCTL_RUN_ID"] = fmt::format("{}-j{}", run_base, job.index);  // each job its own projects
+  job.run = fmt::format("{}-j{}", run_base, job.index);
+  env["DUBCTL_RUN_ID"] = job.run;  // each job its own projects
   const auto log = (job.dir / "output.log").string();
   job.child = std::make_unique<bp::child>(
       "/proc/self/exe", bp::args(job_arguments(options, job.index, count, job.dir)), env,
@@ -79,6 +81,11 @@ void report_progress(Job& job, int count) {
   const auto output = read_text(job.dir / "output.log");
   if (job.done) {
     fmt::print(stderr, "job {}/{}: ended (exit {}): {}\n", job.index, count, job.exit_code, last_line(output));
+    if (output.find("are still up to inspect") != std::string::npos) {  // kept_stacks_hint (--cleanup)
+      fmt::print(stderr,
+                 "job {}/{}: its stacks are still up (--cleanup); `DUBCTL_RUN_ID={} dubctl down all` when done\n",
+                 job.index, count, job.run);
+    }
     return;
   }
   const auto scenario = current_scenario(output);
@@ -142,6 +149,10 @@ int run_jobs(const RunOptions& options) {
   const int count = options.jobs;
   const fs::path artifacts = artifacts_dir(options);
   const auto base = run_id().empty() ? new_run_id() : run_id();
+  if (base.size() > 28) {
+    throw dub::Error(
+        fmt::format("--jobs: DUBCTL_RUN_ID '{}' leaves no room for the jobs' -j<I>: use at most 28 characters", base));
+  }
   interrupt_signal() = 0;
   std::signal(SIGINT, on_jobs_signal);
   std::signal(SIGTERM, on_jobs_signal);

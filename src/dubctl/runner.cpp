@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "background_task.hpp"
+#include "dub/util/env.hpp"
 #include "dub/util/error.hpp"
 #include "endpoints.hpp"
 #include "eventually.hpp"
@@ -188,7 +189,7 @@ std::string run_step(const Step& step, StepContext& ctx, Properties& properties,
     detail = fmt::format("attempt {} of {}{}", attempts, 1 + step.retry, detail.empty() ? "" : "; " + detail);
   }
   if (step.expect_error) {
-    const auto verdict = judge_expected_error(*step.expect_error, error);
+    const auto verdict = judge_expected_error(expand(*step.expect_error, ctx.vars), error);  // ${media.project}
     if (!verdict.passed) throw StepFailure(verdict.message);
     detail = verdict.message;
   }
@@ -393,7 +394,11 @@ RunOptions isolated(RunOptions options) {
   if (run_id().empty()) ::setenv("DUBCTL_RUN_ID", new_run_id().c_str(), 1);  // before any thread starts
   options.env = with_own_ports(std::move(options.env), free_port);
   std::vector<std::string> ports;
-  for (const auto& p : port_variables()) ports.push_back(fmt::format("{}={}", p.variable, options.env[p.variable]));
+  for (const auto& p : port_variables()) {  // given in the environment: kept there, not copied into --env
+    const auto it = options.env.find(p.variable);
+    const auto value = it != options.env.end() ? it->second : dub::env::get(p.variable).value_or("");
+    ports.push_back(fmt::format("{}={}", p.variable, value));
+  }
   fmt::print(stderr, "isolated run {}: projects {} and {}, host ports {}\n", run_id(), project_name("dubmedia"),
              project_name("dubsts"), fmt::join(ports, " "));
   return options;

@@ -70,3 +70,23 @@ TEST(Jobs, TheBinaryRunsTwoJobsAndMergesTheirReports) {
 }
 
 }  // namespace
+
+namespace {
+
+// --isolate through the binary: a port the environment sets is kept (and not turned into an empty
+// --env value), the others are free ones, and junit.xml names the run.
+TEST(Isolate, APortTheEnvironmentSetsIsKeptTheOthersAreFree) {
+  dub::test::TempProject project("isolate-run");
+  project.write("scenarios/a.yaml", "name: a\ndescription: d\nsteps:\n  - publish: {fixture: not-there.mp4}\n");
+  const auto r =
+      project.run("scenarios/ --isolate", dub::test::Streams::separate, "MEDIA_SERVICE_PORT=18080 DUBCTL_RUN_ID=t-1");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("isolated run t-1: projects dubmedia-t-1 and dubsts-t-1, host ports MEDIA_SERVICE_PORT=18080 "),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("=,"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("= "), std::string::npos) << r.err;  // no port left empty
+  EXPECT_NE(r.junit.find(R"(<property name="run_id" value="t-1"/>)"), std::string::npos) << r.junit;
+}
+
+}  // namespace
