@@ -59,7 +59,9 @@ EnvMap stack_endpoints(const EnvMap& vars, const fs::path& root) {
           {"mediamtx.api", fmt::format("http://localhost:{}", ports["MEDIAMTX_API_PORT"])},
           {"mediamtx.rtsp", fmt::format("rtsp://localhost:{}", ports["MEDIAMTX_RTSP_PORT"])},
           {"mediamtx.rtmp", fmt::format("rtmp://localhost:{}", ports["MEDIAMTX_RTMP_PORT"])},
-          {"sts.url", fmt::format("http://localhost:{}", ports["STS_PORT"])}};
+          {"sts.url", fmt::format("http://localhost:{}", ports["STS_PORT"])},
+          {"media.project", stacks_for("media", root).front().project},  // dubmedia, or dubmedia-<run id>
+          {"sts.project", stacks_for("sts", root).front().project}};
 }
 
 void add_endpoints(EnvMap& vars, const fs::path& root, const std::string& stream) {

@@ -21,7 +21,8 @@ struct PortVariable {
 const std::vector<PortVariable>& port_variables();
 
 // The endpoints that do not depend on a stream (media.api, mediamtx.api, mediamtx.rtsp,
-// mediamtx.rtmp, sts.url), from the port variables: the stack's own value in `vars`
+// mediamtx.rtmp, sts.url; and media.project, sts.project: the compose projects' names, which a run id
+// changes), from the port variables: the stack's own value in `vars`
 // (${<stack>.env.NAME}, what a scenario's stack env sets), else `vars`' NAME, the environment's, or
 // the compose file's default.
 EnvMap stack_endpoints(const EnvMap& vars, const std::filesystem::path& root);

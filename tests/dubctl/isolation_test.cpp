@@ -45,6 +45,9 @@ TEST_F(Isolation, ARunIdNamesTheProjectsAndTheirNetworks) {
   const auto stacks = dubctl::stacks_for("all", kRoot);
   EXPECT_EQ(stacks[0].project, "dubsts-ci-7");
   EXPECT_EQ(stacks[1].project, "dubmedia-ci-7");
+  const auto endpoints = dubctl::stack_endpoints({}, kRoot);  // ${media.project} in scenarios
+  EXPECT_EQ(endpoints.at("media.project"), "dubmedia-ci-7");
+  EXPECT_EQ(endpoints.at("sts.project"), "dubsts-ci-7");
   const auto env = dubctl::with_run_names({});
   EXPECT_EQ(env.at("MEDIA_NETWORK"), "dubmedia-ci-7_default");
   EXPECT_EQ(env.at("STS_NETWORK"), "dubsts-ci-7_default");
