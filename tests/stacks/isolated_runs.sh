@@ -35,6 +35,15 @@ default_containers() {
 }
 before=$(default_containers | sort)
 
+# Dies when anything of the run with id $2 (named $1 in the message) is left.
+nothing_left_of() {
+  local project left
+  for project in "dubmedia-$2" "dubsts-$2"; do
+    left=$(leftovers "$project")
+    [[ -z $left ]] || die "$1 left its project $project behind: $left"
+  done
+}
+
 given_id=iso-$$
 start=$(date +%s)
 "$dubctl" run "$scenario_a" --isolate --strict --artifacts "$out/a" >"$out/a.log" 2>&1 &
@@ -64,10 +73,7 @@ done
 for run in a b; do
   id=$([[ $run == a ]] && echo "$id_a" || echo "$given_id")
   grep -q "name=\"run_id\" value=\"$id\"" "$out/$run/junit.xml" || die "run $run's junit.xml does not record run_id $id"
-  for project in "dubmedia-$id" "dubsts-$id"; do
-    left=$(leftovers "$project")
-    [[ -z $left ]] || die "run $run left its project $project behind: $left"
-  done
+  nothing_left_of "run $run" "$id"
 done
 log "ok: runs $id_a and $given_id passed side by side on their own projects and ports, and left nothing"
 
@@ -79,13 +85,8 @@ grep -qx "2 passed, 0 failed, 0 skipped" "$out/jobs.log" || die "--jobs 2: closi
 grep -q '<testsuites tests="2" failures="0" skipped="0"' "$out/jobs/junit.xml" ||
   die "--jobs 2: the merged junit.xml does not hold both cases: $(head -3 "$out/jobs/junit.xml")"
 speedup=$(grep -E '^2 jobs: ' "$out/jobs.log") || die "--jobs 2 printed no speedup: $(tail -5 "$out/jobs.log")"
-for job in 1 2; do
-  base=$(sed -n 's/^2 jobs (runs \([a-z0-9_-]*\)-j1\.\..*/\1/p' "$out/jobs.log")
-  for project in "dubmedia-$base-j$job" "dubsts-$base-j$job"; do
-    left=$(leftovers "$project")
-    [[ -z $left ]] || die "job $job left its project $project behind: $left"
-  done
-done
+base=$(sed -n 's/^2 jobs (runs \([a-z0-9_-]*\)-j1\.\..*/\1/p' "$out/jobs.log")
+for job in 1 2; do nothing_left_of "job $job" "$base-j$job"; done
 log "ok: --jobs 2 ran both scenarios in two isolated jobs and merged their reports: $speedup ($(($(date +%s) - start)) s)"
 
 after=$(default_containers | sort)
