@@ -151,7 +151,7 @@ build_mediamtx_binary() {
 mediamtx_recipe_hash() {
   {
     echo "recipe $RECIPE_REV $MEDIAMTX_MODULE@$MEDIAMTX_VERSION ${MEDIAMTX_DEPS[*]}"
-    cat "$ROOT/compose/media/mediamtx/Dockerfile"
+    cat "$ROOT/compose/media/mediamtx/Dockerfile" "$ROOT/compose/media/mediamtx.yml"
   } | sha
 }
 
@@ -183,7 +183,7 @@ ensure_mediamtx() {
   mkdir -p "$ctx"
   cp "$dockerfile" "$ctx/Dockerfile"
   cp "$MTX_BIN" "$ctx/mediamtx"
-  cp "$CACHE/mediamtx/$MEDIAMTX_VERSION/src/mediamtx.yml" "$ctx/mediamtx.yml" # upstream's default config
+  cp "$ROOT/compose/media/mediamtx.yml" "$ctx/mediamtx.yml" # the project's config (no bind mount)
   log "mediamtx: docker build $MEDIAMTX_IMAGE FROM $BASE_IMAGE (log: $LOGS/mediamtx-docker-build.log)"
   t=$(now)
   local args=()
