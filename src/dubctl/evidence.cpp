@@ -17,6 +17,7 @@
 #include "dub/util/error.hpp"
 #include "input_duration.hpp"
 #include "progress.hpp"
+#include "readback.hpp"
 
 namespace fs = std::filesystem;
 
@@ -172,20 +173,6 @@ void ScenarioEvidence::fetch_worker(const Scenario& scenario, const EnvMap& vars
   }
 }
 
-std::vector<fs::path> recording_segments(const fs::path& dir) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::error_code file_ec;  // a segment may vanish while we look
-    if (entry.is_regular_file(file_ec) && entry.path().extension() == ".mp4" && entry.file_size(file_ec) > 0 &&
-        !file_ec) {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());  // names are start times: %Y-%m-%d_%H-%M-%S-%f
-  return files;
-}
-
 namespace {
 
 // What the report makes of one scenario's media, and where its timelines meet.
@@ -305,6 +292,20 @@ void waves_and_similarity(const ScenarioEvidence& ev, bool verified, const Media
   }
 }
 
+// The recording's segments as they are now; read back over the network (readback.hpp) it may be
+// gone (a scenario took the media stack down): then what the last verify step fetched, with a note.
+std::vector<fs::path> recording_now(const fs::path& dir, std::vector<std::string>& notes) {
+  try {
+    return recording_segments(dir);
+  } catch (const dub::Error& e) {
+    notes.push_back(
+        fmt::format("the recording could not be read back again ({}): dubbed.mp4 is what the "
+                    "scenario's last check read",
+                    e.what()));
+    return recording_segments(dir, false);
+  }
+}
+
 }  // namespace
 
 report::ScenarioReport build_scenario_report(const Scenario& scenario, const TestCase& tc, const ScenarioEvidence& ev,
@@ -330,8 +331,8 @@ report::ScenarioReport build_scenario_report(const Scenario& scenario, const Tes
   const std::string suffix = iteration > 1 ? fmt::format("-{}", iteration) : "";
   std::error_code ec;
   fs::create_directories(dir, ec);
-  const auto rec_dir = recording_dir(root, ev.stream);
-  const auto segments = recording_segments(rec_dir);
+  const auto rec_dir = ev.recording.empty() ? recording_dir(root, ev.stream) : ev.recording;
+  const auto segments = recording_now(rec_dir, r.notes);
   const auto from_recording = [&rec_dir](const std::string& source) {
     return !source.empty() &&
            fs::path(source).lexically_normal().string().starts_with(rec_dir.lexically_normal().string());

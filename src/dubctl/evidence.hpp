@@ -25,6 +25,7 @@ namespace dubctl {
 
 struct ScenarioEvidence {
   std::string stream;               // the scenario's ${stream}
+  std::filesystem::path recording;  // its ${recording} (readback.hpp); empty: MediaMTX's default folder
   std::filesystem::path fixture;    // what a publish step sent (resolved path)
   double publish_stop_after_s = 0;  // the publish step stopped after this much media (0: whole fixture)
   // When the publish step sent its first packet (after wait_reader, if any): what the worker's
@@ -57,9 +58,6 @@ struct ScenarioEvidence {
   // (per-fragment round trip and outcome); a failure becomes a note.
   void fetch_worker(const Scenario& scenario, const EnvMap& vars);
 };
-
-// The recording segments in `dir`, oldest first (MediaMTX names them after their start time).
-std::vector<std::filesystem::path> recording_segments(const std::filesystem::path& dir);
 
 // Makes the scenario's artifacts under `scenario_dir` (dubbed.mp4, original.mp4; with a suffix
 // for repeats) and everything report.html shows about it. `artifacts` is the report's folder

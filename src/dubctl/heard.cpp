@@ -19,6 +19,7 @@
 #include "dub/util/wav.hpp"
 #include "eventually.hpp"
 #include "evidence.hpp"
+#include "readback.hpp"
 #include "sidecar.hpp"
 #include "stacks.hpp"
 #include "wer.hpp"

@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "dub/util/error.hpp"
+#include "endpoints.hpp"
 #include "scenario.hpp"
 
 namespace fs = std::filesystem;
@@ -192,6 +193,9 @@ std::vector<int> ports_in_compose_error(const std::string& output) {
 
 void check_ports_free(const Stack& stack, const std::map<std::string, std::string>& env,
                       const std::vector<std::string>& services) {
+  // An engine on another machine (DOCKER_HOST, endpoints.hpp: stack_host) publishes there: what holds a
+  // port of this machine does not matter to it (compose's own error is still explained).
+  if (!is_local_host(stack_host())) return;
   const auto taken = taken_ports(published_ports(stack.compose_file, env, services), own_ports(stack.project));
   if (taken.empty()) return;
   std::map<int, std::string> holders;

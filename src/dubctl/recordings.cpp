@@ -58,7 +58,14 @@ fs::path recordings_folder(const Stack& stack, const std::map<std::string, std::
   return (dir.is_absolute() ? dir : stack.compose_file.parent_path() / dir).lexically_normal();
 }
 
+bool is_volume_name(const std::string& source) {
+  return !source.empty() && source.front() != '.' && source.front() != '/' && source.front() != '~' &&
+         source.find('/') == std::string::npos;
+}
+
 std::map<std::string, std::string> with_recordings_ready(const Stack& stack, std::map<std::string, std::string> env) {
+  // A volume of the engine (MEDIA_RECORDINGS_DIR=recordings): nothing of this machine to make ready.
+  if (is_volume_name(setting(env, "MEDIA_RECORDINGS_DIR", ""))) return env;
   const auto dir = recordings_folder(stack, env);
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -22,10 +22,16 @@ NumericUser parse_numeric_user(const std::string& value);
 // (default ./recordings), relative to the compose file's folder.
 std::filesystem::path recordings_folder(const Stack& stack, const std::map<std::string, std::string>& env);
 
+// Whether a compose volume source names a volume ("recordings") rather than a folder ("./recordings",
+// "/srv/rec"): compose's own rule.
+bool is_volume_name(const std::string& source);
+
 // The compose environment for starting the media stack, its recordings folder made ready: created
 // when missing; when dubctl runs as root, owned by MEDIAMTX_USER (what earlier runs left in it, once,
 // when the folder is not that user's yet); when it does not, MEDIAMTX_USER defaults to dubctl's own
-// uid:gid, the owner of the folder it creates. Throws dub::Error naming the folder when it cannot.
+// uid:gid, the owner of the folder it creates. A volume (is_volume_name) is left as is: the MediaMTX
+// image's /recordings, which a new volume starts from, is writable for any user. Throws dub::Error
+// naming the folder when it cannot.
 std::map<std::string, std::string> with_recordings_ready(const Stack& stack, std::map<std::string, std::string> env);
 
 }  // namespace dubctl

@@ -286,6 +286,7 @@ TestCase run_one(const Scenario& s, int iteration, Session& session, const fs::p
 
   EnvMap vars = scenario_vars(s, iteration, options, root, artifacts);  // and what steps capture (vars:)
   evidence.stream = vars.at("stream");
+  evidence.recording = vars.at("recording");
   const auto logs = artifacts / s.name / "logs";
   std::string log;
   Tasks tasks;

@@ -144,9 +144,10 @@ std::string order_problem(const Scenario& s, const Step& step, const VarUse& use
 }  // namespace
 
 const std::vector<std::string>& runner_var_names() {
-  static const std::vector<std::string> names = {
-      "stream",       "scenario",      "artifacts",     "recording", "stream.in",     "stream.out", "media.api",
-      "mediamtx.api", "mediamtx.rtsp", "mediamtx.rtmp", "sts.url",   "media.project", "sts.project"};
+  static const std::vector<std::string> names = {"stream",        "scenario",      "artifacts",         "recording",
+                                                 "stream.in",     "stream.out",    "media.api",         "mediamtx.api",
+                                                 "mediamtx.rtsp", "mediamtx.rtmp", "mediamtx.playback", "sts.url",
+                                                 "media.project", "sts.project"};
   return names;
 }
 

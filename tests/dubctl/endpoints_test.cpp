@@ -17,6 +17,7 @@ TEST(Endpoints, DefaultsComeFromTheComposeFiles) {
   EXPECT_EQ(e.at("mediamtx.api"), "http://localhost:9997");
   EXPECT_EQ(e.at("mediamtx.rtsp"), "rtsp://localhost:8554");
   EXPECT_EQ(e.at("mediamtx.rtmp"), "rtmp://localhost:1935");
+  EXPECT_EQ(e.at("mediamtx.playback"), "http://localhost:9996");
   EXPECT_EQ(e.at("sts.url"), "http://localhost:3000");
 }
 

@@ -98,12 +98,14 @@ TEST_F(Isolation, OwnPortsForEveryPortNotGivenAndTheStsUrlFollows) {
   EXPECT_EQ(env.at("MEDIA_SERVICE_PORT"), "40000");
   EXPECT_EQ(env.at("MEDIAMTX_API_PORT"), "40001");
   EXPECT_EQ(env.at("MEDIAMTX_RTMP_PORT"), "40002");
-  EXPECT_EQ(env.at("STS_PORT"), "40003");
-  EXPECT_EQ(env.at("STS_SERVICE_URL"), "http://host.docker.internal:40003");
+  EXPECT_EQ(env.at("MEDIAMTX_PLAYBACK_PORT"), "40003");
+  EXPECT_EQ(env.at("STS_PORT"), "40004");
+  EXPECT_EQ(env.at("STS_SERVICE_URL"), "http://host.docker.internal:40004");
   // The endpoints follow the ports.
   const auto e = dubctl::stack_endpoints(env, kRoot);
   EXPECT_EQ(e.at("media.api"), "http://localhost:40000");
-  EXPECT_EQ(e.at("sts.url"), "http://localhost:40003");
+  EXPECT_EQ(e.at("mediamtx.playback"), "http://localhost:40003");
+  EXPECT_EQ(e.at("sts.url"), "http://localhost:40004");
   EXPECT_EQ(e.at("mediamtx.rtsp"), "rtsp://localhost:18554");
 }
 

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
+#include <string>
 
 #include "dub/util/error.hpp"
 
@@ -37,12 +39,27 @@ TEST(Recordings, FolderIsRelativeToTheComposeFile) {
   EXPECT_EQ(dubctl::recordings_folder(media, {{"MEDIA_RECORDINGS_DIR", "/srv/rec"}}), fs::path("/srv/rec"));
 }
 
+TEST(Recordings, AVolumeNameIsNotAFolder) {
+  EXPECT_TRUE(dubctl::is_volume_name("recordings"));
+  EXPECT_TRUE(dubctl::is_volume_name("dub-rec_1"));
+  for (const auto* folder : {"./recordings", "../rec", "/srv/rec", "~/rec", "rec/live", ""}) {
+    EXPECT_FALSE(dubctl::is_volume_name(folder)) << folder;
+  }
+}
+
 class RecordingsReady : public ::testing::Test {
  protected:
   void TearDown() override { fs::remove_all(root_); }
   fs::path root_ = fs::temp_directory_path() / ("dub-recordings-" + std::to_string(::getpid()));
   dubctl::Stack media_{"media", "dubmedia", root_ / "compose/media/docker-compose.e2e.yml"};
 };
+
+// A volume of the engine (a Docker engine elsewhere): nothing of this machine is made or changed.
+TEST_F(RecordingsReady, AVolumeIsLeftToTheEngine) {
+  const std::map<std::string, std::string> given = {{"MEDIA_RECORDINGS_DIR", "recordings"}};
+  EXPECT_EQ(dubctl::with_recordings_ready(media_, given), given);
+  EXPECT_FALSE(fs::exists(root_ / "compose/media/recordings"));
+}
 
 // As root (CI, this machine), the folder and what earlier runs left in it become MEDIAMTX_USER's;
 // otherwise MediaMTX runs as dubctl's own user, who owns the folder.

@@ -63,11 +63,11 @@ id_a=$(sed -n 's/^isolated run \([a-z0-9_-]*\): .*/\1/p' "$out/a.log")
 grep -q "^isolated run $given_id: projects dubmedia-$given_id and dubsts-$given_id" "$out/b.log" ||
   die "run b did not take DUBCTL_RUN_ID=$given_id: $(head -5 "$out/b.log")"
 ports() { sed -n 's/^isolated run .*host ports //p' "$1" | tr ' ' '\n' | cut -d= -f2 | sort; }
-[[ $(ports "$out/a.log" | wc -l) -eq 5 && $(ports "$out/b.log" | wc -l) -eq 5 ]] ||
-  die "each run should print its 5 host ports: $(grep '^isolated run' "$out"/[ab].log)"
+[[ $(ports "$out/a.log" | wc -l) -eq 6 && $(ports "$out/b.log" | wc -l) -eq 6 ]] ||
+  die "each run should print its 6 host ports: $(grep '^isolated run' "$out"/[ab].log)"
 shared=$(comm -12 <(ports "$out/a.log") <(ports "$out/b.log"))
 [[ -z $shared ]] || die "the two runs used the same host ports: $shared"
-for port in 8080 8554 1935 9997 3000; do
+for port in 8080 8554 1935 9997 9996 3000; do
   ports "$out/a.log" "$out/b.log" | grep -qx "$port" && die "an isolated run used the default port $port"
 done
 for run in a b; do

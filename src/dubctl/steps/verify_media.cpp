@@ -18,6 +18,7 @@
 #include "golden.hpp"
 #include "input_duration.hpp"
 #include "loudness.hpp"
+#include "readback.hpp"
 #include "scenario_reader.hpp"
 #include "steps/step.hpp"
 
@@ -27,20 +28,15 @@ namespace dubctl {
 
 namespace {
 
-// The file to probe: `source` itself, or the newest file of a folder of recordings (MediaMTX
-// writes one file per segment); relative paths start at the project root.
+// The file to probe: `source` itself, or the newest recording of a folder of recordings (MediaMTX
+// writes one file per segment; readback.hpp); relative paths start at the project root.
 std::string media_file(std::string source, const fs::path& root) {
   if (source.find("://") != std::string::npos) return source;
   if (fs::path(source).is_relative()) source = (root / source).string();
   if (fs::is_directory(source)) {
-    fs::path newest;
-    for (const auto& entry : fs::directory_iterator(source)) {
-      if (entry.is_regular_file() && (newest.empty() || entry.last_write_time() > fs::last_write_time(newest))) {
-        newest = entry.path();
-      }
-    }
-    if (newest.empty()) throw dub::Error(fmt::format("no recording in {}", source));
-    source = newest.string();
+    const auto segments = recording_segments(source);
+    if (segments.empty()) throw dub::Error(fmt::format("no recording in {}", source));
+    source = segments.back().string();
   }
   if (!fs::exists(source)) {
     throw dub::Error(
