@@ -70,10 +70,28 @@ stop_engine() {
     wait "$engine_pid" 2>/dev/null || true
   fi
   rm -rf "$run"
+  # Last, with the engine gone: the first engine's bridge is still on this machine.
+  if ((rc == 0)) && [[ -n ${first_gateway:-} ]]; then
+    (first_bridge_intact "the second engine (its run or its stop)") || rc=1
+    ((rc)) || log "ok: the first engine's bridge ($first_gateway) is untouched"
+  fi
   exit "$rc"
 }
 trap stop_engine EXIT
 
+# The first engine's default bridge (docker0 and its gateway): the second engine must leave it alone.
+first_gateway=$(docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}') ||
+  die "the first engine has no default bridge network"
+first_bridge_intact() {
+  ip -4 -o addr show | grep -q " inet $first_gateway/" ||
+    die "$1 took $first_gateway (the first engine's docker0) off this machine: the first engine's stacks cannot publish ports now (restart its dockerd)"
+}
+first_bridge_intact "something before this test"
+# A dockerd started with a default address pool that finds its previous default bridge network in
+# its network store deletes the interface named docker0 (moby's removeDefaultBridgeInterface), which
+# here is the first engine's. The store holds nothing else the test keeps (every network of the
+# engine is pruned at the end), so the engine starts without it; its images stay.
+rm -f "$data/network/files/local-kv.db"
 ip link add "$bridge" type bridge
 ip addr add "$gateway/24" dev "$bridge"
 ip link set "$bridge" up
@@ -87,6 +105,7 @@ for _ in $(seq 120); do
   sleep 0.5
 done
 remote docker info >/dev/null 2>&1 || die "the second dockerd did not answer in 60 s: $(tail -5 "$out/dockerd.log")"
+first_bridge_intact "the second dockerd's start"
 iptables -I DOCKER-USER -s "$pool" -d "$pool" -j ACCEPT
 docker context create "$context" --description "dubctl's remote-engine test" --docker "host=$engine_host" >/dev/null 2>"$out/context.log" ||
   die "docker context create failed: $(cat "$out/context.log")"
