@@ -43,20 +43,27 @@ std::optional<std::pair<int, int>> split_port_spec(std::string spec) {
 
 }  // namespace
 
-std::set<int> own_ports(const std::string& project) {
+std::set<int> host_ports_in_ps(const std::string& ps_ports) {
   std::set<int> ports;
+  // "127.0.0.1:8554->8554/tcp", and consecutive ports as one range: "127.0.0.1:9996-9997->9996-9997/tcp".
+  static const std::regex published_re(R"(:([0-9]+)(?:-([0-9]+))?->)");
+  for (auto it = std::sregex_iterator(ps_ports.begin(), ps_ports.end(), published_re); it != std::sregex_iterator();
+       ++it) {
+    const int first = std::stoi((*it)[1].str());
+    const int last = (*it)[2].matched ? std::stoi((*it)[2].str()) : first;
+    for (int port = first; port <= last && port <= 65535; ++port) ports.insert(port);
+  }
+  return ports;
+}
+
+std::set<int> own_ports(const std::string& project) {
   try {
     const auto ps = run_command(
         {"docker", "ps", "--filter", "label=com.docker.compose.project=" + project, "--format", "{{.Ports}}"});
-    static const std::regex published_re(R"(:([0-9]+)->)");
-    for (auto it = std::sregex_iterator(ps.output.begin(), ps.output.end(), published_re); it != std::sregex_iterator();
-         ++it) {
-      ports.insert(std::stoi((*it)[1].str()));
-    }
+    return host_ports_in_ps(ps.output);
   } catch (const dub::Error&) {
-    // no docker client: compose will say so itself
+    return {};  // no docker client: compose will say so itself
   }
-  return ports;
 }
 
 namespace {

@@ -36,6 +36,9 @@ std::vector<PublishedPort> published_ports(const std::filesystem::path& compose_
 // True when something listens on TCP `port` (binding it on every address fails with EADDRINUSE).
 bool port_in_use(int port);
 
+// The host ports in `docker ps --format {{.Ports}}` output, ranges ("0.0.0.0:9996-9997->...") expanded.
+std::set<int> host_ports_in_ps(const std::string& ps_ports);
+
 // Host ports the running containers of compose project `project` publish (none when Docker cannot be asked).
 std::set<int> own_ports(const std::string& project);
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 
 #include "listening_socket.hpp"
 
@@ -133,6 +134,18 @@ TEST(PortCheck, PortsNamedInDockerErrors) {
   EXPECT_EQ(dubctl::ports_in_compose_error("Bind for 0.0.0.0:1935 failed: port is already allocated"),
             std::vector<int>{1935});
   EXPECT_TRUE(dubctl::ports_in_compose_error("No such image: dubctl/media-service:dev").empty());
+}
+
+// Docker prints consecutive published ports as one range: MediaMTX's playback and API ports (9996, 9997)
+// were read as neither, so a stack kept up (--keep-up) was refused as holding its own ports.
+TEST(PortCheck, OwnPortsReadDockersRangesAndSinglePorts) {
+  const std::string ps =
+      "127.0.0.1:1935->1935/tcp, 172.17.0.1:1935->1935/tcp, 127.0.0.1:8554->8554/tcp, "
+      "127.0.0.1:9996-9997->9996-9997/tcp, 172.17.0.1:9996-9997->9996-9997/tcp\n"
+      "127.0.0.1:8080->8080/tcp\n"
+      "8000/tcp\n";
+  EXPECT_EQ(dubctl::host_ports_in_ps(ps), (std::set<int>{1935, 8080, 8554, 9996, 9997}));
+  EXPECT_TRUE(dubctl::host_ports_in_ps("").empty());
 }
 
 }  // namespace
