@@ -85,6 +85,19 @@ std::optional<std::string> output_delay_problem(Duration bound, const nlohmann::
                          : "");
 }
 
+std::optional<std::string> output_lag_problem(Duration bound, const nlohmann::json& worker) {
+  const double bound_s = std::chrono::duration<double>(bound).count();
+  const auto lag = worker.value("/output_stats/output_lag_max_s"_json_pointer, nlohmann::json());
+  if (!lag.is_number()) {
+    return fmt::format("output lag: the worker recorded none (output_stats.output_lag_max_s), bound {:g} s", bound_s);
+  }
+  if (lag.get<double>() <= bound_s) return std::nullopt;
+  return fmt::format(
+      "output lag: a video frame rendered at the output up to {:.2f} s after it arrived at the input, over the {:g} s "
+      "bound",
+      lag.get<double>(), bound_s);
+}
+
 std::optional<std::string> passthrough_problem(int max, const nlohmann::json& worker) {
   std::vector<std::string> named;
   for (const auto& f : worker.value("fragments", nlohmann::json::array())) {
@@ -205,6 +218,9 @@ std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlo
     for (const auto& f : fragments) {
       if (auto problem = output_delay_problem(*step.max_output_delay, f)) problems.push_back(*problem);
     }
+  }
+  if (step.max_output_lag) {
+    if (auto problem = output_lag_problem(*step.max_output_lag, worker)) problems.push_back(*problem);
   }
   if (step.min_reconnections) {
     const int reconnections = worker.contains("sts") ? worker["sts"].value("reconnections", 0) : 0;

@@ -4,8 +4,9 @@
 // and end reason, and its fragments in order as runs ("phases") of dubbed / passthrough (with a
 // reason) / any, e.g. dubbed, then at most one of any kind, then at least 3 sts_unavailable; and how
 // many went out with their original audio at most (max_passthrough); and how soon each was pushed to
-// the output once its audio was final (max_output_delay, US1-5); how soon after the publisher's first
-// packet the worker read its first (max_ingest, US1-1).
+// the output once its audio was final (max_output_delay, US1-5); how far the output lags behind the
+// input at most (max_output_lag); how soon after the publisher's first packet the worker read its
+// first (max_ingest, US1-1).
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -35,6 +36,11 @@ std::optional<std::string> passthrough_problem(int max, const nlohmann::json& wo
 // audio being final (its output_delay_ms, US1-5), or was never published; else a message naming the
 // fragment, its delay and when it went on air.
 std::optional<std::string> output_delay_problem(Duration bound, const nlohmann::json& fragment);
+
+// nullopt when the worker's largest output lag (output_stats.output_lag_max_s: a video frame's arrival
+// at the input to its render time at the output) is at most `bound`; else a message with the lag, or
+// saying the worker recorded none.
+std::optional<std::string> output_lag_problem(Duration bound, const nlohmann::json& worker);
 
 // How long after `published_at` (the publisher's first packet) the worker read its first (the API's
 // `input_at`): nullopt when it never read one.

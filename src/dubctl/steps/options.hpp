@@ -249,6 +249,9 @@ struct VerifyWorkerStep {
   // US1-5: every fragment pushed to the output (RTMP) at most this long after its audio was final
   // (dubbed audio back, or passthrough decided), as the media service measured it (`output_delay_ms`).
   std::optional<Duration> max_output_delay;
+  // End to end: a video frame's arrival at the input to its render time at the output, at most this
+  // (the media service's `output_stats.output_lag_max_s`); bounded, the output keeps up with the input.
+  std::optional<Duration> max_output_lag;
   // US1-1: the worker read its first packet (`input_at`) at most this long after the scenario's
   // publish step sent its first (without wait_reader: the worker joining the live stream).
   std::optional<Duration> max_ingest;
