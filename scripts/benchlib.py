@@ -8,9 +8,11 @@ the runs into the benchmark report.
     benchlib.py fetch URL OUT                  one GET into a file
     benchlib.py meta OUT KEY=VALUE...          the run's metadata plus this machine's (CPU, memory, kernel)
     benchlib.py report WORK_DIR OUT_DIR        table on stdout, OUT_DIR/<stamp>.json and OUT_DIR/latest.json
+    benchlib.py streams-scenario K MODEL OUT   the scenario of K simultaneous streams with that Whisper model
 
 The report reads WORK_DIR/meta.json and WORK_DIR/run-<i>/ (layout written by scripts/bench):
-steps.jsonl, provision_*.log, pipeline/, echo/, sts_bench/. The parts live in benchkit/ beside this file."""
+steps.jsonl, provision_*.log, pipeline/, echo/, soak/, streams/, sts_bench/. The parts live in benchkit/ beside
+this file."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+from benchkit import streams
 from benchkit.report import report
 from benchkit.sampling import collect_media, containers, fetch, meta, watch_paths
 
@@ -28,7 +31,7 @@ def main(argv: list[str]) -> int:
         print(usage)
         return 0 if len(argv) >= 2 else 2
     cmd, args = argv[1], argv[2:]
-    expected = {"watch-paths": 2, "containers": 1, "collect-media": 3, "fetch": 2, "report": 2}
+    expected = {"watch-paths": 2, "containers": 1, "collect-media": 3, "fetch": 2, "report": 2, "streams-scenario": 3}
     if cmd == "meta" and args:
         return meta(Path(args[0]), args[1:])
     if cmd not in expected or len(args) != expected[cmd]:
@@ -40,6 +43,13 @@ def main(argv: list[str]) -> int:
         return containers(Path(args[0]))
     if cmd == "collect-media":
         return collect_media(args[0], args[1], Path(args[2]))
+    if cmd == "streams-scenario":
+        if not args[0].isdigit() or int(args[0]) < 1 or args[1] not in streams.MODELS:
+            models = ", ".join(streams.MODELS)
+            print(f"benchlib: streams-scenario K MODEL OUT: K >= 1, MODEL one of {models}", file=sys.stderr)
+            return 2
+        Path(args[2]).write_text(streams.scenario(int(args[0]), args[1]))
+        return 0
     if cmd == "fetch":
         return fetch(args[0], Path(args[1]))
     return report(Path(args[0]), Path(args[1]))

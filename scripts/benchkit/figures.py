@@ -45,6 +45,12 @@ FIGURES: list[tuple[str, str, str, str | None]] = [
     ("soak_drift_trend_ms_per_min", "soak: A/V drift trend", "ms/min", "|x| <= 10 (not growing)"),
     ("soak_rss_growth_media_service_mb", "soak: media-service RSS growth, start -> end", "MB", "<= 40"),
     ("soak_rss_growth_sts_service_mb", "soak: sts-service RSS growth, start -> end", "MB", "<= 40"),
+    ("streams_tiny_en_k", "streams at once in real time, tiny.en (largest K)", "", None),
+    ("streams_tiny_en_round_trip_ms", "  at that K: longest fragment round trip", "ms", "<= 15000 (budget)"),
+    ("streams_tiny_en_output_lag_s", "  at that K: largest output lag", "s", "<= 12"),
+    ("streams_base_k", "streams at once in real time, base (largest K)", "", None),
+    ("streams_base_round_trip_ms", "  at that K: longest fragment round trip", "ms", "<= 15000 (budget)"),
+    ("streams_base_output_lag_s", "  at that K: largest output lag", "s", "<= 12"),
     ("bench_asr_ms", "STS bench ASR median (isolated)", "ms", None),
     ("bench_asr_p95_ms", "STS bench ASR p95 (isolated)", "ms", None),
     ("bench_translation_ms", "STS bench MT median (isolated)", "ms", None),
@@ -94,6 +100,12 @@ SOURCES = {
     "recorded output (libav analysis, every video frame)",
     "soak_rss_growth_media_service_mb": "JUnit rss_growth_<service>_mb: VmRSS of the service's main process at the "
     "end sample (after fragment 99) minus at the first (after fragment 2)",
+    "streams_base_k": "scripts/bench --only streams: the largest K such that scenarios made by "
+    "benchkit/streams.py for K' = 1..K streams of the 60 s counting stream (one media service, one STS with "
+    "that model, stacks kept up between K) all passed: every worker completed, every fragment dubbed, round trip "
+    "<= 15 s, pushed out within 1 s, output lag <= 12 s (K stops at the first failure, or DUB_STREAMS_MAX)",
+    "streams_base_round_trip_ms": "JUnit worker_max_round_trip_ms, the largest over the streams of the largest K",
+    "streams_base_output_lag_s": "JUnit worker_output_lag_max_s, the largest over the streams of the largest K",
     "bench_asr_ms": "python -m sts_service.bench --models tiny.en in the STS image (stacks down)",
 }
 for _k in ("rtf_translation", "rtf_tts", "rtf_total"):
@@ -103,6 +115,8 @@ for _k in ("peak_rss_media_service_mb", "peak_rss_sts_service_mb"):
 SOURCES["soak_rss_growth_sts_service_mb"] = SOURCES["soak_rss_growth_media_service_mb"]
 for _k in ("soak_output_duration_s", "soak_max_av_drift_ms"):
     SOURCES[_k] = "JUnit duration_s / max_av_drift_ms of the soak's recorded output"
+for _k in ("k", "round_trip_ms", "output_lag_s"):
+    SOURCES[f"streams_tiny_en_{_k}"] = SOURCES[f"streams_base_{_k}"]
 SOURCES["sts_processing_p95_ms"] = SOURCES["sts_processing_ms"]
 SOURCES["sts_roundtrip_p95_ms"] = SOURCES["sts_roundtrip_ms"]
 for _k in (

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import streams
 from .figures import FIGURES, SOURCES
 from .files import load_json, write_json
 from .parsers import STAGES
@@ -90,6 +91,12 @@ def _per_run_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     figs.update({key: summarize([r["echo"].get(k) for r in eok]) for key, k in ECHO_FIGURES.items()})
     soaked = [r for r in runs if r["soak"]["ran"]]
     figs.update({key: summarize([r["soak"].get(k) for r in soaked]) for key, k in SOAK_FIGURES.items()})
+    for model in streams.MODELS:
+        key = f"streams_{model.replace('.', '_')}"
+        ran = [r["streams"][model] for r in runs if model in r["streams"]]
+        figs[f"{key}_k"] = summarize([m["largest_k"] for m in ran])
+        figs[f"{key}_round_trip_ms"] = summarize([m["at_largest"].get("max_round_trip_ms") for m in ran])
+        figs[f"{key}_output_lag_s"] = summarize([m["at_largest"].get("max_output_lag_s") for m in ran])
     sb = [r["sts_bench"] for r in runs if r["sts_bench"]]
     figs.update({key: summarize([b[stage][stat] for b in sb]) for key, (stage, stat) in BENCH_FIGURES.items()})
     return figs

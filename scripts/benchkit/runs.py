@@ -1,5 +1,5 @@
 """One run's measurements, read back from the raw files scripts/bench wrote into run-<i>/
-(steps.jsonl, provision_*.log, pipeline/, echo/, soak/, sts_bench/); missing pieces are None."""
+(steps.jsonl, provision_*.log, pipeline/, echo/, soak/, streams/, sts_bench/); missing pieces are None."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import streams
 from .files import load_json, read_text
 from .parsers import (
     histogram_mean,
@@ -220,6 +221,7 @@ def load_run(run_dir: Path) -> dict[str, Any]:
     run["pipeline"] = load_pipeline(run_dir / "pipeline", steps)
     run["echo"] = load_echo(run_dir / "echo", steps)
     run["soak"] = load_soak(run_dir / "soak", steps)
+    run["streams"] = streams.load(run_dir / "streams")
     # The STS service's own bench (one fragment at a time, no queueing)
     sb = load_json(run_dir / "sts_bench" / "sts_bench.json") or {}
     run["sts_bench"] = next(iter(sb.get("results", [])), None)

@@ -107,9 +107,10 @@ TEST(Expand, VariablesDefaultsAndErrors) {
 }
 
 TEST(Scenario, ShippedScenariosAreValid) {
-  // scenarios/long/: the soak that scripts/bench runs, outside the suite's folder.
-  const auto files = dubctl::scenario_files(
-      {std::string(DUB_SOURCE_DIR) + "/scenarios", std::string(DUB_SOURCE_DIR) + "/scenarios/long"});
+  // scenarios/long/ and load/: the soak and the K streams that scripts/bench runs, outside the suite's folder.
+  const auto files = dubctl::scenario_files({std::string(DUB_SOURCE_DIR) + "/scenarios",
+                                             std::string(DUB_SOURCE_DIR) + "/scenarios/long",
+                                             std::string(DUB_SOURCE_DIR) + "/scenarios/load"});
   ASSERT_FALSE(files.empty());
   for (const auto& file : files) EXPECT_NO_THROW(dubctl::load_scenario(file)) << file;
 }
