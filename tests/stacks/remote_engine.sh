@@ -83,7 +83,10 @@ trap stop_engine EXIT
 first_gateway=$(docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}') ||
   die "the first engine has no default bridge network"
 first_bridge_intact() {
-  ip -4 -o addr show | grep -q " inet $first_gateway/" ||
+  # Read whole before matching: `ip ... | grep -q` under pipefail fails when grep stops reading first (SIGPIPE).
+  local addresses
+  addresses=$(ip -4 -o addr show)
+  [[ $addresses == *" inet $first_gateway/"* ]] ||
     die "$1 took $first_gateway (the first engine's docker0) off this machine: the first engine's stacks cannot publish ports now (restart its dockerd)"
 }
 first_bridge_intact "something before this test"
