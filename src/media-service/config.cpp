@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <iterator>
@@ -8,6 +9,7 @@
 #include "dub/util/env.hpp"
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
+#include "sts_replicas.hpp"
 
 namespace dub::media_service {
 
@@ -46,7 +48,8 @@ ServiceConfig ServiceConfig::from_env() {
   (void)dub::log::parse_level(c.log_level);  // validate early
   c.rtsp_url = trim_slash(env::get_or("MEDIAMTX_RTSP_URL", c.rtsp_url));
   c.rtmp_url = trim_slash(env::get_or("MEDIAMTX_RTMP_URL", c.rtmp_url));
-  c.sts_url = trim_slash(env::get_or("STS_SERVICE_URL", c.sts_url));
+  // One STS or several, comma-separated (sts_replicas.hpp); checked here, normalised (no trailing '/').
+  c.sts_url = fmt::format("{}", fmt::join(split_sts_urls(env::get_or("STS_SERVICE_URL", c.sts_url)), ","));
   c.sts_path = env::get_or("STS_SOCKETIO_PATH", c.sts_path);
   c.sts_mode = env::get_or("STS_MODE", c.sts_mode);
   if (c.sts_mode != "socketio" && c.sts_mode != "echo") {

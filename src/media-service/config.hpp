@@ -18,6 +18,7 @@ struct ServiceConfig {
   std::string rtmp_url = "rtmp://mediamtx:1935";
   // The STS is another compose project, reached through the host's published port (compose/media
   // maps host.docker.internal); http://sts-service:<port> when both projects share a network.
+  // Several STS: their URLs separated by commas, each connection to the next (sts_replicas.hpp).
   std::string sts_url = "http://host.docker.internal:3000";
   std::string sts_path = "/socket.io";
   std::string sts_mode = "socketio";  // "socketio" or "echo" (in-process, no STS)

@@ -11,6 +11,7 @@
 #include "dub/util/error.hpp"
 #include "dub/util/log.hpp"
 #include "echo_sts_client.hpp"
+#include "sts_replicas.hpp"
 
 namespace dub::media_service {
 
@@ -40,6 +41,29 @@ std::string str_field(const nlohmann::json& body, const char* key) {
   return it->get<std::string>();
 }
 
+// GET <url>/health of one STS: reachable, its HTTP status, ready (200), its status and mode, or the error.
+nlohmann::json probe_sts(const std::string& url) {
+  nlohmann::json h;
+  try {
+    const auto r = dub::http::get(url + "/health", std::chrono::milliseconds(2000));
+    h["reachable"] = true;
+    h["http_status"] = r.status;
+    h["ready"] = r.status == 200;
+    try {
+      const auto j = r.json();
+      if (j.contains("status")) h["status"] = j["status"];
+      if (j.contains("mode")) h["sts_mode"] = j["mode"];
+    } catch (const std::exception&) {
+      h["status"] = nullptr;
+    }
+  } catch (const std::exception& e) {
+    h["reachable"] = false;
+    h["ready"] = false;
+    h["error"] = e.what();
+  }
+  return h;
+}
+
 }  // namespace
 
 Service::Service(ServiceConfig config, sts::StsClientFactory sts_factory)
@@ -47,13 +71,18 @@ Service::Service(ServiceConfig config, sts::StsClientFactory sts_factory)
       sts_factory_(std::move(sts_factory)),
       metrics_(std::make_shared<MediaMetrics>(registry_)),
       sts_reachable_(registry_.gauge("media_sts_reachable",
-                                     "1 when GET <STS_SERVICE_URL>/health answered at the last check, else 0")) {
+                                     "1 when GET <url>/health of every STS in STS_SERVICE_URL answered at the last "
+                                     "check, else 0")) {
   if (!sts_factory_) {
     if (config_.sts_mode == "echo") {
       sts_factory_ = make_echo_factory(EchoOptions{});
     } else {
-      sts_factory_ =
-          sts::make_socketio_factory(sts::SocketIoOptions{config_.sts_url, config_.sts_path, config_.sts_auth_token});
+      std::vector<sts::StsClientFactory> replicas;
+      for (const auto& url : split_sts_urls(config_.sts_url)) {
+        replicas.push_back(
+            sts::make_socketio_factory(sts::SocketIoOptions{url, config_.sts_path, config_.sts_auth_token}));
+      }
+      sts_factory_ = round_robin(std::move(replicas));
     }
   }
   dub::http::ServerOptions options;
@@ -250,28 +279,27 @@ void Service::check_sts_health() {
     sts_health_ = {{"checked", false}, {"reachable", nullptr}, {"detail", "STS_MODE=echo: no STS service used"}};
     return;
   }
+  // One STS: its fields at the top. Several: reachable and ready when every one is, and each under
+  // "replicas" with its url.
+  const auto urls = split_sts_urls(config_.sts_url);
   nlohmann::json h;
-  h["checked"] = true;
-  const auto url = config_.sts_url + "/health";
-  try {
-    const auto r = dub::http::get(url, std::chrono::milliseconds(2000));
-    h["reachable"] = true;
-    h["http_status"] = r.status;
-    h["ready"] = r.status == 200;
-    try {
-      const auto j = r.json();
-      if (j.contains("status")) h["status"] = j["status"];
-      if (j.contains("mode")) h["sts_mode"] = j["mode"];
-    } catch (const std::exception&) {
-      h["status"] = nullptr;
+  if (urls.size() == 1) {
+    h = probe_sts(urls.front());
+  } else {
+    bool reachable = true;
+    bool ready = true;
+    nlohmann::json replicas = nlohmann::json::array();
+    for (const auto& url : urls) {
+      auto r = probe_sts(url);
+      reachable = reachable && r["reachable"].get<bool>();
+      ready = ready && r["ready"].get<bool>();
+      r["url"] = url;
+      replicas.push_back(std::move(r));
     }
-    sts_reachable_.get().set(1);
-  } catch (const std::exception& e) {
-    h["reachable"] = false;
-    h["ready"] = false;
-    h["error"] = e.what();
-    sts_reachable_.get().set(0);
+    h = {{"reachable", reachable}, {"ready", ready}, {"replicas", std::move(replicas)}};
   }
+  h["checked"] = true;
+  sts_reachable_.get().set(h["reachable"].get<bool>() ? 1 : 0);
   h["checked_at_unix_ms"] =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
