@@ -8,7 +8,8 @@ the runs into the benchmark report.
     benchlib.py fetch URL OUT                  one GET into a file
     benchlib.py meta OUT KEY=VALUE...          the run's metadata plus this machine's (CPU, memory, kernel)
     benchlib.py report WORK_DIR OUT_DIR        table on stdout, OUT_DIR/<stamp>.json and OUT_DIR/latest.json
-    benchlib.py streams-scenario K MODEL OUT   the scenario of K simultaneous streams with that Whisper model
+    benchlib.py streams-scenario K VARIANT OUT the scenario of K simultaneous streams (benchkit/streams.py VARIANTS)
+    benchlib.py streams-variant VARIANT        its Whisper model, each STS's ASR_CPU_THREADS, the ports of the other STS
 
 The report reads WORK_DIR/meta.json and WORK_DIR/run-<i>/ (layout written by scripts/bench):
 steps.jsonl, provision_*.log, pipeline/, echo/, soak/, streams/, sts_bench/. The parts live in benchkit/ beside
@@ -31,7 +32,15 @@ def main(argv: list[str]) -> int:
         print(usage)
         return 0 if len(argv) >= 2 else 2
     cmd, args = argv[1], argv[2:]
-    expected = {"watch-paths": 2, "containers": 1, "collect-media": 3, "fetch": 2, "report": 2, "streams-scenario": 3}
+    expected = {
+        "watch-paths": 2,
+        "containers": 1,
+        "collect-media": 3,
+        "fetch": 2,
+        "report": 2,
+        "streams-scenario": 3,
+        "streams-variant": 1,
+    }
     if cmd == "meta" and args:
         return meta(Path(args[0]), args[1:])
     if cmd not in expected or len(args) != expected[cmd]:
@@ -44,11 +53,18 @@ def main(argv: list[str]) -> int:
     if cmd == "collect-media":
         return collect_media(args[0], args[1], Path(args[2]))
     if cmd == "streams-scenario":
-        if not args[0].isdigit() or int(args[0]) < 1 or args[1] not in streams.MODELS:
-            models = ", ".join(streams.MODELS)
-            print(f"benchlib: streams-scenario K MODEL OUT: K >= 1, MODEL one of {models}", file=sys.stderr)
+        if not args[0].isdigit() or int(args[0]) < 1 or args[1] not in streams.VARIANTS:
+            variants = ", ".join(streams.VARIANTS)
+            print(f"benchlib: streams-scenario K VARIANT OUT: K >= 1, VARIANT one of {variants}", file=sys.stderr)
             return 2
-        Path(args[2]).write_text(streams.scenario(int(args[0]), args[1]))
+        Path(args[2]).write_text(streams.variant_scenario(int(args[0]), args[1]))
+        return 0
+    if cmd == "streams-variant":
+        if args[0] not in streams.VARIANTS:
+            print(f"benchlib: streams-variant: no variant {args[0]!r}", file=sys.stderr)
+            return 2
+        model, extra_sts = streams.VARIANTS[args[0]]
+        print(" ".join([model, str(streams.asr_threads(extra_sts)), *map(str, extra_sts)]))
         return 0
     if cmd == "fetch":
         return fetch(args[0], Path(args[1]))

@@ -51,6 +51,9 @@ FIGURES: list[tuple[str, str, str, str | None]] = [
     ("streams_base_k", "streams at once in real time, base (largest K)", "", None),
     ("streams_base_round_trip_ms", "  at that K: longest fragment round trip", "ms", "<= 15000 (budget)"),
     ("streams_base_output_lag_s", "  at that K: largest output lag", "s", "<= 12"),
+    ("streams_base_2sts_k", "streams at once in real time, base, 2 STS (largest K)", "", None),
+    ("streams_base_2sts_round_trip_ms", "  at that K: longest fragment round trip", "ms", "<= 15000 (budget)"),
+    ("streams_base_2sts_output_lag_s", "  at that K: largest output lag", "s", "<= 12"),
     ("bench_asr_ms", "STS bench ASR median (isolated)", "ms", None),
     ("bench_asr_p95_ms", "STS bench ASR p95 (isolated)", "ms", None),
     ("bench_translation_ms", "STS bench MT median (isolated)", "ms", None),
@@ -117,6 +120,11 @@ for _k in ("soak_output_duration_s", "soak_max_av_drift_ms"):
     SOURCES[_k] = "JUnit duration_s / max_av_drift_ms of the soak's recorded output"
 for _k in ("k", "round_trip_ms", "output_lag_s"):
     SOURCES[f"streams_tiny_en_{_k}"] = SOURCES[f"streams_base_{_k}"]
+    SOURCES[f"streams_base_2sts_{_k}"] = SOURCES[f"streams_base_{_k}"]
+SOURCES["streams_base_2sts_k"] += (
+    "; with a second STS (its own compose project on host port 3001), STS_SERVICE_URL naming both, "
+    "each STS with ASR_CPU_THREADS = cores / 2"
+)
 SOURCES["sts_processing_p95_ms"] = SOURCES["sts_processing_ms"]
 SOURCES["sts_roundtrip_p95_ms"] = SOURCES["sts_roundtrip_ms"]
 for _k in (

@@ -91,9 +91,9 @@ def _per_run_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     figs.update({key: summarize([r["echo"].get(k) for r in eok]) for key, k in ECHO_FIGURES.items()})
     soaked = [r for r in runs if r["soak"]["ran"]]
     figs.update({key: summarize([r["soak"].get(k) for r in soaked]) for key, k in SOAK_FIGURES.items()})
-    for model in streams.MODELS:
-        key = f"streams_{model.replace('.', '_')}"
-        ran = [r["streams"][model] for r in runs if model in r["streams"]]
+    for variant in streams.VARIANTS:
+        key = f"streams_{variant.replace('.', '_').replace('-', '_')}"
+        ran = [r["streams"][variant] for r in runs if variant in r["streams"]]
         figs[f"{key}_k"] = summarize([m["largest_k"] for m in ran])
         figs[f"{key}_round_trip_ms"] = summarize([m["at_largest"].get("max_round_trip_ms") for m in ran])
         figs[f"{key}_output_lag_s"] = summarize([m["at_largest"].get("max_output_lag_s") for m in ran])

@@ -1,15 +1,16 @@
 """Many live streams at once (issue 16 item 5): the scenario that runs K simultaneous streams through
-one media service and one STS with a given Whisper model, and what a run of it measured.
+one media service and one STS (or several) with a given Whisper model, and what a run of it measured.
 
 A stream is real time when its worker completed with every fragment dubbed (no passthrough), each
 fragment back from the STS within the 15 s budget (US1-3) and pushed out within 1 s of it (US1-5),
 and the output never more than MAX_OUTPUT_LAG_S behind the input. The scenario asserts all of that
-for every stream; `scripts/bench --only streams` runs it for K = 1, 2, ... until it fails, per model,
-and the largest K that passed is the figure. scenarios/load/streams_2.yaml is this scenario for K=2
-(a test keeps it equal to what scenario() writes)."""
+for every stream; `scripts/bench --only streams` runs it for K = 1, 2, ... until it fails, per variant
+(VARIANTS: the model, and how many STS), and the largest K that passed is the figure.
+scenarios/load/streams_2.yaml is this scenario for K=2 (a test keeps it equal to what scenario() writes)."""
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,25 @@ FIXTURE_SECONDS = 60
 # growing by a fragment's worth passes it.
 MAX_OUTPUT_LAG_S = 12
 MODELS = ("tiny.en", "base")
+# The STS the compose stack runs (its STS_PORT default); scripts/bench starts any other one itself.
+FIRST_STS_PORT = 3000
+# What the bench measures: name -> (Whisper model, host ports of the STS beside the first). With more
+# than one STS the media service is given all of them (STS_SERVICE_URL with commas: each stream's
+# connection goes to the next STS in turn); scripts/bench starts each extra STS as its own compose
+# project (DUBCTL_RUN_ID=sts<port>, STS_PORT=<port>) before the K runs and removes it after. Every
+# STS then gets CORES // number of STS CTranslate2 threads (ASR_CPU_THREADS): with one thread per core
+# each, two STS on 2 cores fail at K = 2 (their threads fight for the cores).
+VARIANTS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "tiny.en": ("tiny.en", ()),
+    "base": ("base", ()),
+    "base-2sts": ("base", (3001,)),
+}
+CORES = os.cpu_count() or 1
+
+
+def asr_threads(extra_sts: tuple[int, ...]) -> int:
+    """ASR_CPU_THREADS of each STS when 1 + len(extra_sts) share this machine (0: the service's default)."""
+    return max(1, CORES // (1 + len(extra_sts))) if extra_sts else 0
 
 
 def stream_names(k: int) -> list[str]:
@@ -32,24 +52,31 @@ def stream_names(k: int) -> list[str]:
     return [f"${{stream}}-{i}" for i in range(1, k + 1)]
 
 
-def scenario(k: int, model: str) -> str:
-    """The YAML of the K-stream scenario for `model` (ASR_MODEL of the STS stack)."""
+def scenario(k: int, model: str, extra_sts: tuple[int, ...] = ()) -> str:
+    """The YAML of the K-stream scenario for `model` (ASR_MODEL of the STS stack); `extra_sts`: the
+    host ports of STS beside the stack's own, already running, that the media service uses too."""
     if k < 1:
         raise ValueError(f"K must be at least 1, got {k}")
     fragments = FIXTURE_SECONDS // 6
+    call = f"{k}, {model!r}" + (f", extra_sts={extra_sts!r}" if extra_sts else "")
+    name = f"streams-{k}-{model.replace('.', '-')}" + (f"-{1 + len(extra_sts)}sts" if extra_sts else "")
+    sts = f"{1 + len(extra_sts)} STS, each stream's connection to the next in turn" if extra_sts else "one STS"
+    urls = ",".join(f"http://host.docker.internal:{p}" for p in (FIRST_STS_PORT, *extra_sts))
     lines = [
-        f"# Made by scripts/benchkit/streams.py (scenario({k}, {model!r})); scripts/bench --only streams makes one",
+        f"# Made by scripts/benchkit/streams.py (scenario({call})); scripts/bench --only streams makes one",
         "# per K and model. Edit the generator, not this file. Its stream: scripts/make-long-stream 60.",
-        f"name: streams-{k}-{model.replace('.', '-')}",
+        f"name: {name}",
         f"description: {k} simultaneous live streams of the {FIXTURE_SECONDS} s counting stream through one media "
-        f"service and one STS (Whisper {model}) - each in real time - its worker completed with all {fragments} "
+        f"service and {sts} (Whisper {model}) - each in real time - its worker completed with all {fragments} "
         "fragments dubbed, each back from the STS within 15 s (US1-3) and pushed out within 1 s (US1-5), the "
         f"output at most {MAX_OUTPUT_LAG_S} s behind the input",
         "tags: [load, real-sts]",
         "timeout: 6m",
         "stacks:",
-        f"  sts: {{env: {{ASR_MODEL: {model}}}}}",
-        "  media: {}",
+        f"  sts: {{env: {{ASR_MODEL: {model}, ASR_CPU_THREADS: {asr_threads(extra_sts)}}}}}"
+        if extra_sts
+        else f"  sts: {{env: {{ASR_MODEL: {model}}}}}",
+        f'  media: {{env: {{STS_SERVICE_URL: "{urls}"}}}}' if extra_sts else "  media: {}",
         "steps:",
         "  - up: {stacks: [sts, media], timeout: 3m}",
         "  # One publisher per stream, each started once its worker reads (the streams start a second or",
@@ -112,13 +139,19 @@ def largest_real_time_k(results: dict[int, bool]) -> int:
     return k
 
 
+def variant_scenario(k: int, variant: str) -> str:
+    """The K-stream scenario of one of VARIANTS."""
+    model, extra_sts = VARIANTS[variant]
+    return scenario(k, model, extra_sts)
+
+
 def load(streams_dir: Path) -> dict[str, dict[str, Any]]:
-    """A bench run's streams part (streams_dir/<model>/k<K>/junit.xml, as scripts/bench writes it):
-    per model that ran, every K's figures and the largest K in real time."""
+    """A bench run's streams part (streams_dir/<variant>/k<K>/junit.xml, as scripts/bench writes it):
+    per variant that ran, every K's figures and the largest K in real time."""
     out: dict[str, dict[str, Any]] = {}
-    for model in MODELS:
+    for variant in VARIANTS:
         runs: dict[int, dict[str, Any]] = {}
-        for k_dir in sorted((streams_dir / model).glob("k*")):
+        for k_dir in sorted((streams_dir / variant).glob("k*")):
             if not k_dir.name[1:].isdigit():
                 continue
             junit = read_text(k_dir / "junit.xml")
@@ -127,7 +160,7 @@ def load(streams_dir: Path) -> dict[str, dict[str, Any]]:
         if not runs:
             continue
         k = largest_real_time_k({n: r["passed"] for n, r in runs.items()})
-        out[model] = {
+        out[variant] = {
             "largest_k": k,
             "tried_up_to": max(runs),
             "at_largest": runs.get(k, {}),

@@ -3,6 +3,8 @@ the largest K in real time. Standard library only."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 import tempfile
 import unittest
@@ -39,6 +41,18 @@ class Scenario(unittest.TestCase):
         self.assertEqual(text.count(f"max_output_lag: {streams.MAX_OUTPUT_LAG_S}s"), 3)
         self.assertEqual(text.count("max_passthrough: 0"), 3)
 
+    def test_a_second_sts_is_given_to_the_media_service(self) -> None:
+        text = streams.variant_scenario(4, "base-2sts")
+        self.assertIn("name: streams-4-base-2sts\n", text)
+        self.assertIn(f"sts: {{env: {{ASR_MODEL: base, ASR_CPU_THREADS: {max(1, streams.CORES // 2)}}}}}", text)
+        self.assertIn(
+            'media: {env: {STS_SERVICE_URL: "http://host.docker.internal:3000,http://host.docker.internal:3001"}}',
+            text,
+        )
+        self.assertIn("2 STS, each stream's connection to the next in turn", text)
+        self.assertEqual(text.count("  - publish:"), 4)
+        self.assertIn("  media: {}\n", streams.variant_scenario(4, "base"))
+
     def test_k_must_be_positive(self) -> None:
         with self.assertRaises(ValueError):
             streams.scenario(0, "base")
@@ -54,6 +68,16 @@ class Scenario(unittest.TestCase):
             self.assertEqual(out.read_text(), streams.scenario(2, "base"))
             self.assertEqual(benchlib.main(["benchlib", "streams-scenario", "0", "base", str(out)]), 2)
             self.assertEqual(benchlib.main(["benchlib", "streams-scenario", "2", "small", str(out)]), 2)
+            self.assertEqual(benchlib.main(["benchlib", "streams-scenario", "2", "base-2sts", str(out)]), 0)
+            self.assertIn("base-2sts", out.read_text())
+
+    def test_the_variant_command_names_the_model_and_the_extra_sts(self) -> None:
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            self.assertEqual(benchlib.main(["benchlib", "streams-variant", "base-2sts"]), 0)
+            self.assertEqual(benchlib.main(["benchlib", "streams-variant", "tiny.en"]), 0)
+        self.assertEqual(printed.getvalue(), f"base {max(1, streams.CORES // 2)} 3001\ntiny.en 0\n")
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(benchlib.main(["benchlib", "streams-variant", "large"]), 2)
 
 
 class RunFigures(unittest.TestCase):
@@ -101,12 +125,15 @@ class LargestK(unittest.TestCase):
                 lag = str(6.5 + k)
                 (base / f"k{k}" / "junit.xml").write_text(junit([("worker_output_lag_max_s", lag)], failure))
             (Path(d) / "tiny.en" / "k1").mkdir(parents=True)  # a run cut off before its JUnit
+            (Path(d) / "base-2sts" / "k1").mkdir(parents=True)
+            (Path(d) / "base-2sts" / "k1" / "junit.xml").write_text(junit([("worker_output_lag_max_s", "7")]))
             got = streams.load(Path(d))
         self.assertEqual(got["base"]["largest_k"], 2)
         self.assertEqual(got["base"]["tried_up_to"], 3)
         self.assertEqual(got["base"]["at_largest"]["max_output_lag_s"], 8.5)
         self.assertEqual(got["tiny.en"]["largest_k"], 0)
         self.assertFalse(got["tiny.en"]["per_k"]["1"]["passed"])
+        self.assertEqual(got["base-2sts"]["largest_k"], 1)
         self.assertEqual(streams.load(Path("/nonexistent")), {})
 
 
