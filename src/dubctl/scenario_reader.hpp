@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string>
@@ -152,6 +153,22 @@ class Reader {
     if (text.empty() || *end != '\0') {
       report(n, key_path(key), fmt::format("'{}' is not a number", text));
       return std::numeric_limits<double>::quiet_NaN();  // passes every range check: one problem, not two
+    }
+    return value;
+  }
+
+  // `pace: 10x` (or 10): times real time, above 0 and at most 100; nullopt when not given or wrong.
+  std::optional<double> pace(const std::string& key) {
+    if (!has(key)) return std::nullopt;
+    const auto n = get(key);
+    auto text = scalar(n, key_path(key));
+    if (text.ends_with('x')) text.pop_back();
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(value > 0 && value <= 100)) {
+      report(n, key_path(key),
+             fmt::format("'{}' is not a pace: times real time, above 0 and at most 100 (e.g. 10x)", n.Scalar()));
+      return std::nullopt;
     }
     return value;
   }

@@ -217,6 +217,24 @@ TEST(Scenario, MalformedStsDriveStepsNameLineAndKey) {
 
 }  // namespace
 
+TEST(Scenario, PublishPace) {
+  const auto s = parse_scenario(R"(name: p
+description: d
+stacks: {media: {}}
+steps:
+  - publish: {fixture: 6s-hello-world.mp4, pace: 10x}
+  - publish: {fixture: 6s-hello-world.mp4}
+)",
+                                "scenarios/x.yaml");
+  EXPECT_EQ(dubctl::step_as<dubctl::PublishStep>(s.steps.at(0)).pace, 10.0);
+  EXPECT_FALSE(dubctl::step_as<dubctl::PublishStep>(s.steps.at(1)).pace);  // media time, a live source
+  const std::string head = "name: p\ndescription: d\nstacks: {media: {}}\nsteps:\n";
+  expect_rejected(head + "  - publish: {fixture: f.mp4, pace: fast}\n", 5,
+                  "steps[0].publish.pace: 'fast' is not a pace");
+  expect_rejected(head + "  - publish: {fixture: f.mp4, pace: 10x, realtime: false}\n", 5,
+                  "steps[0].publish.pace: `realtime: false` sends unpaced");
+}
+
 TEST(Scenario, PublishWaitReader) {
   const auto s = parse_scenario(R"(name: p
 description: d

@@ -60,6 +60,18 @@ TEST_F(PublishTest, RealtimePacingTakesMediaTime) {
   EXPECT_GE(result.wall_s, 1.8);
 }
 
+TEST_F(PublishTest, PacedFasterThanRealTime) {
+  // speed 10: 6 s of media in about 0.6 s. The lower bound shows the pacing held (sleep_until never
+  // wakes early); the upper one, far from 0.6 s, that it ran 10x rather than at media time.
+  dub::media::PublishOptions options;
+  options.speed = 10.0;
+  options.stop_after_s = 6.0;
+  const auto result = dub::media::publish(kFixture, (dir_ / "fast.flv").string(), options);
+  EXPECT_NEAR(result.media_s, 6.0, 0.1);
+  EXPECT_GE(result.wall_s, 0.55);
+  EXPECT_LT(result.wall_s, 5.0);
+}
+
 // x264's B-frames leave in the order a live encoder sends them (live_order.hpp), which the muxer
 // takes: every packet is written, each stream in decode order, nothing re-encoded.
 TEST_F(PublishTest, BFrameSourceGoesOutWholeInLiveOrder) {

@@ -10,6 +10,7 @@ namespace dub::media {
 
 struct PublishOptions {
   bool realtime = true;                             // pace packets on their timestamps (a live source)
+  double speed = 1.0;                               // with realtime: times real time (10 = a 10x flood)
   double stop_after_s = 0;                          // > 0: stop after this much media time (a source cut mid-stream)
   double timeout_s = 10.0;                          // connect / write timeout for network outputs
   const std::atomic<bool>* cancel = nullptr;        // set to true to stop early

@@ -73,9 +73,10 @@ struct VerifyMediaStep {
 struct PublishStep {
   std::string fixture;  // a name under fixtures/test_streams/, or a path relative to the project root
   std::string to = "${stream.in}";
-  bool background = true;  // go on with the next steps while the fixture plays
-  bool realtime = true;    // pace packets like a live source
-  Duration stop_after{0};  // > 0: cut the source after this much media (a source disconnect)
+  bool background = true;      // go on with the next steps while the fixture plays
+  bool realtime = true;        // pace packets like a live source
+  std::optional<double> pace;  // with realtime: times real time (`pace: 10x`, a client flooding)
+  Duration stop_after{0};      // > 0: cut the source after this much media (a source disconnect)
   // > 0: once MediaMTX accepted the stream, hold the media until its path has a reader (the
   // media-service worker), at most this long, so the pipeline sees the stream from its first
   // keyframe; like an encoder that goes live on the go-ahead. Fails the step when nobody reads.

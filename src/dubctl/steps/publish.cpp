@@ -1,6 +1,7 @@
-// `publish: {fixture: NAME, to: URL, background: true, realtime: true, stop_after: 10s,
+// `publish: {fixture: NAME, to: URL, background: true, realtime: true, pace: 10x, stop_after: 10s,
 // wait_reader: 10s, mediamtx_api: URL}`: plays a fixture into MediaMTX like a live encoder, in the
-// background unless told otherwise (`wait: {publish: done}` waits for the end).
+// background unless told otherwise (`wait: {publish: done}` waits for the end); `pace: 10x` floods
+// at ten times real time, `realtime: false` as fast as it can.
 #include <fmt/format.h>
 
 #include "dub/media/publish.hpp"
@@ -39,6 +40,7 @@ class Publish final : public StepOf<PublishStep, Publish> {
     if (!fs::exists(input)) throw dub::Error(missing_fixture_message(input, ctx.root));
     dub::media::PublishOptions o;
     o.realtime = options.realtime;
+    o.speed = options.pace.value_or(1.0);
     o.stop_after_s = std::chrono::duration<double>(options.stop_after).count();
     // With wait_reader: the published path (e.g. live/<stream>/in) must have a reader before media goes out.
     const std::string reader_path = options.wait_reader.count() > 0 ? url_path(options.to) : "";
@@ -78,6 +80,8 @@ std::unique_ptr<StepKind> parse(const YAML::Node& value, const std::string& path
   o.to = r.string_or("to", o.to);
   if (r.has("background")) o.background = r.boolean("background", r.get("background"));
   if (r.has("realtime")) o.realtime = r.boolean("realtime", r.get("realtime"));
+  o.pace = r.pace("pace");
+  if (o.pace && !o.realtime) r.report(r.get("pace"), r.key_path("pace"), "`realtime: false` sends unpaced: drop one");
   o.stop_after = r.duration("stop_after", o.stop_after);
   o.wait_reader = r.duration("wait_reader", o.wait_reader);
   o.mediamtx_api = r.string_or("mediamtx_api", o.mediamtx_api);

@@ -89,22 +89,10 @@ void parse_expect(Reader& r, const fs::path& file, StsDriveStep& sts) {
 // `pace: 10x` (or 10): how many times faster than real time the fragments go out, more than 0 and
 // at most 100; `repeat: N`: the fixture's audio N times over.
 void parse_load(Reader& r, StsDriveStep& sts) {
-  if (r.has("pace")) {
-    auto text = r.scalar(r.get("pace"), r.key_path("pace"));
-    if (text.ends_with('x')) text.pop_back();
-    char* end = nullptr;
-    const double pace = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !(pace > 0 && pace <= 100)) {
-      r.report(r.get("pace"), r.key_path("pace"),
-               fmt::format("'{}' is not a pace: times real time, above 0 and at most 100 (e.g. 10x)",
-                           r.get("pace").Scalar()));
-    } else {
-      sts.pace = pace;
-    }
-    if (!sts.concurrent) {
-      r.report(r.get("pace"), r.key_path("pace"),
-               "paces the fragments of `concurrent: true` (one at a time waits for each answer): add it");
-    }
+  sts.pace = r.pace("pace");
+  if (r.has("pace") && !sts.concurrent) {
+    r.report(r.get("pace"), r.key_path("pace"),
+             "paces the fragments of `concurrent: true` (one at a time waits for each answer): add it");
   }
   sts.repeat = r.integer("repeat", sts.repeat, 1, 100);
 }

@@ -252,8 +252,8 @@ PublishResult publish(const std::string& input, const std::string& output_url, c
         break;
       }
       if (options.realtime) {
-        std::this_thread::sleep_until(
-            start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(media_s)));
+        std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                  std::chrono::duration<double>(media_s / options.speed)));
       }
       const int si = item.value->stream_index;
       interrupt.arm(options.timeout_s);
