@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gst/app/gstappsrc.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "dub/sts/protocol.hpp"
@@ -224,6 +225,7 @@ void OutputPipeline::push_audio(const PcmFragment& a) {
   GstBuffer* buf = gst_buffer_new_memdup(a.samples.data(), a.samples.size() * sizeof(std::int16_t));
   GST_BUFFER_PTS(buf) = o_.config.faults.audio_ts(timeline_.out_ts(a.pts_ns));  // shifted: MEDIA_FAULT_AUDIO_SHIFT_MS
   GST_BUFFER_DURATION(buf) = static_cast<GstClockTime>(a.duration_ns);
+  pushed_until_ns_ = std::max(pushed_until_ns_, static_cast<std::int64_t>(GST_BUFFER_PTS(buf)) + a.duration_ns);
   push(asrc_, buf, "audio");
 }
 
@@ -239,6 +241,7 @@ void OutputPipeline::push_video(VideoUnit& v) {
   GstBuffer* buf = gst_buffer_copy(in);  // shares the memory, own timestamps
   GST_BUFFER_PTS(buf) = timeline_.video_out_ts(v.pts_ns);
   GST_BUFFER_DTS(buf) = v.dts_ns ? timeline_.video_out_ts(*v.dts_ns) : GST_CLOCK_TIME_NONE;
+  pushed_until_ns_ = std::max(pushed_until_ns_, static_cast<std::int64_t>(GST_BUFFER_PTS(buf)));
   push(vsrc_, buf, "video");
 }
 
@@ -273,7 +276,15 @@ void OutputPipeline::end_of_stream() {
   }
   gst_app_src_end_of_stream(GST_APP_SRC(asrc_));
   if (vsrc_ != nullptr) gst_app_src_end_of_stream(GST_APP_SRC(vsrc_));
-  deadline_ = Clock::now() + o_.output_close_timeout;
+  // A paced output airs what it was given at its time: after an input faster than real time (a
+  // flood, a backlog) that can be minutes from now. The close timeout runs from the end of the air.
+  const auto now = Clock::now();
+  auto airs_until = now;
+  if (const auto base = render_base(now, 0); base && GST_STATE(pipe_) == GST_STATE_PLAYING) {
+    airs_until = std::max(now, Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::nanoseconds(*base + pushed_until_ns_))));
+  }
+  deadline_ = airs_until + o_.output_close_timeout;
 }
 
 }  // namespace dub::media_service

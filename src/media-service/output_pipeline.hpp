@@ -97,6 +97,7 @@ class OutputPipeline {
   std::int64_t leadin_samples_ = 0;  // silence before the program (RTMP lead-in)
   OutputTimeline timeline_;
   std::optional<std::int64_t> render_base_estimate_;
+  std::int64_t pushed_until_ns_ = 0;  // the output running time everything pushed so far reaches
   bool eos_sent_ = false;
   bool done_ = false;
   std::optional<Clock::time_point> deadline_;
