@@ -98,6 +98,39 @@ std::optional<std::string> output_lag_problem(Duration bound, const nlohmann::js
       lag.get<double>(), bound_s);
 }
 
+std::vector<std::string> flow_control_problems(std::optional<int> max_in_flight, std::optional<int> min_queued,
+                                               const nlohmann::json& worker) {
+  std::vector<std::string> problems;
+  const auto figure = [&worker](const char* name) {
+    const auto sts = worker.find("sts");
+    const auto value = sts == worker.end() ? nlohmann::json() : sts->value(name, nlohmann::json());
+    return value.is_number_integer() ? std::optional<long long>(value.get<long long>()) : std::nullopt;
+  };
+  if (max_in_flight) {
+    const auto peak = figure("peak_in_flight");
+    if (!peak) {
+      problems.push_back(fmt::format("in flight: the worker recorded no sts.peak_in_flight, bound {}", *max_in_flight));
+    } else if (*peak > *max_in_flight) {
+      problems.push_back(
+          fmt::format("in flight: up to {} fragments were sent and unanswered at once, over the bound of {}", *peak,
+                      *max_in_flight));
+    }
+  }
+  if (min_queued) {
+    const auto peak = figure("peak_queued");
+    if (!peak) {
+      problems.push_back(
+          fmt::format("queued: the worker recorded no sts.peak_queued, expected at least {}", *min_queued));
+    } else if (*peak < *min_queued) {
+      problems.push_back(fmt::format(
+          "queued: at most {} fragments ever waited for a slot, expected at least {} (the load never met the in-flight "
+          "limit)",
+          *peak, *min_queued));
+    }
+  }
+  return problems;
+}
+
 std::optional<std::string> passthrough_problem(int max, const nlohmann::json& worker) {
   std::vector<std::string> named;
   for (const auto& f : worker.value("fragments", nlohmann::json::array())) {
@@ -222,6 +255,9 @@ std::vector<std::string> worker_problems(const VerifyWorkerStep& step, const nlo
   if (step.max_output_lag) {
     if (auto problem = output_lag_problem(*step.max_output_lag, worker)) problems.push_back(*problem);
   }
+  for (auto& problem : flow_control_problems(step.max_in_flight, step.min_queued, worker)) {
+    problems.push_back(std::move(problem));
+  }
   if (step.min_reconnections) {
     const int reconnections = worker.contains("sts") ? worker["sts"].value("reconnections", 0) : 0;
     if (reconnections < *step.min_reconnections) {
@@ -271,6 +307,14 @@ std::string worker_summary(const nlohmann::json& worker, std::vector<std::pair<s
   if (const auto lag = worker.value("/output_stats/output_lag_max_s"_json_pointer, nlohmann::json()); lag.is_number()) {
     properties.emplace_back("worker_output_lag_max_s", fmt::format("{:.3f}", lag.get<double>()));
     timing.push_back(fmt::format("output lag at most {:.2f} s", lag.get<double>()));
+  }
+  // Flow control toward the STS: the most fragments at once in flight and waiting for a slot.
+  const auto peak_in_flight = worker.value("/sts/peak_in_flight"_json_pointer, nlohmann::json());
+  const auto peak_queued = worker.value("/sts/peak_queued"_json_pointer, nlohmann::json());
+  if (peak_in_flight.is_number_integer() && peak_queued.is_number_integer()) {
+    properties.emplace_back("worker_peak_in_flight", peak_in_flight.dump());
+    properties.emplace_back("worker_peak_queued", peak_queued.dump());
+    timing.push_back(fmt::format("at most {} in flight and {} queued", peak_in_flight.dump(), peak_queued.dump()));
   }
   auto detail = fmt::format("{}: {}", text_of(worker, "state"), fmt::join(tally, ", "));
   if (!timing.empty()) detail += fmt::format("; {}", fmt::join(timing, ", "));

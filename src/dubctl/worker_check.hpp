@@ -42,6 +42,12 @@ std::optional<std::string> output_delay_problem(Duration bound, const nlohmann::
 // saying the worker recorded none.
 std::optional<std::string> output_lag_problem(Duration bound, const nlohmann::json& worker);
 
+// Flow control toward the STS (the worker's sts.peak_in_flight, sts.peak_queued): a problem when more
+// than `max_in_flight` were in flight at once, when fewer than `min_queued` ever waited for a slot,
+// or when the worker recorded the figure a bound needs not at all.
+std::vector<std::string> flow_control_problems(std::optional<int> max_in_flight, std::optional<int> min_queued,
+                                               const nlohmann::json& worker);
+
 // How long after `published_at` (the publisher's first packet) the worker read its first (the API's
 // `input_at`): nullopt when it never read one.
 std::optional<double> ingest_s(const nlohmann::json& worker, std::chrono::system_clock::time_point published_at);

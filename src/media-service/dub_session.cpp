@@ -370,11 +370,18 @@ int DubSession::channels() const {
 
 nlohmann::json DubSession::sts_json() const {
   const std::lock_guard lock(mutex_);
-  return {{"client", link_->description()},    {"mode", sts_mode_},
-          {"connected", connected_},           {"link", to_string(link_->state())},
-          {"open_attempts", attempts_},        {"reconnections", link_->reconnections()},
-          {"last_error", link_->last_error()}, {"max_inflight", tracker_.max_inflight()},
-          {"in_flight", tracker_.in_flight()}, {"queued", tracker_.queued()}};
+  return {{"client", link_->description()},
+          {"mode", sts_mode_},
+          {"connected", connected_},
+          {"link", to_string(link_->state())},
+          {"open_attempts", attempts_},
+          {"reconnections", link_->reconnections()},
+          {"last_error", link_->last_error()},
+          {"max_inflight", tracker_.max_inflight()},
+          {"in_flight", tracker_.in_flight()},
+          {"queued", tracker_.queued()},
+          {"peak_in_flight", tracker_.peak_in_flight()},
+          {"peak_queued", tracker_.peak_queued()}};
 }
 
 nlohmann::json DubSession::segmenter_json() const {

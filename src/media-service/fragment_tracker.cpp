@@ -108,6 +108,8 @@ std::vector<sts::StsFragment> FragmentTracker::take_sendable(Clock::time_point n
     f.audio = sts::pcm::encode_s16le(e.original.samples);
     out.push_back(std::move(f));
   }
+  peak_in_flight_ = std::max(peak_in_flight_, flying);
+  peak_queued_ = std::max(peak_queued_, queued());
   return out;
 }
 

@@ -128,6 +128,10 @@ class FragmentTracker {
 
   [[nodiscard]] std::size_t in_flight() const;
   [[nodiscard]] std::size_t queued() const;
+  // The most fragments ever in flight at once, and ever left queued by a send (waiting for a slot:
+  // max_inflight reached or a BACKPRESSURE hold): a client faster than the service meets its limit.
+  [[nodiscard]] std::size_t peak_in_flight() const { return peak_in_flight_; }
+  [[nodiscard]] std::size_t peak_queued() const { return peak_queued_; }
   // No fragment waiting, in flight or finished-but-not-popped.
   [[nodiscard]] bool idle() const { return entries_.empty(); }
 
@@ -155,6 +159,8 @@ class FragmentTracker {
   std::map<std::uint64_t, Entry> entries_;           // not yet popped
   std::map<std::uint64_t, FragmentRecord> records_;  // last `history_`
   std::optional<Clock::time_point> hold_until_;
+  std::size_t peak_in_flight_ = 0;
+  std::size_t peak_queued_ = 0;
 };
 
 }  // namespace dub::media_service

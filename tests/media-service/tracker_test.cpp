@@ -82,6 +82,29 @@ TEST(Tracker, RespectsMaxInflightAndSendsInOrder) {
   EXPECT_EQ(ready[0].record.state, FragmentState::Dubbed);
 }
 
+// The peaks a flood leaves (a client faster than the service: issue 13's 10x load): never more than
+// max_inflight in flight, and the rest waiting for a slot.
+TEST(Tracker, PeaksShowTheFloodMetTheLimit) {
+  FragmentTracker t("s", 3, milliseconds(30000));
+  const auto t0 = Clock::time_point{} + std::chrono::hours(1);
+  EXPECT_EQ(t.peak_in_flight(), 0U);
+  EXPECT_EQ(t.peak_queued(), 0U);
+  t.add(fragment(0, 1));
+  auto first = t.take_sendable(t0);
+  EXPECT_EQ(t.peak_in_flight(), 1U);
+  EXPECT_EQ(t.peak_queued(), 0U) << "one fragment at a time never waits";
+  for (std::uint64_t i = 1; i < 8; ++i) t.add(fragment(i, 1));
+  auto sent = t.take_sendable(t0 + milliseconds(10));
+  EXPECT_EQ(sent.size(), 2U);
+  EXPECT_EQ(t.peak_in_flight(), 3U);
+  EXPECT_EQ(t.peak_queued(), 5U);
+  EXPECT_EQ(t.on_result(answer(first[0], "success", 5), t0 + milliseconds(100)), ResultOutcome::Accepted);
+  (void)t.take_sendable(t0 + milliseconds(100));
+  EXPECT_EQ(t.peak_in_flight(), 3U) << "the limit held";
+  EXPECT_EQ(t.peak_queued(), 5U) << "a peak stays";
+  EXPECT_EQ(t.queued(), 4U);
+}
+
 TEST(Tracker, TimeoutBecomesPassthroughWithOriginalAudio) {
   FragmentTracker t("s", 3, milliseconds(30000));
   const auto t0 = Clock::time_point{} + std::chrono::hours(1);

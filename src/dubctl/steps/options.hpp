@@ -253,6 +253,11 @@ struct VerifyWorkerStep {
   // End to end: a video frame's arrival at the input to its render time at the output, at most this
   // (the media service's `output_stats.output_lag_max_s`); bounded, the output keeps up with the input.
   std::optional<Duration> max_output_lag;
+  // Flow control toward the STS, as the media service recorded it (its `sts.peak_in_flight` and
+  // `sts.peak_queued`): never more than `max_in_flight` fragments sent and unanswered at once, and at
+  // least `min_queued` fragments at some moment waiting for a slot (a flood that met the limit).
+  std::optional<int> max_in_flight;
+  std::optional<int> min_queued;
   // US1-1: the worker read its first packet (`input_at`) at most this long after the scenario's
   // publish step sent its first (without wait_reader: the worker joining the live stream).
   std::optional<Duration> max_ingest;

@@ -1,6 +1,6 @@
 // `verify: {worker: {state: completed, phases: [...], max_passthrough: 0, max_output_delay: 1s,
-// max_output_lag: 10s, max_ingest: 5s, ...}}`: what the media service recorded about the stream's
-// worker, once it has finished (worker_check.hpp).
+// max_output_lag: 10s, max_in_flight: 3, min_queued: 1, max_ingest: 5s, ...}}`: what the media service recorded about
+// the stream's worker, once it has finished (worker_check.hpp).
 #include <fmt/format.h>
 
 #include <regex>
@@ -129,6 +129,8 @@ VerifyWorkerStep parse_options(const YAML::Node& value, const std::string& path,
   if (r.has("max_passthrough")) v.max_passthrough = r.integer("max_passthrough", 0, 0, 100000);
   if (r.has("max_output_delay")) v.max_output_delay = r.duration("max_output_delay", Duration{0});
   if (r.has("max_output_lag")) v.max_output_lag = r.duration("max_output_lag", Duration{0});
+  if (r.has("max_in_flight")) v.max_in_flight = r.integer("max_in_flight", 0, 1, 64);
+  if (r.has("min_queued")) v.min_queued = r.integer("min_queued", 0, 1, 100000);
   if (r.has("max_ingest")) v.max_ingest = r.duration("max_ingest", Duration{0});
   v.timeout = r.duration("timeout", v.timeout);
   r.finish();
