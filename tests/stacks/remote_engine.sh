@@ -79,15 +79,20 @@ stop_engine() {
 }
 trap stop_engine EXIT
 
-# The first engine's default bridge (docker0 and its gateway): the second engine must leave it alone.
-first_gateway=$(docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}') ||
+# The first engine's default bridge (docker0 and its address): the second engine must leave it alone.
+# The address is read from the interface: the network's IPAM lists a Gateway only when one was set
+# (an engine started afresh lists just the subnet, and the test then saw no bridge at all).
+first_bridge=$(docker network inspect bridge --format '{{index .Options "com.docker.network.bridge.name"}}') ||
   die "the first engine has no default bridge network"
+first_bridge=${first_bridge:-docker0}
+first_gateway=$(ip -4 -o addr show dev "$first_bridge" | awk 'NR == 1 {split($4, a, "/"); print a[1]}') || true
+[[ -n $first_gateway ]] || die "the first engine's bridge $first_bridge has no IPv4 address (restart its dockerd)"
 first_bridge_intact() {
   # Read whole before matching: `ip ... | grep -q` under pipefail fails when grep stops reading first (SIGPIPE).
   local addresses
   addresses=$(ip -4 -o addr show)
   [[ $addresses == *" inet $first_gateway/"* ]] ||
-    die "$1 took $first_gateway (the first engine's docker0) off this machine: the first engine's stacks cannot publish ports now (restart its dockerd)"
+    die "$1 took $first_gateway (the first engine's $first_bridge) off this machine: the first engine's stacks cannot publish ports now (restart its dockerd)"
 }
 first_bridge_intact "something before this test"
 # A dockerd started with a default address pool that finds its previous default bridge network in
