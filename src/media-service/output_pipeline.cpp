@@ -280,7 +280,9 @@ void OutputPipeline::end_of_stream() {
   // flood, a backlog) that can be minutes from now. The close timeout runs from the end of the air.
   const auto now = Clock::now();
   auto airs_until = now;
-  if (const auto base = render_base(now, 0); base && GST_STATE(pipe_) == GST_STATE_PLAYING) {
+  // Only a playing pipeline's base time counts (render_base would make an estimate otherwise).
+  const auto base = GST_STATE(pipe_) == GST_STATE_PLAYING ? render_base(now, 0) : std::nullopt;
+  if (base) {
     airs_until = std::max(now, Clock::time_point(std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::nanoseconds(*base + pushed_until_ns_))));
   }
