@@ -15,11 +15,6 @@ namespace dub::media_service {
 
 namespace {
 
-std::string trim_slash(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
-
 // The RTMP output's settings: pacing, lead-in, how long it may wait for a fragment.
 void read_output_settings(ServiceConfig& c) {
   c.output_pacing = env::get_bool("OUTPUT_PACING", c.output_pacing);

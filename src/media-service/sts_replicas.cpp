@@ -10,6 +10,11 @@
 
 namespace dub::media_service {
 
+std::string trim_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 std::vector<std::string> split_sts_urls(const std::string& value) {
   std::vector<std::string> urls;
   std::size_t start = 0;
@@ -17,8 +22,7 @@ std::vector<std::string> split_sts_urls(const std::string& value) {
     const auto comma = value.find(',', start);
     std::string url = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     const auto first = url.find_first_not_of(' ');
-    url = first == std::string::npos ? "" : url.substr(first, url.find_last_not_of(' ') - first + 1);
-    while (!url.empty() && url.back() == '/') url.pop_back();
+    url = trim_slash(first == std::string::npos ? "" : url.substr(first, url.find_last_not_of(' ') - first + 1));
     if (url.empty()) {
       throw Error(fmt::format("STS_SERVICE_URL='{}': an empty URL in the list (URLs are separated by commas)", value));
     }

@@ -10,6 +10,9 @@
 
 namespace dub::media_service {
 
+// `url` without its trailing slashes ("rtmp://host/" -> "rtmp://host"): every configured URL is kept so.
+std::string trim_slash(std::string url);
+
 // The URLs of an STS_SERVICE_URL value: comma-separated, each trimmed of spaces and of trailing
 // slashes. Throws dub::Error naming the variable on an empty list or entry, or one not http(s)://.
 std::vector<std::string> split_sts_urls(const std::string& value);

@@ -19,6 +19,13 @@ namespace {
 
 using dub::media_service::round_robin;
 using dub::media_service::split_sts_urls;
+using dub::media_service::trim_slash;
+
+TEST(StsReplicas, TrimSlashDropsEveryTrailingSlashOnly) {
+  EXPECT_EQ(trim_slash("rtmp://mediamtx:1935//"), "rtmp://mediamtx:1935");
+  EXPECT_EQ(trim_slash("http://a/b"), "http://a/b");
+  EXPECT_EQ(trim_slash("///"), "");
+}
 
 TEST(StsReplicas, OneUrlOrSeveralTrimmed) {
   EXPECT_EQ(split_sts_urls("http://host.docker.internal:3000/"),
