@@ -98,16 +98,22 @@ std::optional<std::string> output_lag_problem(Duration bound, const nlohmann::js
       lag.get<double>(), bound_s);
 }
 
+namespace {
+
+// One of the worker's flow-control peaks (sts.peak_in_flight, sts.peak_queued), when it recorded it.
+std::optional<long long> sts_peak(const nlohmann::json& worker, const char* name) {
+  const auto sts = worker.find("sts");
+  const auto value = sts == worker.end() || !sts->is_object() ? nlohmann::json() : sts->value(name, nlohmann::json());
+  return value.is_number_integer() ? std::optional<long long>(value.get<long long>()) : std::nullopt;
+}
+
+}  // namespace
+
 std::vector<std::string> flow_control_problems(std::optional<int> max_in_flight, std::optional<int> min_queued,
                                                const nlohmann::json& worker) {
   std::vector<std::string> problems;
-  const auto figure = [&worker](const char* name) {
-    const auto sts = worker.find("sts");
-    const auto value = sts == worker.end() ? nlohmann::json() : sts->value(name, nlohmann::json());
-    return value.is_number_integer() ? std::optional<long long>(value.get<long long>()) : std::nullopt;
-  };
   if (max_in_flight) {
-    const auto peak = figure("peak_in_flight");
+    const auto peak = sts_peak(worker, "peak_in_flight");
     if (!peak) {
       problems.push_back(fmt::format("in flight: the worker recorded no sts.peak_in_flight, bound {}", *max_in_flight));
     } else if (*peak > *max_in_flight) {
@@ -117,7 +123,7 @@ std::vector<std::string> flow_control_problems(std::optional<int> max_in_flight,
     }
   }
   if (min_queued) {
-    const auto peak = figure("peak_queued");
+    const auto peak = sts_peak(worker, "peak_queued");
     if (!peak) {
       problems.push_back(
           fmt::format("queued: the worker recorded no sts.peak_queued, expected at least {}", *min_queued));
@@ -309,12 +315,12 @@ std::string worker_summary(const nlohmann::json& worker, std::vector<std::pair<s
     timing.push_back(fmt::format("output lag at most {:.2f} s", lag.get<double>()));
   }
   // Flow control toward the STS: the most fragments at once in flight and waiting for a slot.
-  const auto peak_in_flight = worker.value("/sts/peak_in_flight"_json_pointer, nlohmann::json());
-  const auto peak_queued = worker.value("/sts/peak_queued"_json_pointer, nlohmann::json());
-  if (peak_in_flight.is_number_integer() && peak_queued.is_number_integer()) {
-    properties.emplace_back("worker_peak_in_flight", peak_in_flight.dump());
-    properties.emplace_back("worker_peak_queued", peak_queued.dump());
-    timing.push_back(fmt::format("at most {} in flight and {} queued", peak_in_flight.dump(), peak_queued.dump()));
+  const auto peak_in_flight = sts_peak(worker, "peak_in_flight");
+  const auto peak_queued = sts_peak(worker, "peak_queued");
+  if (peak_in_flight && peak_queued) {
+    properties.emplace_back("worker_peak_in_flight", std::to_string(*peak_in_flight));
+    properties.emplace_back("worker_peak_queued", std::to_string(*peak_queued));
+    timing.push_back(fmt::format("at most {} in flight and {} queued", *peak_in_flight, *peak_queued));
   }
   auto detail = fmt::format("{}: {}", text_of(worker, "state"), fmt::join(tally, ", "));
   if (!timing.empty()) detail += fmt::format("; {}", fmt::join(timing, ", "));
