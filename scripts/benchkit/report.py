@@ -49,6 +49,18 @@ SOAK_FIGURES = {
     "soak_rss_growth_media_service_mb": "rss_growth_media_service_mb",
     "soak_rss_growth_sts_service_mb": "rss_growth_sts_service_mb",
 }
+# One value per run of the suite that ran (passed or not: the table says how many passed).
+SUITE_FIGURES = {"suite_wall_s": "wall_s", "suite_realtime_s": "realtime_s", "suite_up_s": "up_s"}
+# One value per passing CI run (a failed one stops early: its times say nothing about a whole run).
+CI_FIGURES = {
+    "ci_total_s": "total_s",
+    "ci_setup_s": "setup_s",
+    "ci_lint_s": "lint_s",
+    "ci_unit_s": "unit_s",
+    "ci_stacks_s": "stacks_s",
+    "ci_suites_s": "suites_s",
+    "ci_realtime_floor_s": "realtime_floor_s",
+}
 # One value per run of the STS bench: figure key -> (stage, statistic) in its result.
 BENCH_FIGURES = {
     "bench_asr_ms": ("asr", "median_ms"),
@@ -80,7 +92,15 @@ def _per_run_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """One value per run; pipeline figures come from the runs whose scenario passed (a failed run is
     counted in the report's pipeline_passed)."""
     ok = [r for r in runs if r["pipeline"]["passed"]]
-    per_run = ("provision_cold_s", "provision_warm_s", "up_media_s", "up_sts_s", "up_all_s", "main_job_s")
+    per_run = (
+        "provision_cold_s",
+        "provision_warm_s",
+        "up_media_s",
+        "up_sts_s",
+        "up_all_s",
+        "main_job_s",
+        "main_job_floor_s",
+    )
     figs = {key: summarize([r[key] for r in runs]) for key in per_run}
     figs.update({key: summarize([r["pipeline"].get(k) for r in ok]) for key, k in PIPELINE_FIGURES.items()})
     ran = [r for r in runs if r["pipeline"]["ran"]]
@@ -97,6 +117,10 @@ def _per_run_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         figs[f"{key}_k"] = summarize([m["largest_k"] for m in ran])
         figs[f"{key}_round_trip_ms"] = summarize([m["at_largest"].get("max_round_trip_ms") for m in ran])
         figs[f"{key}_output_lag_s"] = summarize([m["at_largest"].get("max_output_lag_s") for m in ran])
+    suites = [r["suite"] for r in runs if r["suite"]["ran"]]
+    figs.update({key: summarize([s.get(k) for s in suites]) for key, k in SUITE_FIGURES.items()})
+    cis = [r["ci"] for r in runs if r["ci"]["ran"] and r["ci"]["passed"]]
+    figs.update({key: summarize([c.get(k) for c in cis]) for key, k in CI_FIGURES.items()})
     sb = [r["sts_bench"] for r in runs if r["sts_bench"]]
     figs.update({key: summarize([b[stage][stat] for b in sb]) for key, (stage, stat) in BENCH_FIGURES.items()})
     return figs
@@ -160,6 +184,15 @@ def _background_load(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _suite_result(run: str, s: dict[str, Any]) -> str:
+    return f"{run}: {s.get('passed')}/{s.get('tests')} passed" + (f" ({s['compose']})" if s.get("compose") else "")
+
+
+def _ci_result(run: str, c: dict[str, Any]) -> str:
+    suites = ", ".join(f"compose {tool} {_suite_result('suite', s)}" for tool, s in c["suites"].items() if s["ran"])
+    return f"{run}: {'passed' if c['passed'] else 'FAILED'}" + (f" ({suites})" if suites else "")
+
+
 def build_report(meta: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
     figs = {**_per_run_figures(runs), **_pooled_figures(runs)}
     segs = [r["pipeline"]["segment_s"] for r in runs if r["pipeline"]["segment_s"]]
@@ -182,6 +215,8 @@ def build_report(meta: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, 
         "pipeline_passed": len([r for r in runs if r["pipeline"]["passed"]]),
         "echo_passed": len([r for r in runs if r["echo"]["passed"]]),
         "soak_passed": len([r for r in runs if r["soak"]["passed"]]),
+        "suite_results": [_suite_result(r["run"], r["suite"]) for r in runs if r["suite"]["ran"]],
+        "ci_results": [_ci_result(r["run"], r["ci"]) for r in runs if r["ci"]["ran"]],
         "background_load": _background_load(runs),
         "figures": figures,
         "runs_detail": runs,
@@ -262,6 +297,10 @@ def format_table(rep: dict[str, Any]) -> str:
         "* = pooled over every fragment of the "
         "passing runs (full-length fragments only; n samples), otherwise one value per run"
     )
+    if rep["suite_results"]:
+        lines.append(f"scenario suite: {'; '.join(rep['suite_results'])}")
+    if rep["ci_results"]:
+        lines.append(f"CI (fresh clone): {'; '.join(rep['ci_results'])}; the CI figures count passing runs only")
     rebuilt = rep["figures"]["provision_warm_s"].get("rebuilt")
     if rebuilt:
         lines.append(f"note: the warm provisioning rebuilt {', '.join(rebuilt)} (its inputs had changed)")

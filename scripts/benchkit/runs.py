@@ -1,5 +1,5 @@
-"""One run's measurements, read back from the raw files scripts/bench wrote into run-<i>/
-(steps.jsonl, provision_*.log, pipeline/, echo/, soak/, streams/, sts_bench/); missing pieces are None."""
+"""One run's measurements, read back from the raw files scripts/bench wrote into run-<i>/ (steps.jsonl,
+provision_*.log, main/, pipeline/, echo/, soak/, streams/, suite/, ci/, sts_bench/); missing pieces are None."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import streams
+from . import streams, suite
 from .files import load_json, read_text
 from .parsers import (
     histogram_mean,
@@ -218,10 +218,15 @@ def load_run(run_dir: Path) -> dict[str, Any]:
     run["up_sts_s"] = _step_seconds(steps, "up_sts")
     run["up_all_s"] = _step_seconds(steps, "up_all")
     run["main_job_s"] = _step_seconds(steps, "main_job")
+    # The main job's scenario without its stack start and stop: what no faster start can remove.
+    main_rep = suite.run_figures(load_json(run_dir / "main" / "artifacts" / "report.json"))
+    run["main_job_floor_s"] = main_rep.get("without_stacks_s") if "main_job" in steps else None
     run["pipeline"] = load_pipeline(run_dir / "pipeline", steps)
     run["echo"] = load_echo(run_dir / "echo", steps)
     run["soak"] = load_soak(run_dir / "soak", steps)
     run["streams"] = streams.load(run_dir / "streams")
+    run["suite"] = suite.load_suite(run_dir / "suite") if "suite" in steps else {"ran": False}
+    run["ci"] = suite.load_ci(run_dir / "ci") if "ci" in steps else {"ran": False}
     # The STS service's own bench (one fragment at a time, no queueing)
     sb = load_json(run_dir / "sts_bench" / "sts_bench.json") or {}
     run["sts_bench"] = next(iter(sb.get("results", [])), None)
