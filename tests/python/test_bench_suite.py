@@ -4,8 +4,6 @@ figures. Standard library only: python3 -m unittest discover -s tests/python"""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import sys
 import tempfile
@@ -14,9 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-import benchlib
 from benchkit import suite
-from test_benchlib import make_run
+from test_benchlib import RawRuns, make_run
 
 
 def _step(kind: str, seconds: float) -> dict:
@@ -121,17 +118,8 @@ class Ci(unittest.TestCase):
         self.assertEqual(suite.load_ci(self.d), {"ran": False})
 
 
-class InTheReport(unittest.TestCase):
+class InTheReport(RawRuns, unittest.TestCase):
     """The bench report's figures and table from a run that measured the main job, the suite and CI."""
-
-    def setUp(self) -> None:
-        self.tmp = tempfile.TemporaryDirectory()
-        self.work = Path(self.tmp.name) / "raw"
-        self.work.mkdir()
-        (self.work / "meta.json").write_text(json.dumps({"stamp": "20260101-000000", "mode": "warm", "machine": {}}))
-
-    def tearDown(self) -> None:
-        self.tmp.cleanup()
 
     def test_suite_ci_and_main_floor(self) -> None:
         make_run(self.work, 1, 50.0)
@@ -146,18 +134,13 @@ class InTheReport(unittest.TestCase):
         (run / "suite").mkdir()
         (run / "suite" / "report.json").write_text(json.dumps(dubctl_report(1300.0, [(50.0, PIPELINE)] * 2, 1, 2)))
         _ci_dir(run / "ci", CI_STEPS, {"v2": dubctl_report(1400.0, [(50.0, PIPELINE)], 1, 1)})
-        out = Path(self.tmp.name) / "out"
-        buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
-            self.assertEqual(benchlib.main(["benchlib.py", "report", str(self.work), str(out)]), 0)
-        rep = json.loads((out / "latest.json").read_text())
+        rep, table = self.build()
         f = rep["figures"]
         self.assertEqual(f["main_job_floor_s"]["values"], [44.5])
         self.assertEqual(f["suite_wall_s"]["values"], [1300.0])
         self.assertEqual(f["suite_realtime_s"]["values"], [74.0])
         self.assertEqual(f["ci_total_s"]["values"], [3500.0])
         self.assertEqual(f["ci_realtime_floor_s"]["values"], [37.0])
-        table = buf.getvalue()
         self.assertIn("scenario suite: run-1: 1/2 passed (docker compose 2.26.1 (v2))", table)
         self.assertIn("CI (fresh clone): run-1: passed (compose v2 suite: 1/1 passed", table)
 

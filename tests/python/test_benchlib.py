@@ -238,7 +238,12 @@ def make_run(work: Path, i: int, wall: float, passed: bool = True, cpu_end: floa
     )
 
 
-class Report(unittest.TestCase):
+class RawRuns:
+    """A mixin of unittest.TestCase: a raw folder as scripts/bench lays it out, and the report of it."""
+
+    tmp: tempfile.TemporaryDirectory
+    work: Path
+
     def setUp(self) -> None:
         self.tmp = tempfile.TemporaryDirectory()
         self.work = Path(self.tmp.name) / "raw"
@@ -253,11 +258,13 @@ class Report(unittest.TestCase):
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             rc = benchlib.main(["benchlib.py", "report", str(self.work), str(out)])
-        self.assertEqual(rc, 0)
+        assert rc == 0, f"benchlib report exited {rc}"
         latest = json.loads((out / "latest.json").read_text())
-        self.assertEqual(latest, json.loads((out / "20260101-000000.json").read_text()))
+        assert latest == json.loads((out / "20260101-000000.json").read_text())
         return latest, buf.getvalue()
 
+
+class Report(RawRuns, unittest.TestCase):
     def test_figures_medians_and_shape(self) -> None:
         make_run(self.work, 1, 50.0)
         make_run(self.work, 2, 70.0, passed=False)  # pipeline figures skip a failed run
