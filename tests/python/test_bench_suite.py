@@ -137,6 +137,14 @@ class InTheReport(RawRuns, unittest.TestCase):
         rep, table = self.build()
         f = rep["figures"]
         self.assertEqual(f["main_job_floor_s"]["values"], [44.5])
+        # A main job that failed gives no floor (its report may end anywhere).
+        steps = (
+            (run / "steps.jsonl")
+            .read_text()
+            .replace('"main_job", "start": 0, "end": 60, "rc": 0', '"main_job", "start": 0, "end": 60, "rc": 1')
+        )
+        (run / "steps.jsonl").write_text(steps)
+        self.assertEqual(self.build()[0]["figures"]["main_job_floor_s"]["n"], 0)
         self.assertEqual(f["suite_wall_s"]["values"], [1300.0])
         self.assertEqual(f["suite_realtime_s"]["values"], [74.0])
         self.assertEqual(f["ci_total_s"]["values"], [3500.0])
