@@ -3,12 +3,11 @@ provision_*.log, main/, pipeline/, echo/, soak/, streams/, suite/, ci/, sts_benc
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from . import streams, suite
-from .files import load_json, read_text
+from .files import json_lines, load_json, read_text
 from .parsers import (
     histogram_mean,
     parse_junit,
@@ -49,14 +48,7 @@ SOAK_PROPS = {
 
 
 def _steps(run_dir: Path) -> dict[str, dict[str, Any]]:
-    steps = {}
-    for line in (read_text(run_dir / "steps.jsonl") or "").splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        steps[rec["step"]] = rec
-    return steps
+    return {rec["step"]: rec for rec in json_lines(run_dir / "steps.jsonl") if "step" in rec}
 
 
 def _step_seconds(steps: dict[str, dict[str, Any]], name: str) -> float | None:

@@ -4,11 +4,10 @@ ci parts and the main job's floor (issue 15)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from .files import load_json, read_text
+from .files import json_lines, load_json
 
 # Step kinds that run at the media's own pace: a stream published in real time (or at a set pace), the
 # pipeline's answer awaited, the output recorded, the STS fed. No faster start or check shortens them
@@ -22,14 +21,14 @@ def step_totals(rep: dict[str, Any]) -> dict[str, float]:
     totals: dict[str, float] = {}
     in_scenarios = 0.0
     for sc in rep.get("scenarios") or []:
-        steps = sc.get("steps") or []
-        for st in steps:
-            totals[st["kind"]] = totals.get(st["kind"], 0.0) + float(st.get("duration_s") or 0)
+        in_steps = 0.0
+        for st in sc.get("steps") or []:
+            took = float(st.get("duration_s") or 0)
+            totals[st["kind"]] = totals.get(st["kind"], 0.0) + took
+            in_steps += took
         own = float(sc.get("duration_s") or 0)
         in_scenarios += own
-        totals["outside steps"] = totals.get("outside steps", 0.0) + max(
-            0.0, own - sum(float(st.get("duration_s") or 0) for st in steps)
-        )
+        totals["outside steps"] = totals.get("outside steps", 0.0) + max(0.0, own - in_steps)
     wall = float((rep.get("run") or {}).get("wall_time_s") or 0)
     totals["between scenarios"] = max(0.0, wall - in_scenarios)
     return {k: round(v, 1) for k, v in sorted(totals.items())}
@@ -40,11 +39,12 @@ def run_figures(rep: dict[str, Any] | None) -> dict[str, Any]:
     if not rep:
         return {"ran": False}
     summary = rep.get("summary") or {}
+    run = rep.get("run") or {}
     totals = step_totals(rep)
     return {
         "ran": True,
-        "wall_s": (rep.get("run") or {}).get("wall_time_s"),
-        "compose": (rep.get("run") or {}).get("compose"),
+        "wall_s": run.get("wall_time_s"),
+        "compose": run.get("compose"),
         "tests": summary.get("tests"),
         "passed": summary.get("passed"),
         "failed": summary.get("failed"),
@@ -71,25 +71,16 @@ CI_GROUPS = {
 }
 
 
-def _ci_steps(text: str) -> list[dict[str, Any]]:
-    steps = []
-    for line in text.splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(rec, dict) and isinstance(rec.get("step"), str) and isinstance(rec.get("seconds"), int):
-            steps.append(rec)
-    return steps
-
-
 def load_ci(d: Path) -> dict[str, Any]:
     """The ci part: test-all's steps (d/test-all-steps.jsonl) and each suite's report
     (d/report-compose-<tool>.json) of `bash .ci/run` on a fresh clone."""
-    text = read_text(d / "test-all-steps.jsonl")
-    if text is None:
+    if not (d / "test-all-steps.jsonl").is_file():
         return {"ran": False}
-    steps = _ci_steps(text)
+    steps = [
+        s
+        for s in json_lines(d / "test-all-steps.jsonl")
+        if isinstance(s.get("step"), str) and isinstance(s.get("seconds"), int)
+    ]
     seconds = {s["step"]: s["seconds"] for s in steps}
     out: dict[str, Any] = {
         "ran": True,
